@@ -1,0 +1,7 @@
+"""``python -m scheduler`` is the same as ``reflect``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

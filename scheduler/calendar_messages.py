@@ -1,0 +1,85 @@
+"""From a configured meeting to the iMIP message body a member's calendar reads.
+
+The ORGANIZER is the service's own address (the one mail comes From), named
+after the convenor: RSVPs then come back to the mailbox the service reads, and
+From equals ORGANIZER as Outlook and Gmail expect. Each member's message lists
+only that member as ATTENDEE, so a joiner is invited without re-inviting
+everyone, and a leaver's cancellation touches nobody else's calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+
+from .config import Config, Meeting
+from .content import Content
+from .imip import compose_imip
+from .invites import Attendee, Person, Series, build_cancel, build_feed, build_request
+
+
+def series_uid(config: Config, meeting_id: str) -> str:
+    return f"{meeting_id}.{_slug(config.partnership.name)}@{config.mail.from_domain}"
+
+
+def meeting_for_uid(config: Config, uid: str, known_ids: list[str]) -> str | None:
+    for meeting_id in known_ids:
+        if series_uid(config, meeting_id).lower() == uid.strip().lower():
+            return meeting_id
+    return None
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-") or "partnership"
+
+
+def series_for(config: Config, content: Content, meeting: Meeting, sequence: int) -> Series:
+    from .render import meeting_purpose
+
+    organizer_name = f"{config.convenor.name} ({config.partnership.name})"
+    return Series(
+        uid=series_uid(config, meeting.id),
+        title=f"{meeting.title} ({config.partnership.name})",
+        description=meeting_purpose(config, content, meeting),
+        location=meeting.location,
+        tzid=config.partnership.timezone,
+        first=meeting.first,
+        duration=meeting.duration,
+        rrule=meeting.rrule,
+        sequence=sequence,
+        organizer=Person(email=config.mail.from_address, name=organizer_name),
+        exdates=meeting.cancelled,
+        moves=meeting.moved,
+    )
+
+
+def invite_message(
+    *,
+    config: Config,
+    content: Content,
+    meeting: Meeting,
+    member_email: str,
+    member_name: str,
+    sequence: int,
+    cancel: bool,
+    stamp: datetime,
+    text: str,
+    html: str,
+) -> EmailMessage:
+    series = series_for(config, content, meeting, sequence)
+    attendee = Attendee(email=member_email, name=member_name)
+    if cancel:
+        ics = build_cancel(series, [attendee], stamp=stamp)
+        method = "CANCEL"
+    else:
+        ics = build_request(series, [attendee], stamp=stamp)
+        method = "REQUEST"
+    return compose_imip(text=text, html=html, ics=ics, method=method)
+
+
+def calendar_feed(config: Config, content: Content, sequences: dict[str, int], stamp: datetime) -> bytes:
+    series = [
+        series_for(config, content, meeting, sequences.get(meeting.id, 0))
+        for meeting in config.meetings
+    ]
+    return build_feed(series, stamp=stamp, name=config.partnership.name)

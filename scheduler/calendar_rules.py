@@ -1,0 +1,89 @@
+"""Recurrence on the partnership's wall clock: when a meeting's occurrences fall.
+
+Rules are expanded on naive local times (so 10:00 stays 10:00 across a
+daylight-saving change) and only then given the zone. A local time that does
+not exist (the spring gap) moves forward by the gap, as RFC 5545 says; an
+ambiguous one (the autumn fold) is the first of the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+UNSUPPORTED_FREQS = ("SECONDLY", "MINUTELY", "HOURLY")
+
+
+@lru_cache(maxsize=256)
+def _rule(first: datetime, text: str) -> rrule:
+    parsed = rrulestr(text, dtstart=first, ignoretz=True)
+    if not isinstance(parsed, rrule):  # an rruleset: several rules in one string
+        raise ValueError("write one rule only")
+    return parsed
+
+
+def localize(naive: datetime, tz_name: str) -> datetime:
+    """Give a wall-clock time its zone, moving a time in the spring gap forward."""
+    zone = ZoneInfo(tz_name)
+    aware = naive.replace(tzinfo=zone, fold=0)
+    roundtrip = aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+    if roundtrip != naive:  # does not exist: RFC 5545 3.3.5 says use the later offset
+        shifted = naive.replace(tzinfo=zone, fold=1)
+        return shifted.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    return aware
+
+
+def local_starts(
+    first: datetime, rule: str | None, start: datetime, end: datetime
+) -> list[datetime]:
+    """Naive local starts in [start, end) (both naive local)."""
+    if not rule:
+        return [first] if start <= first < end else []
+    r = _rule(first, rule)
+    return [d for d in r.between(start, end, inc=True) if d < end]
+
+
+def rrule_problem(first: datetime, rule: str, tz_name: str) -> str | None:
+    """What is wrong with a rule, in plain words, or None."""
+    upper = rule.upper()
+    if upper.startswith("RRULE:"):
+        return 'write the rule without "RRULE:", e.g. "FREQ=WEEKLY;INTERVAL=6".'
+    try:
+        r = _rule(first, rule)
+    except (ValueError, TypeError) as exc:
+        return f"is not a recurrence rule ({exc}). Example: FREQ=WEEKLY;INTERVAL=6."
+    if any(f"FREQ={freq}" in upper for freq in UNSUPPORTED_FREQS):
+        return "meetings repeat daily at most often; use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY."
+    if "BYDAY=" in upper:
+        byday = upper.split("BYDAY=")[1].split(";")[0]
+        ordinals = [d for d in byday.split(",") if d[:-2]]
+        if len(ordinals) > 1:
+            return (
+                "several numbered weekdays in one rule (e.g. 1TU,3TU) cannot be shown by "
+                "Outlook; make two meetings, one for each."
+            )
+    if "BYSETPOS=" in upper and "," in upper.split("BYSETPOS=")[1].split(";")[0]:
+        return "BYSETPOS with several values cannot be shown by Outlook; make two meetings."
+    following = r.after(first - timedelta(seconds=1), inc=True)
+    if following is None:
+        return "never produces a meeting. Check UNTIL and COUNT against the first date."
+    if following != first:
+        return (
+            f"the first date {first.isoformat()} is not itself one of the rule's dates "
+            f"(the rule's first is {following.isoformat()}); move `first` to a date "
+            "the rule produces."
+        )
+    return None
+
+
+def is_occurrence(first: datetime, rule: str | None, when: datetime, tz_name: str) -> bool:
+    if not rule:
+        return when == first
+    try:
+        r = _rule(first, rule)
+    except (ValueError, TypeError):
+        return True  # the rule itself is reported elsewhere
+    return r.after(when - timedelta(seconds=1), inc=True) == when

@@ -1,0 +1,431 @@
+"""``reflect``: the command line a convenor uses.
+
+User errors print one ``Error:`` line (``check`` lists every problem) and exit
+1 (2 for ``check`` problems, 75 when ``ingest`` could not take custody of a
+message, so the mail server tries again). Tracebacks are for bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .clock import SystemClock, parse_now
+from .errors import InputError, Problem, ReflectError
+
+EX_TEMPFAIL = 75
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    if args.config:
+        return Path(args.config)
+    env = os.environ.get("REFLECT_CONFIG")
+    return Path(env) if env else Path("config.toml")
+
+
+def _now(args: argparse.Namespace, tz: str = "UTC") -> datetime:
+    value = getattr(args, "now", None)
+    if not value:
+        return SystemClock().now()
+    try:
+        return parse_now(value, default_tz=tz)
+    except ValueError:
+        raise ReflectError(
+            f'--now "{value}" is not a date and time; use ISO 8601, e.g. 2027-01-05T09:00'
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reflect",
+        description=(
+            "Keeps a partnership reflecting together: sends calendar invitations and "
+            "reflection questions by email, and keeps members' replies in an archive."
+        ),
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the partnership's config file (default: $REFLECT_CONFIG, then ./config.toml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="say more about each step")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=summary)
+
+    add("check", "Check the config, membership list and questions, listing every problem.")
+    tick = add(
+        "tick",
+        "Do one round of work now: note who joined or left, send what is due, read replies.",
+    )
+    tick.add_argument("--now", metavar="ISO", help="pretend it is this time (for trying things out)")
+    run = add("run", "Keep working: a round every few minutes until stopped (Ctrl-C or SIGTERM).")
+    run.add_argument("--interval", type=float, default=300.0, metavar="SECONDS",
+                     help="time between rounds (default 300)")  # fmt: skip
+    preview = add(
+        "preview",
+        "Write every message that would be sent between two dates as .eml files, sending nothing.",
+    )
+    preview.add_argument("--out", required=True, metavar="DIR", help="folder for the .eml files")
+    preview.add_argument("--now", metavar="ISO", help="start of the window (default: now)")
+    preview.add_argument("--until", metavar="ISO", help="end of the window (default: 90 days on)")
+    ingest = add(
+        "ingest",
+        "Read reply emails from files, or one from standard input (for a mail server's pipe).",
+    )
+    ingest.add_argument("files", nargs="*", metavar="FILE", help="message files (.eml)")
+    parse = add(
+        "parse-reply",
+        "Show how one reply email is read (answer, auto-reply, bounce, RSVP or empty), as JSON.",
+    )
+    parse.add_argument("file", metavar="FILE", help="the message (.eml)")
+    status = add(
+        "status",
+        "Show the coming meetings, what is waiting to be sent, replies awaited and quarantine.",
+    )
+    status.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    export = add("export", "Write the archive of answers as CSV, JSON or Markdown.")
+    export.add_argument("--format", choices=["csv", "json", "md"], default="csv")
+    export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    calendar = add("calendar", "Write the whole schedule as one .ics calendar members can import.")
+    calendar.add_argument("--out", required=True, metavar="FILE")
+    calendar.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    quarantine = add(
+        "quarantine",
+        "List replies held back for the convenor, or accept or reject one of them.",
+    )
+    quarantine.add_argument("action", nargs="?", choices=["list", "accept", "reject"], default="list")
+    quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
+    quarantine.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.verbose:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+    handler = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"Error: {problem}", file=sys.stderr)
+        return 1
+    except ReflectError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .config import question_problems
+    from .content import load_bundled_content
+    from .members import parse_members
+    from .services import read_config
+
+    path = _config_path(args)
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    try:
+        config = read_config(path)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        config = None
+    if config is not None:
+        content = None
+        extra = [config.prompts.extra_questions] if config.prompts.extra_questions else []
+        try:
+            content = load_bundled_content(extra)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if content is not None:
+            known = set(content.questions)
+            problems.extend(question_problems(config, path.read_text(encoding="utf-8-sig"), known))
+        members_path = config.partnership.members
+        if not members_path.exists():
+            problems.append(
+                Problem(
+                    path.name,
+                    f"{members_path} does not exist. Create it with the header "
+                    "name,email,organisation,sector,role,joined,left or fix the path.",
+                    None,
+                    "[partnership] members",
+                )
+            )
+        else:
+            try:
+                membership = parse_members(members_path.read_bytes(), file=members_path.name)
+                warnings.extend(membership.warnings)
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if config.mail.transport == "smtp" and config.mail.smtp.username:
+            if not os.environ.get(config.mail.smtp.password_env):
+                warnings.append(
+                    Problem(path.name, f"the environment variable {config.mail.smtp.password_env} "
+                            "is not set; sending will fail until it is.", None,
+                            "[mail.smtp] password_env")  # fmt: skip
+                )
+        if config.inbox.source == "imap" and not os.environ.get(config.inbox.imap.password_env):
+            warnings.append(
+                Problem(path.name, f"the environment variable {config.inbox.imap.password_env} is "
+                        "not set; reading replies will fail until it is.", None,
+                        "[inbox.imap] password_env")  # fmt: skip
+            )
+    for warning in warnings:
+        print(f"Warning: {warning}")
+    if problems:
+        for problem in problems:
+            print(f"Error: {problem}")
+        print(f"{len(problems)} problem(s) found. Nothing was sent.")
+        return 2
+    assert config is not None
+    print(
+        f"OK: {path} is sound: {config.partnership.name}, {len(config.meetings)} meeting series, "
+        f"members from {config.partnership.members.name}."
+    )
+    return 0
+
+
+def _services(args: argparse.Namespace) -> object:
+    from .services import build_services
+
+    return build_services(_config_path(args))
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        now = _now(args, services.config.partnership.timezone)
+        report = asyncio.run(services.tick(now))
+    finally:
+        services.close()
+    print(f"tick at {now:%Y-%m-%d %H:%M} UTC: {report.summary()}")
+    for problem in report.problems:
+        print(f"Problem: {problem}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+
+    async def loop() -> None:
+        stop = asyncio.Event()
+        running = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            running.add_signal_handler(sig, stop.set)
+        log = logging.getLogger("reflect")
+        log.info("running: a round every %s seconds; stop with Ctrl-C or SIGTERM", args.interval)
+        while not stop.is_set():
+            try:
+                report = await services.tick(SystemClock().now())
+                log.info("round done: %s", report.summary())
+            except ReflectError as exc:
+                log.error("round failed: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=args.interval)
+            except TimeoutError:
+                pass
+        log.info("stopped cleanly")
+
+    try:
+        asyncio.run(loop())
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .archive import Archive
+    from .services import Services, read_config
+    from .transports import PreviewTransport
+
+    config = read_config(_config_path(args))
+    tz = config.partnership.timezone
+    start = _now(args, tz)
+    end = parse_now(args.until, default_tz=tz) if args.until else start + timedelta(days=90)
+    if end <= start:
+        raise ReflectError("--until must be after --now.")
+    out = Path(args.out)
+    if out.exists() and any(out.glob("*.eml")):
+        raise ReflectError(f"{out} already holds .eml files; choose an empty folder.")
+    with tempfile.TemporaryDirectory(prefix="reflect-preview-") as scratch:
+        copy = Path(scratch) / "preview.db"
+        if config.database.exists():
+            source = Archive(config.database)
+            source.conn.execute("VACUUM INTO ?", (str(copy),))
+            source.close()
+        services = Services(config, archive=Archive(copy))
+        transport = PreviewTransport(directory=out)
+        try:
+            moment = start
+            while moment <= end:
+                asyncio.run(services.tick(moment, transport=transport, ingest=False))
+                moment += timedelta(days=1)
+        finally:
+            services.close()
+    print(f"{transport.count} message(s) written to {out}, from {start:%Y-%m-%d} to {end:%Y-%m-%d}.")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import store_raw
+    from .services import Services
+
+    try:
+        services = _services(args)
+    except ReflectError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL if not args.files else 1
+    assert isinstance(services, Services)
+    now = SystemClock().now()
+    try:
+        if not args.files:
+            try:
+                raw = sys.stdin.buffer.read()
+                store_raw(services.archive, raw, source="stdin", ref=None, now=now)
+            except Exception as exc:  # custody failed: the mail server must keep it and retry
+                print(f"Error: message not stored, try again later: {exc}", file=sys.stderr)
+                return EX_TEMPFAIL
+        else:
+            for name in args.files:
+                path = Path(name)
+                try:
+                    raw = path.read_bytes()
+                except OSError as exc:
+                    raise ReflectError(f"{path}: cannot read it ({exc.strerror}).") from None
+                store_raw(services.archive, raw, source="file", ref=str(path), now=now)
+        counts = services.reader().process_pending(now)
+    finally:
+        services.close()
+    detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing new"
+    print(f"read: {detail}", file=sys.stderr if not args.files else sys.stdout)
+    return 0
+
+
+def cmd_parse_reply(args: argparse.Namespace) -> int:
+    from .replies import parse_reply
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReflectError(f"{path}: cannot read it ({exc.strerror}).") from None
+    parsed = parse_reply(raw)
+    print(json.dumps({"kind": str(parsed.kind), "text": parsed.text}, ensure_ascii=False))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .report_status import status_text
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        print(status_text(services, _now(args, services.config.partnership.timezone)))
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_answers
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        text = export_answers(services.archive, args.format)
+    finally:
+        services.close()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        print(f"written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from .calendar_messages import calendar_feed
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        sequences = {
+            row["id"]: row["sequence"]
+            for row in services.archive.rows("SELECT id, sequence FROM meetings")
+        }
+        ics = calendar_feed(services.config, services.content, sequences, _now(args))
+    finally:
+        services.close()
+    Path(args.out).write_bytes(ics)
+    print(f"{len(services.config.meetings)} series written to {args.out}")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from .quarantine import accept, list_quarantine, reject
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        if args.action == "list":
+            print(list_quarantine(services.archive))
+            return 0
+        if args.item is None:
+            raise ReflectError(f"say which item to {args.action}, e.g. reflect quarantine {args.action} 3")
+        now = _now(args)
+        message = (
+            accept(services, args.item, now)
+            if args.action == "accept"
+            else reject(services.archive, args.item, now)
+        )
+        print(message)
+    finally:
+        services.close()
+    return 0
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "tick": cmd_tick,
+    "run": cmd_run,
+    "preview": cmd_preview,
+    "ingest": cmd_ingest,
+    "parse-reply": cmd_parse_reply,
+    "status": cmd_status,
+    "export": cmd_export,
+    "calendar": cmd_calendar,
+    "quarantine": cmd_quarantine,
+}
+
+__all__ = ["EX_TEMPFAIL", "build_parser", "main"]

@@ -1,0 +1,759 @@
+"""The partnership's config file, read once into frozen dataclasses.
+
+``parse_config`` is pure: it takes the file's text and its path (for messages
+and for resolving relative paths) and returns a ``Config`` or raises
+``ConfigError`` listing every problem, each with the line it is on and how to
+fix it. Nothing here reads the environment or opens a file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError, Problem
+from .safety import clean_header_text, is_valid_address
+
+MEETING_KINDS = ("reflection", "governance", "relationship")
+SECURITY_MODES = ("tls", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class Partnership:
+    name: str
+    timezone: str
+    purpose: str
+    story: str
+    members: Path
+    decisions: str = ""
+    between_meetings: str = ""
+    glossary: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Convenor:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str = ""
+    password_env: str = "REFLECT_SMTP_PASSWORD"
+    timeout_seconds: float = 30.0
+    max_per_minute: int = 0
+    max_per_day: int = 0
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    from_name: str
+    from_address: str
+    reply_to: str
+    transport: Literal["maildir", "smtp"] = "maildir"
+    outbox_maildir: Path = Path("var/outbox")
+    rehearsal: bool = False
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    give_up_after_hours: float = 48.0
+
+    @property
+    def from_domain(self) -> str:
+        return self.from_address.rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str = "localhost"
+    port: int = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str = ""
+    password_env: str = "REFLECT_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    done_folder: str = "Reflections/Processed"
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    source: Literal["imap", "maildir", "none"] = "maildir"
+    maildir: Path = Path("var/inbox")
+    imap: ImapSettings = field(default_factory=ImapSettings)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    token_key_env: str = "REFLECT_TOKEN_KEY"
+    key_file: Path = Path("var/token.key")
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    kind: str
+    title: str
+    first: datetime  # naive, local wall clock in the partnership's zone
+    duration: timedelta
+    rrule: str | None
+    location: str = ""
+    description: str = ""
+    cancelled: tuple[datetime, ...] = ()  # naive local starts of cancelled occurrences
+    moved: tuple[tuple[datetime, datetime], ...] = ()  # (original, new) naive local starts
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    before_meeting_days: int = 7
+    reminder_after_days: int = 3
+    questions: tuple[str, ...] = ("purpose", "role", "members", "work", "learning")
+    questions_per_cycle: int = 1
+    checklist_meeting: str | None = None
+    extra_questions: Path | None = None
+
+
+@dataclass(frozen=True)
+class InductionSettings:
+    relationship_weeks: int = 10
+    existing_members: Literal["induct", "skip"] = "induct"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    partnership: Partnership
+    convenor: Convenor
+    mail: MailSettings
+    inbox: InboxSettings
+    database: Path
+    security: SecuritySettings
+    meetings: tuple[Meeting, ...]
+    prompts: PromptSettings
+    induction: InductionSettings
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def meeting(self, meeting_id: str) -> Meeting | None:
+        return next((m for m in self.meetings if m.id == meeting_id), None)
+
+
+# Every key the loader understands, by table. ``config.example.toml`` documents
+# exactly these (a test compares the two).
+KNOWN_KEYS: dict[str, set[str]] = {
+    "": {
+        "partnership",
+        "convenor",
+        "mail",
+        "inbox",
+        "storage",
+        "security",
+        "meeting",
+        "prompts",
+        "induction",
+    },
+    "partnership": {
+        "name",
+        "timezone",
+        "purpose",
+        "story",
+        "members",
+        "decisions",
+        "between_meetings",
+        "glossary",
+    },
+    "convenor": {"name", "email"},
+    "mail": {
+        "from",
+        "reply_to",
+        "transport",
+        "outbox_maildir",
+        "rehearsal",
+        "give_up_after_hours",
+        "smtp",
+    },
+    "mail.smtp": {
+        "host",
+        "port",
+        "security",
+        "username",
+        "password_env",
+        "timeout_seconds",
+        "max_per_minute",
+        "max_per_day",
+    },
+    "inbox": {"source", "maildir", "imap"},
+    "inbox.imap": {
+        "host",
+        "port",
+        "security",
+        "username",
+        "password_env",
+        "folder",
+        "done_folder",
+    },
+    "storage": {"database"},
+    "security": {"token_key_env", "key_file"},
+    "meeting": {
+        "id",
+        "kind",
+        "title",
+        "first",
+        "duration_minutes",
+        "rrule",
+        "location",
+        "description",
+        "cancelled",
+        "moved",
+    },
+    "prompts": {
+        "before_meeting_days",
+        "reminder_after_days",
+        "questions",
+        "questions_per_cycle",
+        "checklist_meeting",
+        "extra_questions",
+    },
+    "induction": {"relationship_weeks", "existing_members"},
+}
+
+SECRET_KEYS = {"password", "pass", "secret", "token_key", "api_key", "key"}
+
+
+class _Locator:
+    """Finds the line a table or key is on, for messages a convenor can act on."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def table(self, name: str, index: int | None = None) -> int | None:
+        pattern = (
+            re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+            if index is not None
+            else re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        )
+        seen = -1
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line):
+                seen += 1
+                if index is None or seen == index:
+                    return number
+        return None
+
+    def key(self, table: str, key: str, index: int | None = None) -> int | None:
+        start = 0 if not table else self.table(table, index)
+        if start is None:
+            return None
+        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start + (1 if table else 0), len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > start and table and re.match(r"^\s*\[", line):
+                return start
+            if not table and re.match(r"^\s*\[", line):
+                return None
+            if key_re.match(line):
+                return number
+        return start or None
+
+
+class _Reader:
+    """Reads typed values out of the parsed TOML, collecting problems."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.where = _Locator(text)
+        self.problems: list[Problem] = []
+
+    def problem(self, table: str, key: str | None, message: str, index: int | None = None) -> None:
+        line = self.where.key(table, key, index) if key else self.where.table(table, index)
+        label = f"[[{table}]] {index + 1}" if index is not None else (f"[{table}]" if table else "")
+        field_name = f"{label} {key}".strip() if key else label
+        self.problems.append(Problem(self.file, message, line, field_name or None))
+
+    def table(self, data: Mapping[str, Any], name: str, parent: str = "") -> Mapping[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, Mapping):
+            self.problem(parent, name, f"should be a table [{name}], not a single value.")
+            return {}
+        return value
+
+    def unknown(self, data: Mapping[str, Any], table: str, index: int | None = None) -> None:
+        known = KNOWN_KEYS[table.split("#")[0]]
+        for key in data:
+            if key in known:
+                continue
+            if key.lower() in SECRET_KEYS or "password" in key.lower():
+                self.problem(
+                    table,
+                    key,
+                    "secrets never go in the config file. Delete this line and put the "
+                    "secret in an environment variable named by the matching *_env key.",
+                    index,
+                )
+                continue
+            close = sorted(k for k in known if k.startswith(key[:3]))
+            hint = f' Did you mean "{close[0]}"?' if close else ""
+            self.problem(table, key, f"is not a setting this version knows.{hint}", index)
+
+    def text(
+        self,
+        data: Mapping[str, Any],
+        table: str,
+        key: str,
+        *,
+        required: bool = False,
+        default: str = "",
+        index: int | None = None,
+        header: bool = False,
+    ) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(table, key, "is missing. Add it, e.g. " + _example(key), index)
+            return default
+        if not isinstance(value, str):
+            self.problem(table, key, f"should be text in quotes, not {value!r}.", index)
+            return default
+        if required and not value.strip():
+            self.problem(table, key, "is empty. " + _example(key), index)
+        if header and clean_header_text(value) != value:
+            self.problem(
+                table,
+                key,
+                "contains a line break or control character; keep it on one line.",
+                index,
+            )
+        return value
+
+    def integer(
+        self,
+        data: Mapping[str, Any],
+        table: str,
+        key: str,
+        default: int,
+        *,
+        minimum: int = 0,
+        index: int | None = None,
+    ) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(table, key, f"should be a whole number, not {value!r}.", index)
+            return default
+        if value < minimum:
+            self.problem(table, key, f"should be at least {minimum}, not {value}.", index)
+            return default
+        return value
+
+    def number(self, data: Mapping[str, Any], table: str, key: str, default: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            self.problem(table, key, f"should be a positive number, not {value!r}.")
+            return default
+        return float(value)
+
+    def choice(
+        self,
+        data: Mapping[str, Any],
+        table: str,
+        key: str,
+        choices: tuple[str, ...],
+        default: str,
+        *,
+        index: int | None = None,
+    ) -> str:
+        value = data.get(key, default)
+        if value not in choices:
+            options = ", ".join(choices[:-1]) + " or " + choices[-1]
+            self.problem(table, key, f'"{value}" is not {options}.', index)
+            return default
+        return str(value)
+
+    def boolean(self, data: Mapping[str, Any], table: str, key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(table, key, f"should be true or false, not {value!r}.")
+            return default
+        return value
+
+    def path(self, data: Mapping[str, Any], table: str, key: str, default: str, base: Path) -> Path:
+        value = self.text(data, table, key, default=default)
+        return (base / value).resolve() if value else base
+
+
+_EXAMPLES = {
+    "name": 'name = "Willenhall Together"',
+    "timezone": 'timezone = "Europe/London"',
+    "email": 'email = "priya.shah@grapevine.example.org"',
+    "from": 'from = "Willenhall Together <reflect@reflect.example.org>"',
+    "reply_to": 'reply_to = "reflect+{token}@reflect.example.org"',
+    "members": 'members = "members.csv"',
+    "purpose": 'purpose = "What the partnership is for, in a sentence."',
+    "id": 'id = "reflection"',
+    "title": 'title = "Reflection point"',
+    "first": "first = 2027-01-12T10:00:00",
+}
+
+
+def _example(key: str) -> str:
+    return _EXAMPLES.get(key, f"{key} = ...")
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate the config text; ``path`` names the file and anchors relative paths."""
+    file = path.name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = str(exc).split(" (at line")[0]
+        column = f", column {match.group(2)}" if match else ""
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    f"this is not valid TOML{column}: {reason}. Check quotes, brackets "
+                    "and that text values are in double quotes.",
+                    line,
+                )
+            ]
+        ) from None
+
+    base = path.parent.resolve()
+    r = _Reader(file, text)
+    r.unknown(data, "")
+
+    p = r.table(data, "partnership")
+    r.unknown(p, "partnership")
+    tz_name = r.text(p, "partnership", "timezone", required=True, default="UTC")
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problem(
+            "partnership",
+            "timezone",
+            f'"{tz_name}" is not a time zone name. Use an IANA name such as "Europe/London".',
+        )
+        tz_name = "UTC"
+    glossary_raw = p.get("glossary", {})
+    glossary: dict[str, str] = {}
+    if isinstance(glossary_raw, Mapping):
+        for term, meaning in glossary_raw.items():
+            if isinstance(meaning, str):
+                glossary[str(term)] = meaning
+            else:
+                r.problem("partnership", "glossary", f'"{term}" should be explained in text.')
+    else:
+        r.problem("partnership", "glossary", 'should be a table, e.g. glossary = { ICB = "..." }')
+    members_name = r.text(p, "partnership", "members", required=True, default="members.csv")
+    partnership = Partnership(
+        name=r.text(p, "partnership", "name", required=True, header=True),
+        timezone=tz_name,
+        purpose=r.text(p, "partnership", "purpose", required=True),
+        story=r.text(p, "partnership", "story"),
+        members=(base / members_name).resolve(),
+        decisions=r.text(p, "partnership", "decisions"),
+        between_meetings=r.text(p, "partnership", "between_meetings"),
+        glossary=glossary,
+    )
+
+    c = r.table(data, "convenor")
+    r.unknown(c, "convenor")
+    convenor = Convenor(
+        name=r.text(c, "convenor", "name", required=True, header=True),
+        email=r.text(c, "convenor", "email", required=True),
+    )
+    if convenor.email and not is_valid_address(convenor.email):
+        r.problem("convenor", "email", f'"{convenor.email}" is not an email address.')
+
+    mail = _read_mail(r, r.table(data, "mail"), base)
+    inbox = _read_inbox(r, r.table(data, "inbox"), base)
+
+    s = r.table(data, "storage")
+    r.unknown(s, "storage")
+    database = r.path(s, "storage", "database", "var/reflect.db", base)
+
+    sec = r.table(data, "security")
+    r.unknown(sec, "security")
+    security = SecuritySettings(
+        token_key_env=r.text(sec, "security", "token_key_env", default="REFLECT_TOKEN_KEY"),
+        key_file=r.path(sec, "security", "key_file", "var/token.key", base),
+    )
+
+    meetings = _read_meetings(r, data.get("meeting", []), tz_name)
+    prompts = _read_prompts(r, r.table(data, "prompts"), base, meetings)
+
+    ind = r.table(data, "induction")
+    r.unknown(ind, "induction")
+    induction = InductionSettings(
+        relationship_weeks=r.integer(ind, "induction", "relationship_weeks", 10),
+        existing_members=r.choice(  # type: ignore[arg-type]
+            ind, "induction", "existing_members", ("induct", "skip"), "induct"
+        ),
+    )
+
+    if r.problems:
+        raise ConfigError(r.problems)
+    return Config(
+        path=path.resolve(),
+        partnership=partnership,
+        convenor=convenor,
+        mail=mail,
+        inbox=inbox,
+        database=database,
+        security=security,
+        meetings=meetings,
+        prompts=prompts,
+        induction=induction,
+    )
+
+
+def _read_mail(r: _Reader, m: Mapping[str, Any], base: Path) -> MailSettings:
+    from email.utils import parseaddr
+
+    r.unknown(m, "mail")
+    sender = r.text(m, "mail", "from", required=True, header=True)
+    from_name, from_address = parseaddr(sender)
+    if sender and not is_valid_address(from_address):
+        r.problem(
+            "mail",
+            "from",
+            f'"{sender}" has no usable address. Write it as "Name <address@example.org>".',
+        )
+    reply_to = r.text(m, "mail", "reply_to", required=True, header=True)
+    if reply_to and "{token}" not in reply_to:
+        r.problem(
+            "mail",
+            "reply_to",
+            f'"{reply_to}" has no {{token}}. Replies are matched to members by it: '
+            'write e.g. "reflect+{token}@reflect.example.org".',
+        )
+    elif reply_to and not is_valid_address(reply_to.replace("{token}", "x")):
+        r.problem("mail", "reply_to", f'"{reply_to}" is not an email address.')
+    sm = r.table(m, "smtp", "mail")
+    r.unknown(sm, "mail.smtp")
+    smtp = SmtpSettings(
+        host=r.text(sm, "mail.smtp", "host", default="localhost"),
+        port=r.integer(sm, "mail.smtp", "port", 587, minimum=1),
+        security=r.choice(  # type: ignore[arg-type]
+            sm, "mail.smtp", "security", SECURITY_MODES, "starttls"
+        ),
+        username=r.text(sm, "mail.smtp", "username"),
+        password_env=_env_name(r, sm, "mail.smtp", "password_env", "REFLECT_SMTP_PASSWORD"),
+        timeout_seconds=r.number(sm, "mail.smtp", "timeout_seconds", 30.0),
+        max_per_minute=r.integer(sm, "mail.smtp", "max_per_minute", 0),
+        max_per_day=r.integer(sm, "mail.smtp", "max_per_day", 0),
+    )
+    return MailSettings(
+        from_name=from_name,
+        from_address=from_address,
+        reply_to=reply_to,
+        transport=r.choice(m, "mail", "transport", ("maildir", "smtp"), "maildir"),  # type: ignore[arg-type]
+        outbox_maildir=r.path(m, "mail", "outbox_maildir", "var/outbox", base),
+        rehearsal=r.boolean(m, "mail", "rehearsal", False),
+        smtp=smtp,
+        give_up_after_hours=r.number(m, "mail", "give_up_after_hours", 48.0),
+    )
+
+
+def _env_name(r: _Reader, data: Mapping[str, Any], table: str, key: str, default: str) -> str:
+    value = r.text(data, table, key, default=default)
+    if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        r.problem(
+            table,
+            key,
+            "should name an environment variable (letters, digits and _), not hold the "
+            f'secret itself. Write e.g. {key} = "{default}" and set that variable.',
+        )
+    return value
+
+
+def _read_inbox(r: _Reader, i: Mapping[str, Any], base: Path) -> InboxSettings:
+    r.unknown(i, "inbox")
+    im = r.table(i, "imap", "inbox")
+    r.unknown(im, "inbox.imap")
+    imap = ImapSettings(
+        host=r.text(im, "inbox.imap", "host", default="localhost"),
+        port=r.integer(im, "inbox.imap", "port", 993, minimum=1),
+        security=r.choice(  # type: ignore[arg-type]
+            im, "inbox.imap", "security", SECURITY_MODES, "tls"
+        ),
+        username=r.text(im, "inbox.imap", "username"),
+        password_env=_env_name(r, im, "inbox.imap", "password_env", "REFLECT_IMAP_PASSWORD"),
+        folder=r.text(im, "inbox.imap", "folder", default="INBOX"),
+        done_folder=r.text(im, "inbox.imap", "done_folder", default="Reflections/Processed"),
+    )
+    return InboxSettings(
+        source=r.choice(i, "inbox", "source", ("imap", "maildir", "none"), "maildir"),  # type: ignore[arg-type]
+        maildir=r.path(i, "inbox", "maildir", "var/inbox", base),
+        imap=imap,
+    )
+
+
+def _local_datetime(
+    r: _Reader, value: object, key: str, index: int, *, what: str = "start"
+) -> datetime | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            r.problem(
+                "meeting",
+                key,
+                f"{value.isoformat()} carries a UTC offset; write the local wall-clock "
+                f"{what} without one, e.g. 2027-01-12T10:00:00. It is read in the "
+                "partnership's time zone.",
+                index,
+            )
+            return None
+        return value
+    if isinstance(value, date):
+        r.problem("meeting", key, f"{value} has no time; write e.g. {value}T10:00:00.", index)
+        return None
+    r.problem(
+        "meeting",
+        key,
+        f"{value!r} is not a date and time; write e.g. 2027-01-12T10:00:00 (no quotes).",
+        index,
+    )
+    return None
+
+
+def _read_meetings(r: _Reader, raw: object, tz_name: str) -> tuple[Meeting, ...]:
+    from .calendar_rules import rrule_problem
+
+    if not isinstance(raw, list):
+        r.problem("", "meeting", "should be written as [[meeting]] tables.")
+        return ()
+    meetings: list[Meeting] = []
+    seen: set[str] = set()
+    for index, m in enumerate(raw):
+        if not isinstance(m, Mapping):
+            continue
+        r.unknown(m, "meeting", index)
+        meeting_id = r.text(m, "meeting", "id", required=True, index=index)
+        if meeting_id and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", meeting_id):
+            r.problem(
+                "meeting",
+                "id",
+                f'"{meeting_id}" should be short lower-case words joined by "-", '
+                'e.g. "governance-review". It must never change once invitations are out.',
+                index,
+            )
+        if meeting_id in seen:
+            r.problem("meeting", "id", f'"{meeting_id}" is used by two meetings.', index)
+        seen.add(meeting_id)
+        kind = r.choice(m, "meeting", "kind", MEETING_KINDS, "reflection", index=index)
+        title = r.text(m, "meeting", "title", required=True, index=index, header=True)
+        first = _local_datetime(r, m.get("first"), "first", index)
+        duration = r.integer(m, "meeting", "duration_minutes", 60, minimum=1, index=index)
+        rule = m.get("rrule")
+        if rule is not None and not isinstance(rule, str):
+            r.problem("meeting", "rrule", "should be text in quotes.", index)
+            rule = None
+        cancelled: list[datetime] = []
+        for value in m.get("cancelled", []) or []:
+            when = _local_datetime(r, value, "cancelled", index, what="start")
+            if when is not None:
+                cancelled.append(when)
+        moved: list[tuple[datetime, datetime]] = []
+        for move in m.get("moved", []) or []:
+            if not isinstance(move, Mapping) or set(move) != {"from", "to"}:
+                r.problem(
+                    "meeting",
+                    "moved",
+                    "each move is { from = 2027-02-23T10:00:00, to = 2027-02-24T10:00:00 }.",
+                    index,
+                )
+                continue
+            src = _local_datetime(r, move["from"], "moved", index)
+            dst = _local_datetime(r, move["to"], "moved", index)
+            if src and dst:
+                moved.append((src, dst))
+        if first is not None and rule:
+            issue = rrule_problem(first, rule, tz_name)
+            if issue:
+                r.problem("meeting", "rrule", f'"{rule}": {issue}', index)
+        if first is not None:
+            from .calendar_rules import is_occurrence
+
+            for when in [*cancelled, *(src for src, _ in moved)]:
+                if not is_occurrence(first, rule, when, tz_name):
+                    r.problem(
+                        "meeting",
+                        "cancelled" if when in cancelled else "moved",
+                        f"{when.isoformat()} is not one of this meeting's dates; copy the "
+                        "date and time of a real occurrence.",
+                        index,
+                    )
+        if first is None:
+            continue
+        meetings.append(
+            Meeting(
+                id=meeting_id,
+                kind=kind,
+                title=title,
+                first=first,
+                duration=timedelta(minutes=duration),
+                rrule=rule or None,
+                location=r.text(m, "meeting", "location", index=index, header=True),
+                description=r.text(m, "meeting", "description", index=index),
+                cancelled=tuple(cancelled),
+                moved=tuple(moved),
+            )
+        )
+    return tuple(meetings)
+
+
+def _read_prompts(
+    r: _Reader, p: Mapping[str, Any], base: Path, meetings: tuple[Meeting, ...]
+) -> PromptSettings:
+    r.unknown(p, "prompts")
+    questions = p.get("questions", list(PromptSettings.questions))
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        r.problem("prompts", "questions", 'should be a list of question ids, e.g. ["purpose"].')
+        questions = list(PromptSettings.questions)
+    checklist = p.get("checklist_meeting")
+    if checklist is not None and checklist not in {m.id for m in meetings}:
+        r.problem(
+            "prompts",
+            "checklist_meeting",
+            f'"{checklist}" is not the id of any [[meeting]].',
+        )
+    extra = p.get("extra_questions")
+    return PromptSettings(
+        before_meeting_days=r.integer(p, "prompts", "before_meeting_days", 7),
+        reminder_after_days=r.integer(p, "prompts", "reminder_after_days", 3),
+        questions=tuple(questions),
+        questions_per_cycle=r.integer(p, "prompts", "questions_per_cycle", 1, minimum=1),
+        checklist_meeting=checklist if isinstance(checklist, str) else None,
+        extra_questions=(base / extra).resolve() if isinstance(extra, str) and extra else None,
+    )
+
+
+def question_problems(config: Config, text: str, known: set[str]) -> list[Problem]:
+    """Problems with ``[prompts] questions`` once the content is known."""
+    where = _Locator(text)
+    problems = []
+    for qid in config.prompts.questions:
+        if qid not in known:
+            problems.append(
+                Problem(
+                    config.path.name,
+                    f'"{qid}" is not a question in content/. Known ids: '
+                    + ", ".join(sorted(known))
+                    + ".",
+                    where.key("prompts", "questions"),
+                    "[prompts] questions",
+                )
+            )
+    return problems

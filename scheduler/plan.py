@@ -1,0 +1,450 @@
+"""The pure planning core: what is due, for whom, now.
+
+``plan(config, content, now, state)`` reads nothing but its arguments and
+returns ``Intent``s: one per message the partnership should send by ``now``
+that is not already in the outbox (the outbox's unique key is the final
+guard). ``sync_membership`` and ``reconcile_meetings`` are pure too: they say
+what changed between the files and what the archive remembers, and the
+services apply it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from .calendar_rules import local_starts, localize
+from .config import Config, Meeting
+from .content import Content
+from .members import Member
+
+# The order messages go out in when due at the same moment.
+KIND_ORDER = {
+    "induction": 0,
+    "welcome_back": 1,
+    "invite": 2,
+    "cancel": 3,
+    "prompt": 4,
+    "reminder": 5,
+    "handover": 6,
+    "leaver_notice": 7,
+}
+GETTING_TO_KNOW_YOU = "getting-to-know-you"
+HANDOVER = "handover"
+
+
+@dataclass(frozen=True)
+class MemberState:
+    id: int
+    email: str
+    name: str
+    organisation: str
+    sector: str
+    role: str
+    status: str  # pending | active | left
+    inducted: bool
+    address_failing: bool = False
+    joined: date | None = None
+    left_on: date | None = None
+    rejoined_on: date | None = None
+    share_introduction: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    id: str
+    sequence: int
+    status: str  # active | removed
+    fingerprint: str
+    definition: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpenPrompt:
+    key: str
+    member_email: str
+    kind: str
+    meeting_id: str | None
+    occurrence: datetime | None
+    question_id: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class State:
+    members: Mapping[str, MemberState]
+    meetings: Mapping[str, MeetingState] = field(default_factory=dict)
+    invitations: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    open_prompts: tuple[OpenPrompt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One message the partnership means to send."""
+
+    key: str
+    kind: str
+    recipient: str
+    due: datetime
+    member_email: str | None = None
+    meeting_id: str | None = None
+    occurrence: datetime | None = None  # aware, the occurrence's original start
+    question_id: str | None = None
+    sequence: int | None = None
+    follows: str | None = None  # the key of the message this one replies to
+
+    def sort_key(self) -> tuple[datetime, int, str, str]:
+        return (self.due, KIND_ORDER.get(self.kind, 99), self.recipient, self.key)
+
+
+def intent_key(partnership: str, kind: str, *parts: object) -> str:
+    """The stable idempotency key of one intended message."""
+    text = "\x1f".join([partnership, kind, *("" if p is None else str(p) for p in parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- membership
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    kind: str  # joined | left | rejoined | changed | pending
+    member: Member | None
+    email: str
+    on: date
+
+
+def sync_membership(
+    rows: Sequence[Member], archived: Mapping[str, MemberState], today: date
+) -> list[MembershipChange]:
+    """What changed between the spreadsheet and the archive, as of ``today``."""
+    changes: list[MembershipChange] = []
+    listed = {m.email: m for m in rows}
+    for email, member in listed.items():
+        known = archived.get(email)
+        active = member.is_active(today)
+        if known is None:
+            if active:
+                changes.append(MembershipChange("joined", member, email, member.joined or today))
+            elif member.left is None or member.left > today:
+                changes.append(MembershipChange("pending", member, email, today))
+            continue
+        if active and known.status == "pending":
+            changes.append(MembershipChange("joined", member, email, member.joined or today))
+        elif active and known.status == "left":
+            changes.append(MembershipChange("rejoined", member, email, today))
+        elif not active and known.status == "active":
+            changes.append(MembershipChange("left", member, email, member.left or today))
+        elif (known.name, known.organisation, known.sector, known.role) != (
+            member.name,
+            member.organisation,
+            member.sector,
+            member.role,
+        ) or known.share_introduction != member.share_introduction:
+            changes.append(MembershipChange("changed", member, email, today))
+    for email, known in archived.items():
+        if email not in listed and known.status in ("active", "pending"):
+            changes.append(MembershipChange("left", None, email, today))
+    return changes
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def meeting_definition(meeting: Meeting) -> dict[str, object]:
+    """Everything about a series that, when changed, needs an update sent."""
+    return {
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "first": meeting.first.isoformat(),
+        "duration_minutes": int(meeting.duration.total_seconds() // 60),
+        "rrule": meeting.rrule,
+        "location": meeting.location,
+        "description": meeting.description,
+        "cancelled": [c.isoformat() for c in meeting.cancelled],
+        "moved": [[a.isoformat(), b.isoformat()] for a, b in meeting.moved],
+    }
+
+
+def meeting_fingerprint(meeting: Meeting, tz_name: str) -> str:
+    payload = json.dumps({**meeting_definition(meeting), "tz": tz_name}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    kind: str  # added | changed | removed
+    meeting_id: str
+    fingerprint: str
+    sequence: int
+
+
+def reconcile_meetings(
+    meetings: Sequence[Meeting], stored: Mapping[str, MeetingState], tz_name: str
+) -> list[MeetingChange]:
+    changes = []
+    for meeting in meetings:
+        fp = meeting_fingerprint(meeting, tz_name)
+        known = stored.get(meeting.id)
+        if known is None:
+            changes.append(MeetingChange("added", meeting.id, fp, 0))
+        elif known.status == "removed" or known.fingerprint != fp:
+            changes.append(MeetingChange("changed", meeting.id, fp, known.sequence + 1))
+    current = {m.id for m in meetings}
+    for meeting_id, known in stored.items():
+        if meeting_id not in current and known.status == "active":
+            changes.append(
+                MeetingChange("removed", meeting_id, known.fingerprint, known.sequence + 1)
+            )
+    return changes
+
+
+# ---------------------------------------------------------------- occurrences
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    meeting_id: str
+    original: datetime  # aware local original start: the occurrence's identity
+    start: datetime  # aware local start after any move
+    index: int  # 0-based among the series' held (not cancelled) occurrences
+
+
+def occurrences_between(
+    meeting: Meeting, tz_name: str, start: datetime, end: datetime
+) -> list[Occurrence]:
+    """Held occurrences whose (possibly moved) start is in [start, end), in order."""
+    moves = dict(meeting.moved)
+    cancelled = set(meeting.cancelled)
+    # moved occurrences may land inside the window from outside it: widen by the moves
+    spread = max((abs(b - a) for a, b in meeting.moved), default=timedelta(0))
+    local_start = start.astimezone(localize(meeting.first, tz_name).tzinfo).replace(tzinfo=None)
+    local_end = end.astimezone(localize(meeting.first, tz_name).tzinfo).replace(tzinfo=None)
+    originals = local_starts(meeting.first, meeting.rrule, local_start - spread, local_end + spread)
+    if not originals:
+        return []
+    before = local_starts(meeting.first, meeting.rrule, meeting.first, originals[0])
+    index = len([d for d in before if d not in cancelled])
+    found = []
+    for original in originals:
+        if original in cancelled:
+            continue
+        actual = localize(moves.get(original, original), tz_name)
+        if start <= actual < end:
+            found.append(Occurrence(meeting.id, localize(original, tz_name), actual, index))
+        index += 1
+    return found
+
+
+def next_occurrences(
+    config: Config, now: datetime, *, count: int = 3, horizon_days: int = 400
+) -> list[tuple[Meeting, Occurrence]]:
+    """The next few occurrences of every series, soonest first."""
+    tz = config.partnership.timezone
+    found: list[tuple[Meeting, Occurrence]] = []
+    for meeting in config.meetings:
+        upcoming = occurrences_between(meeting, tz, now, now + timedelta(days=horizon_days))
+        found.extend((meeting, occ) for occ in upcoming[:count])
+    return sorted(found, key=lambda pair: pair[1].start)
+
+
+def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:
+    """The question ids one reflection point takes, cycling the configured list."""
+    if config.prompts.checklist_meeting == meeting.id:
+        return [area.id for area in content.checklist]
+    if meeting.kind != "reflection":
+        return []
+    ids = [q for q in config.prompts.questions if q in content.questions]
+    if not ids:
+        return []
+    per = config.prompts.questions_per_cycle
+    return [ids[(index * per + i) % len(ids)] for i in range(min(per, len(ids)))]
+
+
+# ---------------------------------------------------------------- planning
+
+
+def plan(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
+    """Every message due by ``now``, in send order."""
+    if now.tzinfo is None:
+        raise ValueError("plan needs an aware now")
+    now = now.astimezone(UTC)
+    name = config.partnership.name
+    intents: list[Intent] = []
+    active = [m for m in state.members.values() if m.status == "active"]
+    reachable = [m for m in active if not m.address_failing]
+
+    for member in reachable:
+        if not member.inducted:
+            intents.append(
+                Intent(
+                    key=intent_key(name, "induction", member.email),
+                    kind="induction",
+                    recipient=member.email,
+                    member_email=member.email,
+                    due=now,
+                )
+            )
+            intents.append(
+                Intent(
+                    key=intent_key(name, "prompt", member.email, GETTING_TO_KNOW_YOU),
+                    kind="prompt",
+                    recipient=member.email,
+                    member_email=member.email,
+                    due=now,
+                    question_id=GETTING_TO_KNOW_YOU,
+                )
+            )
+        elif member.rejoined_on is not None:
+            intents.append(
+                Intent(
+                    key=intent_key(name, "welcome_back", member.email, member.rejoined_on),
+                    kind="welcome_back",
+                    recipient=member.email,
+                    member_email=member.email,
+                    due=now,
+                )
+            )
+
+    intents.extend(_plan_invitations(config, now, state, reachable))
+    intents.extend(_plan_prompts(config, content, now, reachable))
+    intents.extend(_plan_reminders(config, now, state))
+    intents.extend(_plan_leavers(config, now, state))
+    return sorted(intents, key=Intent.sort_key)
+
+
+def _plan_invitations(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    name = config.partnership.name
+    intents = []
+    for meeting_id, meeting in state.meetings.items():
+        for member in state.members.values():
+            sent = state.invitations.get((meeting_id, member.email))
+            if meeting.status == "active" and member in reachable:
+                if sent is not None and sent[1] == "invited" and sent[0] >= meeting.sequence:
+                    continue
+                sequence = meeting.sequence
+                if sent is not None:
+                    sequence = max(sequence, sent[0] + (1 if sent[1] == "cancelled" else 0))
+                kind = "invite"
+            elif (
+                sent is not None
+                and sent[1] == "invited"
+                and (meeting.status == "removed" or member.status == "left")
+            ):
+                sequence = max(meeting.sequence, sent[0] + 1)
+                kind = "cancel"
+            else:
+                continue
+            intents.append(
+                Intent(
+                    key=intent_key(name, kind, member.email, meeting_id, sequence),
+                    kind=kind,
+                    recipient=member.email,
+                    member_email=member.email,
+                    due=now,
+                    meeting_id=meeting_id,
+                    sequence=sequence,
+                )
+            )
+    return intents
+
+
+def _plan_prompts(
+    config: Config, content: Content, now: datetime, reachable: list[MemberState]
+) -> list[Intent]:
+    name = config.partnership.name
+    lead = timedelta(days=config.prompts.before_meeting_days)
+    intents = []
+    for meeting in config.meetings:
+        for occ in occurrences_between(
+            meeting, config.partnership.timezone, now, now + lead + timedelta(seconds=1)
+        ):
+            due = (occ.start - lead).astimezone(UTC)
+            if due > now:
+                continue
+            for qid in cycle_questions(config, content, meeting, occ.index):
+                for member in reachable:
+                    if member.joined is not None and member.joined > now.date():
+                        continue
+                    intents.append(
+                        Intent(
+                            key=intent_key(
+                                name, "prompt", member.email, meeting.id, occ.original, qid
+                            ),
+                            kind="prompt",
+                            recipient=member.email,
+                            member_email=member.email,
+                            due=due,
+                            meeting_id=meeting.id,
+                            occurrence=occ.original,
+                            question_id=qid,
+                        )
+                    )
+    return intents
+
+
+def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]:
+    name = config.partnership.name
+    wait = timedelta(days=config.prompts.reminder_after_days)
+    intents = []
+    for prompt in state.open_prompts:
+        member = state.members.get(prompt.member_email)
+        if member is None or member.status != "active" or member.address_failing:
+            continue
+        due = prompt.sent_at + wait
+        if due > now:
+            continue
+        if prompt.occurrence is not None and prompt.occurrence <= now:
+            continue  # the meeting has begun: a reminder would only nag
+        if prompt.occurrence is None and now - due > timedelta(days=14):
+            continue
+        intents.append(
+            Intent(
+                key=intent_key(name, "reminder", prompt.key),
+                kind="reminder",
+                recipient=prompt.member_email,
+                member_email=prompt.member_email,
+                due=due.astimezone(UTC),
+                meeting_id=prompt.meeting_id,
+                occurrence=prompt.occurrence,
+                question_id=prompt.question_id,
+                follows=prompt.key,
+            )
+        )
+    return intents
+
+
+def _plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
+    name = config.partnership.name
+    intents = []
+    for member in state.members.values():
+        if member.status != "left" or member.left_on is None:
+            continue
+        if (now.date() - member.left_on).days > 30:
+            continue  # long gone: a thank-you now would be odd
+        if not member.address_failing:
+            intents.append(
+                Intent(
+                    key=intent_key(name, "handover", member.email, member.left_on),
+                    kind="handover",
+                    recipient=member.email,
+                    member_email=member.email,
+                    due=now,
+                    question_id=HANDOVER,
+                )
+            )
+        intents.append(
+            Intent(
+                key=intent_key(name, "leaver_notice", member.email, member.left_on),
+                kind="leaver_notice",
+                recipient=config.convenor.email,
+                member_email=member.email,
+                due=now,
+            )
+        )
+    return intents

@@ -1,0 +1,556 @@
+"""Turning an ``Intent`` into the exact message bytes that will be sent.
+
+Rendering never sends: it produces an ``Outgoing`` (the outbox row to be). The
+Message-ID and reply token derive from the intent's key, so a message that is
+rendered, lost and rendered again is still the same message. Member-provided
+strings reach headers only through ``email.headerregistry.Address`` (which
+encodes them) and HTML only through autoescaped Jinja2.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .config import Config, Meeting
+from .content import Content
+from .members import SECTOR_LABELS, SECTORS
+from .plan import (
+    GETTING_TO_KNOW_YOU,
+    HANDOVER,
+    Intent,
+    MeetingState,
+    MemberState,
+    next_occurrences,
+    occurrences_between,
+)
+from .safety import clean_header_text
+from .tokens import sign_token, token_id_for
+
+REPLY_MARKER = "## Please reply above this line ##"
+POLICY = email.policy.SMTP
+
+# The product's own questions (not the framework's): asked on joining and leaving.
+OWN_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    GETTING_TO_KNOW_YOU: (
+        "Getting to know you: what brings you to this work?",
+        (
+            "What brings you to this work, personally?",
+            "What do you bring, personally and from your organisation?",
+            "What would success look like to you?",
+        ),
+    ),
+    HANDOVER: ("A short handover note", ()),
+}
+
+
+def templates_dir() -> Path:
+    return Path(str(files("scheduler") / "templates" / "email"))
+
+
+@cache
+def environment(directory: str | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory or str(templates_dir())),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        trim_blocks=False,
+    )
+    return env
+
+
+def render_template(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) for one template family."""
+    env = environment()
+    subject = env.get_template(f"{name}.subject").render(context)
+    text = env.get_template(f"{name}.txt").render(context)
+    html = env.get_template(f"{name}.html").render(context)
+    subject = clean_header_text(" ".join(subject.split()))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return subject, text, html
+
+
+@dataclass(frozen=True)
+class PromptRecord:
+    """What the archive keeps about a prompt, to match and show its answers."""
+
+    kind: str  # question | checklist | getting_to_know_you | handover
+    question_id: str
+    question_text: str
+    body_text: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    kind: str
+    recipient: str
+    member_email: str | None
+    subject: str
+    message_id: str
+    token_id: str | None
+    raw: bytes
+    prompt: PromptRecord | None = None
+
+
+@dataclass(frozen=True)
+class HandoverNote:
+    name: str
+    organisation: str
+    role: str
+    left_on: str
+    text: str
+
+
+@dataclass
+class Renderer:
+    config: Config
+    content: Content
+    secret: bytes
+    members: Mapping[str, MemberState]
+    meetings: Mapping[str, MeetingState]
+    now: datetime
+    handovers_for: Callable[[MemberState], Sequence[HandoverNote]] = lambda _m: ()
+    _common: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._common = {
+            "partnership": self.config.partnership.name,
+            "convenor_name": self.config.convenor.name,
+            "convenor_email": self.config.convenor.email,
+            "reply_marker": REPLY_MARKER,
+        }
+
+    # ------------------------------------------------------------ helpers
+
+    def message_id(self, key: str) -> str:
+        return f"<{key}@{self.config.mail.from_domain}>"
+
+    def _member(self, email: str | None) -> MemberState:
+        if email is None or email not in self.members:
+            raise KeyError(f"unknown member {email!r}")
+        return self.members[email]
+
+    def _when(self, moment: datetime) -> str:
+        local = moment.astimezone(self.config.partnership.zone)
+        return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+
+    def _envelope(
+        self,
+        intent: Intent,
+        *,
+        subject: str,
+        body: EmailMessage,
+        to_name: str,
+        reply_token: str | None,
+    ) -> EmailMessage:
+        cfg = self.config
+        recipient = intent.recipient
+        msg = body
+        msg["From"] = Address(
+            display_name=clean_header_text(cfg.mail.from_name or cfg.partnership.name),
+            addr_spec=cfg.mail.from_address,
+        )
+        if cfg.mail.rehearsal:
+            msg["To"] = Address(display_name=cfg.convenor.name, addr_spec=cfg.convenor.email)
+            msg["X-Reflect-Intended-Recipient"] = recipient
+        else:
+            msg["To"] = Address(display_name=clean_header_text(to_name), addr_spec=recipient)
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(self.now.astimezone(UTC))
+        msg["Message-ID"] = self.message_id(intent.key)
+        if reply_token is not None:
+            msg["Reply-To"] = Address(
+                display_name=clean_header_text(cfg.partnership.name),
+                addr_spec=cfg.mail.reply_to.replace("{token}", reply_token),
+            )
+        if intent.follows:
+            parent = self.message_id(intent.follows)
+            msg["In-Reply-To"] = parent
+            msg["References"] = parent
+        msg["Auto-Submitted"] = "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+        msg["X-Reflect-Kind"] = intent.kind
+        return msg
+
+    @staticmethod
+    def _alternative(text: str, html: str) -> EmailMessage:
+        msg = EmailMessage(policy=POLICY)
+        msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+        return msg
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        found = self.config.meeting(meeting_id)
+        if found is not None:
+            return found
+        stored = self.meetings.get(meeting_id)
+        if stored is None:
+            raise KeyError(meeting_id)
+        return meeting_from_definition(meeting_id, stored.definition)
+
+    # ------------------------------------------------------------ entry point
+
+    def render(self, intent: Intent) -> Outgoing:
+        handler = {
+            "prompt": self._prompt,
+            "reminder": self._prompt,
+            "handover": self._prompt,
+            "induction": self._induction,
+            "welcome_back": self._welcome_back,
+            "invite": self._invite,
+            "cancel": self._invite,
+            "leaver_notice": self._leaver_notice,
+        }[intent.kind]
+        return handler(intent)
+
+    # ------------------------------------------------------------ prompts
+
+    def _question(self, qid: str) -> tuple[str, dict[str, Any]]:
+        if qid in OWN_QUESTIONS:
+            text, prompts = OWN_QUESTIONS[qid]
+            kind = "getting_to_know_you" if qid == GETTING_TO_KNOW_YOU else "handover"
+            return kind, {
+                "question_text": text,
+                "question_number": None,
+                "prompts": list(prompts),
+                "points": [],
+                "resources": [],
+                "source": "",
+                "is_checklist": False,
+            }
+        if qid in self.content.questions:
+            q = self.content.questions[qid]
+            return "question", {
+                "question_text": q.text,
+                "question_number": q.number,
+                "prompts": list(q.prompts),
+                "points": list(q.points),
+                "resources": [{"title": r.title, "description": r.description} for r in q.resources],
+                "source": q.source,
+                "is_checklist": False,
+            }
+        area = next(a for a in self.content.checklist if a.id == qid)
+        return "checklist", {
+            "question_text": f"Partnership checklist: {area.title}",
+            "question_number": None,
+            "prompts": list(area.questions),
+            "points": [],
+            "resources": [],
+            "source": area.source,
+            "is_checklist": True,
+        }
+
+    def _prompt(self, intent: Intent) -> Outgoing:
+        member = self._member(intent.member_email)
+        qid = intent.question_id or ""
+        kind, question = self._question(qid)
+        meeting_title, meeting_when = "", ""
+        if intent.meeting_id and intent.occurrence is not None:
+            meeting = self.meeting(intent.meeting_id)
+            meeting_title = meeting.title
+            start = dict(meeting.moved).get(
+                intent.occurrence.astimezone(self.config.partnership.zone).replace(tzinfo=None)
+            )
+            moment = (
+                start.replace(tzinfo=self.config.partnership.zone) if start else intent.occurrence
+            )
+            meeting_when = self._when(moment)
+        context = {
+            **self._common,
+            **question,
+            "member_name": member.name,
+            "organisation": member.organisation,
+            "meeting_title": meeting_title,
+            "meeting_when": meeting_when,
+            "intro": (
+                "Welcome again. To help us get to know you, here is a first question. "
+                "Your answer is kept in the partnership's archive"
+                + (
+                    " and shared with the others as your introduction, as you agreed."
+                    if member.share_introduction
+                    else "; it is shared with the convenor only."
+                )
+            ),
+        }
+        template = {
+            "prompt": "member-prompt",
+            "reminder": "member-reminder",
+            "handover": "leaver-handover",
+        }[intent.kind]
+        subject, text, html = render_template(template, context)
+        # a reminder carries the prompt's token so that a reply to either is the same answer
+        token_source = intent.follows or intent.key
+        token_id = token_id_for(token_source)
+        token = sign_token(token_id, self.secret)
+        msg = self._envelope(
+            intent,
+            subject=subject,
+            body=self._alternative(text, html),
+            to_name=member.name,
+            reply_token=token,
+        )
+        prompt = None
+        if intent.kind != "reminder":
+            prompt = PromptRecord(kind, qid, str(question["question_text"]), text)
+        return Outgoing(
+            key=intent.key,
+            kind=intent.kind,
+            recipient=intent.recipient,
+            member_email=member.email,
+            subject=subject,
+            message_id=self.message_id(intent.key),
+            token_id=token_id if intent.kind != "reminder" else None,
+            raw=msg.as_bytes(policy=POLICY),
+            prompt=prompt,
+        )
+
+    # ------------------------------------------------------------ induction
+
+    def _meetings_summary(self) -> list[dict[str, str]]:
+        summary = []
+        seen: set[str] = set()
+        for meeting, occ in next_occurrences(self.config, self.now, count=1):
+            if meeting.id in seen:
+                continue
+            seen.add(meeting.id)
+            summary.append(
+                {
+                    "title": meeting.title,
+                    "rhythm": describe_rhythm(meeting),
+                    "next": self._when(occ.start),
+                    "location": meeting.location,
+                }
+            )
+        return summary
+
+    def _people(self) -> list[dict[str, Any]]:
+        groups = []
+        active = [m for m in self.members.values() if m.status == "active"]
+        for sector in SECTORS:
+            in_sector = [m for m in active if m.sector == sector]
+            if not in_sector:
+                continue
+            orgs: dict[str, list[dict[str, str]]] = {}
+            for m in sorted(in_sector, key=lambda m: (m.organisation.lower(), m.name.lower())):
+                orgs.setdefault(m.organisation, []).append({"name": m.name, "role": m.role})
+            groups.append(
+                {
+                    "sector_label": SECTOR_LABELS[sector],
+                    "organisations": [{"name": k, "people": v} for k, v in orgs.items()],
+                }
+            )
+        return groups
+
+    def _induction(self, intent: Intent) -> Outgoing:
+        member = self._member(intent.member_email)
+        p = self.config.partnership
+        handovers = [
+            {**h.__dict__, "paragraphs": _paragraphs(h.text)} for h in self.handovers_for(member)
+        ]
+        first_question = next(iter(self.content.questions.values()), None)
+        context = {
+            **self._common,
+            "member_name": member.name,
+            "purpose": p.purpose,
+            "story": p.story.strip(),
+            "story_paragraphs": _paragraphs(p.story),
+            "people": self._people(),
+            "meetings": self._meetings_summary(),
+            "decisions": p.decisions,
+            "between_meetings": p.between_meetings,
+            "glossary": sorted(p.glossary.items()),
+            "questions": [q.text for q in self.content.questions.values() if q.number],
+            "framework_source": first_question.source if first_question else "the framework",
+            "handovers": handovers,
+        }
+        return self._simple(intent, "member-induction", context, member.name)
+
+    def _welcome_back(self, intent: Intent) -> Outgoing:
+        member = self._member(intent.member_email)
+        context = {
+            **self._common,
+            "member_name": member.name,
+            "purpose": self.config.partnership.purpose,
+            "meetings": self._meetings_summary(),
+        }
+        return self._simple(intent, "member-welcome-back", context, member.name)
+
+    def _leaver_notice(self, intent: Intent) -> Outgoing:
+        leaver = self._member(intent.member_email)
+        context = {
+            **self._common,
+            "leaver_name": leaver.name,
+            "leaver_organisation": leaver.organisation,
+            "leaver_role": leaver.role,
+            "left_on": f"{leaver.left_on:%d %B %Y}" if leaver.left_on else "today",
+            "handover_sent": not leaver.address_failing,
+        }
+        return self._simple(intent, "convenor-leaver-notice", context, self.config.convenor.name)
+
+    def _simple(
+        self, intent: Intent, template: str, context: Mapping[str, Any], to_name: str
+    ) -> Outgoing:
+        subject, text, html = render_template(template, context)
+        msg = self._envelope(
+            intent,
+            subject=subject,
+            body=self._alternative(text, html),
+            to_name=to_name,
+            reply_token=None,
+        )
+        return Outgoing(
+            key=intent.key,
+            kind=intent.kind,
+            recipient=intent.recipient,
+            member_email=intent.member_email,
+            subject=subject,
+            message_id=self.message_id(intent.key),
+            token_id=None,
+            raw=msg.as_bytes(policy=POLICY),
+        )
+
+    # ------------------------------------------------------------ invitations
+
+    def _invite(self, intent: Intent) -> Outgoing:
+        from .calendar_messages import invite_message
+
+        member = self._member(intent.member_email)
+        meeting = self.meeting(intent.meeting_id or "")
+        stored = self.meetings.get(meeting.id)
+        cancelled = intent.kind == "cancel"
+        upcoming = occurrences_between(
+            meeting, self.config.partnership.timezone, self.now, self.now + timedelta(days=800)
+        )
+        if cancelled:
+            reason = (
+                f"The {meeting.title} series has ended, so it has been taken out of your calendar."
+                if stored is not None and stored.status == "removed"
+                else f"As you have left {self.config.partnership.name}, the {meeting.title} "
+                "series has been taken out of your calendar. Thank you for taking part."
+            )
+        else:
+            reason = ""
+        start = localize_first(meeting, self.config)
+        context = {
+            **self._common,
+            "member_name": member.name,
+            "meeting_title": meeting.title,
+            "cancelled": cancelled,
+            "cancel_reason": reason,
+            "update": (intent.sequence or 0) > 0 and not cancelled,
+            "rhythm": describe_rhythm(meeting),
+            "time_range": f"{start:%H:%M}–{(start + meeting.duration):%H:%M}",
+            "tz": self.config.partnership.timezone,
+            "next": self._when(upcoming[0].start) if upcoming else "no further dates",
+            "location": meeting.location,
+            "purpose_line": meeting_purpose(self.config, self.content, meeting),
+        }
+        subject, text, html = render_template("member-invite", context)
+        body = invite_message(
+            config=self.config,
+            content=self.content,
+            meeting=meeting,
+            member_email=member.email,
+            member_name=member.name,
+            sequence=intent.sequence or 0,
+            cancel=cancelled,
+            stamp=self.now,
+            text=text,
+            html=html,
+        )
+        msg = self._envelope(intent, subject=subject, body=body, to_name=member.name, reply_token=None)
+        return Outgoing(
+            key=intent.key,
+            kind=intent.kind,
+            recipient=intent.recipient,
+            member_email=member.email,
+            subject=subject,
+            message_id=self.message_id(intent.key),
+            token_id=None,
+            raw=msg.as_bytes(policy=POLICY),
+        )
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def localize_first(meeting: Meeting, config: Config) -> datetime:
+    return meeting.first.replace(tzinfo=config.partnership.zone)
+
+
+def meeting_from_definition(meeting_id: str, d: Mapping[str, Any]) -> Meeting:
+    return Meeting(
+        id=meeting_id,
+        kind=str(d["kind"]),
+        title=str(d["title"]),
+        first=datetime.fromisoformat(str(d["first"])),
+        duration=timedelta(minutes=int(d["duration_minutes"])),
+        rrule=d.get("rrule"),
+        location=str(d.get("location", "")),
+        description=str(d.get("description", "")),
+        cancelled=tuple(datetime.fromisoformat(c) for c in d.get("cancelled", [])),
+        moved=tuple(
+            (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in d.get("moved", [])
+        ),
+    )
+
+
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+_DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
+         "SA": "Saturday", "SU": "Sunday"}  # fmt: skip
+
+
+def describe_rhythm(meeting: Meeting) -> str:
+    """The rule in a convenor's words: "every 6 weeks on Tuesday"."""
+    if not meeting.rrule:
+        return f"once, on {meeting.first:%A} {meeting.first.day} {meeting.first:%B %Y}"
+    parts = dict(p.split("=", 1) for p in meeting.rrule.upper().split(";") if "=" in p)
+    interval = int(parts.get("INTERVAL", "1"))
+    unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}.get(
+        parts.get("FREQ", ""), "time"
+    )
+    every = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    byday = parts.get("BYDAY")
+    if byday:
+        m = re.fullmatch(r"([+-]?\d)?([A-Z]{2})", byday.split(",")[0])
+        if m and m.group(1):
+            return f"{every}, on the {_ORDINALS.get(int(m.group(1)), m.group(1))} {_DAYS[m.group(2)]}"
+        days = [_DAYS.get(d[-2:], d) for d in byday.split(",")]
+        return f"{every} on {', '.join(days)}"
+    if unit == "week":
+        return f"{every} on {meeting.first:%A}"
+    return every
+
+
+def meeting_purpose(config: Config, content: Content, meeting: Meeting) -> str:
+    """What a series is for, in the words of the framework it serves."""
+    if meeting.description:
+        return meeting.description
+    if config.prompts.checklist_meeting == meeting.id:
+        areas = ", ".join(a.title for a in content.checklist)
+        return f"We review how the partnership is doing against the partnership checklist ({areas})."
+    if meeting.kind == "reflection":
+        questions = [content.questions[q].text for q in config.prompts.questions if q in content.questions]
+        listed = " ".join(f"({i}) {q}" for i, q in enumerate(questions, start=1))
+        return (
+            "We stop to reflect together. Each reflection point takes one of our shared "
+            f"questions in turn: {listed} A week before, each member is emailed the question."
+        )
+    if meeting.kind == "relationship":
+        return "Time to get to know each other as people, not just roles."
+    return ""

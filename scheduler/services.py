@@ -1,0 +1,358 @@
+"""The wiring, in one place: built once from the config, then ``tick(now)``.
+
+A tick syncs membership, reconciles the meeting series, plans, renders what
+is new into the outbox, sends what is due, and ingests replies. ``run`` only
+repeats it; ``preview`` runs the same path with a transport that writes files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .archive import Archive
+from .calendar_messages import series_uid
+from .config import Config, parse_config
+from .content import Content, load_bundled_content
+from .errors import (
+    DeliveryError,
+    InputError,
+    PermanentDeliveryError,
+    ReflectError,
+    TemporaryDeliveryError,
+)
+from .inboxes import Inbox, MaildirInbox
+from .ingest import Reader, store_raw
+from .members import Membership, parse_members
+from .outbox import (
+    claim_due,
+    enqueue,
+    existing_keys,
+    mark_deferred,
+    mark_failed,
+    mark_sent,
+    release,
+)
+from .plan import plan, reconcile_meetings, sync_membership
+from .render import HandoverNote, Renderer
+from .state import apply_meetings, apply_membership, load_members, load_state
+from .tokens import load_secret
+from .transports import MaildirTransport, SmtpTransport, Transport
+
+log = logging.getLogger("reflect")
+
+
+@dataclass
+class TickReport:
+    joined: int = 0
+    left: int = 0
+    queued: int = 0
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    ingested: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        read = sum(self.ingested.values())
+        parts = [
+            f"{self.joined} joined",
+            f"{self.left} left",
+            f"{self.queued} queued",
+            f"{self.sent} sent",
+        ]
+        if self.deferred:
+            parts.append(f"{self.deferred} deferred")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        detail = ", ".join(f"{n} {k}" for k, n in sorted(self.ingested.items()))
+        parts.append(f"{read} replies read" + (f" ({detail})" if detail else ""))
+        return ", ".join(parts)
+
+
+def read_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ReflectError(
+            f"{path}: no config file here. Copy config.example.toml to config.toml, or pass "
+            "--config PATH (or set REFLECT_CONFIG)."
+        ) from None
+    return parse_config(text, path)
+
+
+def read_membership(config: Config) -> Membership:
+    path = config.partnership.members
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ReflectError(
+            f"{config.path.name}, [partnership] members: {path} does not exist. Create it "
+            "(name,email,organisation,sector,role,joined,left) or fix the path."
+        ) from None
+    return parse_members(raw, file=path.name)
+
+
+def read_content(config: Config) -> Content:
+    extra = [config.prompts.extra_questions] if config.prompts.extra_questions else []
+    return load_bundled_content(extra)
+
+
+class Services:
+    """Everything a tick needs, built once from the config."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        environ: Mapping[str, str] | None = None,
+        transport_factory: Callable[[], Transport] | None = None,
+        inbox_factory: Callable[[], Inbox | None] | None = None,
+        archive: Archive | None = None,
+    ) -> None:
+        self.config = config
+        self.environ = dict(os.environ if environ is None else environ)
+        self.content = read_content(config)
+        self.archive = archive or Archive(config.database)
+        self.secret = load_secret(
+            env_name=config.security.token_key_env,
+            key_file=config.security.key_file,
+            environ=self.environ,
+        )
+        self.transport_factory = transport_factory or self._default_transport
+        self.inbox_factory = inbox_factory or self._default_inbox
+
+    def close(self) -> None:
+        self.archive.close()
+
+    # ------------------------------------------------------------ edges
+
+    def _secret_from_env(self, name: str, what: str) -> str:
+        value = self.environ.get(name, "")
+        if not value:
+            raise ReflectError(f"{what}: set the environment variable {name} to the password.")
+        return value
+
+    def _default_transport(self) -> Transport:
+        mail = self.config.mail
+        if mail.transport == "maildir":
+            return MaildirTransport(path=mail.outbox_maildir)
+        smtp = mail.smtp
+        password = (
+            self._secret_from_env(smtp.password_env, f"SMTP login to {smtp.host}")
+            if smtp.username
+            else ""
+        )
+        return SmtpTransport(
+            host=smtp.host,
+            port=smtp.port,
+            security=smtp.security,
+            username=smtp.username,
+            password=password,
+            timeout=smtp.timeout_seconds,
+        )
+
+    def _default_inbox(self) -> Inbox | None:
+        inbox = self.config.inbox
+        if inbox.source == "none":
+            return None
+        if inbox.source == "maildir":
+            return MaildirInbox(path=inbox.maildir)
+        from .imap_inbox import ImapInbox
+
+        imap = inbox.imap
+        return ImapInbox(
+            host=imap.host,
+            port=imap.port,
+            security=imap.security,
+            username=imap.username,
+            password=self._secret_from_env(imap.password_env, f"IMAP login to {imap.host}"),
+            folder=imap.folder,
+            done_folder=imap.done_folder,
+        )
+
+    # ------------------------------------------------------------ steps
+
+    def sync(self, now: datetime, report: TickReport) -> None:
+        """Record joins and leaves, and changes to the meeting series."""
+        try:
+            membership = read_membership(self.config)
+        except (InputError, ReflectError) as exc:
+            # A broken spreadsheet must never read as "everyone left".
+            report.problems.append(f"membership not synced: {exc}")
+            log.error("membership not synced, nothing changed: %s", exc)
+        else:
+            today = now.astimezone(self.config.partnership.zone).date()
+            archived = load_members(self.archive)
+            changes = sync_membership(membership.members, archived, today)
+            apply_membership(
+                self.archive,
+                changes,
+                now,
+                first_run=not archived,
+                existing_members=self.config.induction.existing_members,
+            )
+            for change in changes:
+                if change.kind in ("joined", "rejoined"):
+                    report.joined += 1
+                    log.info("member %s: %s", change.kind, change.email)
+                elif change.kind == "left":
+                    report.left += 1
+                    log.info("member left: %s", change.email)
+        stored = load_state(self.archive, now).meetings
+        meeting_changes = reconcile_meetings(
+            self.config.meetings, stored, self.config.partnership.timezone
+        )
+        if meeting_changes:
+            apply_meetings(self.archive, meeting_changes, self.config, now)
+            for change in meeting_changes:
+                log.info("series %s %s (sequence %s)", change.meeting_id, change.kind, change.sequence)
+
+    def queue(self, now: datetime, report: TickReport) -> None:
+        """Plan, and render what is new into the outbox."""
+        state = load_state(self.archive, now)
+        intents = plan(self.config, self.content, now, state)
+        if not intents:
+            return
+        known = existing_keys(self.archive, [i.key for i in intents])
+        fresh = [i for i in intents if i.key not in known]
+        if not fresh:
+            return
+        renderer = Renderer(
+            config=self.config,
+            content=self.content,
+            secret=self.secret,
+            members=state.members,
+            meetings=state.meetings,
+            now=now,
+            handovers_for=self.handovers_for,
+        )
+        member_ids = {m.email: m.id for m in state.members.values()}
+        batch = []
+        for intent in fresh:
+            batch.append((intent, renderer.render(intent)))
+            if len(batch) >= 500:
+                report.queued += enqueue(self.archive, batch, member_ids, now)
+                batch = []
+        report.queued += enqueue(self.archive, batch, member_ids, now)
+        for intent in fresh:
+            log.debug("queued %s for %s", intent.kind, intent.recipient)
+        log.info("queued %s message(s)", report.queued)
+
+    def handovers_for(self, member: object) -> list[HandoverNote]:
+        from .plan import MemberState
+
+        assert isinstance(member, MemberState)
+        rows = self.archive.rows(
+            """SELECT m.name, m.organisation, m.role, m.left_on, a.text FROM answers a
+               JOIN members m ON m.id = a.member_id
+               WHERE a.kind = 'handover' AND m.id != ? AND (m.organisation = ? OR
+                     (m.role != '' AND m.role = ?))
+               ORDER BY a.received_at""",
+            (member.id, member.organisation, member.role),
+        )
+        return [
+            HandoverNote(r["name"], r["organisation"], r["role"], r["left_on"] or "", r["text"])
+            for r in rows
+        ]
+
+    async def send_due(self, now: datetime, report: TickReport, transport: Transport) -> None:
+        give_up = timedelta(hours=self.config.mail.give_up_after_hours)
+        sender = self.config.mail.from_address
+        while True:
+            claimed = claim_due(self.archive, now, limit=200)
+            if not claimed:
+                return
+            async with transport:
+                for position, item in enumerate(claimed):
+                    try:
+                        await transport.send(
+                            sender=sender,
+                            recipient=(
+                                self.config.convenor.email
+                                if self.config.mail.rehearsal
+                                else item.recipient
+                            ),
+                            raw=item.raw,
+                            label=item.kind,
+                        )
+                    except PermanentDeliveryError as exc:
+                        if exc.code in (530, 535, 534) or (exc.code is None and "login" in str(exc)):
+                            # The server refuses us, not this member: stop, keep the rest pending.
+                            release(self.archive, claimed[position:])
+                            report.problems.append(f"sending stopped: {exc}")
+                            log.error("sending stopped: %s", exc)
+                            return
+                        mark_failed(self.archive, item, str(exc))
+                        report.failed += 1
+                        log.warning("failed %s to %s: %s", item.kind, item.recipient, exc)
+                    except TemporaryDeliveryError as exc:
+                        kept = mark_deferred(self.archive, item, now, str(exc), give_up_after=give_up)
+                        if kept:
+                            report.deferred += 1
+                            log.warning("deferred %s to %s: %s", item.kind, item.recipient, exc)
+                        else:
+                            report.failed += 1
+                            log.warning("gave up on %s to %s: %s", item.kind, item.recipient, exc)
+                        if exc.code is None or exc.code == 421:
+                            # The connection is gone: the rest wait for the next tick.
+                            release(self.archive, claimed[position + 1 :])
+                            return
+                    except DeliveryError as exc:  # pragma: no cover - the two above cover it
+                        mark_failed(self.archive, item, str(exc))
+                        report.failed += 1
+                    else:
+                        mark_sent(self.archive, item, now)
+                        report.sent += 1
+                        log.info("sent %s to %s", item.kind, item.recipient)
+
+    async def ingest(self, now: datetime, report: TickReport) -> None:
+        inbox = self.inbox_factory()
+        if inbox is not None:
+            async with inbox:
+                while True:
+                    fetched = await inbox.fetch()
+                    if not fetched:
+                        break
+                    for mail in fetched:
+                        store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
+                        await inbox.acknowledge(mail.ref)  # only after the commit
+                    if len(fetched) < getattr(inbox, "batch_size", 10**9):
+                        break
+        for status, count in self.reader().process_pending(now).items():
+            report.ingested[status] = report.ingested.get(status, 0) + count
+
+    def reader(self) -> Reader:
+        return Reader(
+            self.archive,
+            secret=self.secret,
+            reply_to=self.config.mail.reply_to,
+            from_address=self.config.mail.from_address,
+            meeting_for_uid={
+                series_uid(self.config, m): m
+                for m in [row["id"] for row in self.archive.rows("SELECT id FROM meetings")]
+            },
+        )
+
+    async def tick(
+        self, now: datetime, *, transport: Transport | None = None, ingest: bool = True
+    ) -> TickReport:
+        if now.tzinfo is None:
+            raise ValueError("tick needs an aware time")
+        now = now.astimezone(UTC)
+        report = TickReport()
+        self.sync(now, report)
+        if ingest:
+            # Replies first: an answer that has arrived cancels its reminder.
+            await self.ingest(now, report)
+        self.queue(now, report)
+        await self.send_due(now, report, transport or self.transport_factory())
+        return report
+
+
+def build_services(config_path: Path, **kwargs: object) -> Services:
+    return Services(read_config(config_path), **kwargs)  # type: ignore[arg-type]
