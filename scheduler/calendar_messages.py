@@ -77,7 +77,9 @@ def invite_message(
     return compose_imip(text=text, html=html, ics=ics, method=method)
 
 
-def calendar_feed(config: Config, content: Content, sequences: dict[str, int], stamp: datetime) -> bytes:
+def calendar_feed(
+    config: Config, content: Content, sequences: dict[str, int], stamp: datetime
+) -> bytes:
     series = [
         series_for(config, content, meeting, sequences.get(meeting.id, 0))
         for meeting in config.meetings

@@ -8,7 +8,7 @@ ambiguous one (the autumn fold) is the first of the two.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -26,14 +26,14 @@ def _rule(first: datetime, text: str) -> rrule:
 
 
 def localize(naive: datetime, tz_name: str) -> datetime:
-    """Give a wall-clock time its zone, moving a time in the spring gap forward."""
+    """Give a wall-clock time its zone; a time in the spring gap moves forward by the gap.
+
+    RFC 5545 3.3.5: a nonexistent local time is read with the offset from before
+    the gap, so 01:30 on the day the clocks go forward in London is 02:30 BST.
+    An ambiguous time (the autumn fold) is the first of the two.
+    """
     zone = ZoneInfo(tz_name)
-    aware = naive.replace(tzinfo=zone, fold=0)
-    roundtrip = aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
-    if roundtrip != naive:  # does not exist: RFC 5545 3.3.5 says use the later offset
-        shifted = naive.replace(tzinfo=zone, fold=1)
-        return shifted.astimezone(ZoneInfo("UTC")).astimezone(zone)
-    return aware
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
 
 
 def local_starts(
@@ -86,4 +86,5 @@ def is_occurrence(first: datetime, rule: str | None, when: datetime, tz_name: st
         r = _rule(first, rule)
     except (ValueError, TypeError):
         return True  # the rule itself is reported elsewhere
-    return r.after(when - timedelta(seconds=1), inc=True) == when
+    following: datetime | None = r.after(when - timedelta(seconds=1), inc=True)
+    return following == when

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -68,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "tick",
         "Do one round of work now: note who joined or left, send what is due, read replies.",
     )
-    tick.add_argument("--now", metavar="ISO", help="pretend it is this time (for trying things out)")
+    tick.add_argument(
+        "--now", metavar="ISO", help="pretend it is this time (for trying things out)"
+    )
     run = add("run", "Keep working: a round every few minutes until stopped (Ctrl-C or SIGTERM).")
     run.add_argument("--interval", type=float, default=300.0, metavar="SECONDS",
                      help="time between rounds (default 300)")  # fmt: skip
@@ -104,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
         "quarantine",
         "List replies held back for the convenor, or accept or reject one of them.",
     )
-    quarantine.add_argument("action", nargs="?", choices=["list", "accept", "reject"], default="list")
+    quarantine.add_argument(
+        "action", nargs="?", choices=["list", "accept", "reject"], default="list"
+    )
     quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
     quarantine.add_argument("--now", metavar="ISO", help="pretend it is this time")
     return parser
@@ -178,18 +183,30 @@ def cmd_check(args: argparse.Namespace) -> int:
                 warnings.extend(membership.warnings)
             except InputError as exc:
                 problems.extend(exc.problems)
-        if config.mail.transport == "smtp" and config.mail.smtp.username:
-            if not os.environ.get(config.mail.smtp.password_env):
-                warnings.append(
-                    Problem(path.name, f"the environment variable {config.mail.smtp.password_env} "
-                            "is not set; sending will fail until it is.", None,
-                            "[mail.smtp] password_env")  # fmt: skip
+        smtp = config.mail.smtp
+        if (
+            config.mail.transport == "smtp"
+            and smtp.username
+            and not os.environ.get(smtp.password_env)
+        ):
+            warnings.append(
+                Problem(
+                    path.name,
+                    f"the environment variable {smtp.password_env} "
+                    "is not set; sending will fail until it is.",
+                    None,
+                    "[mail.smtp] password_env",
                 )
+            )
         if config.inbox.source == "imap" and not os.environ.get(config.inbox.imap.password_env):
             warnings.append(
-                Problem(path.name, f"the environment variable {config.inbox.imap.password_env} is "
-                        "not set; reading replies will fail until it is.", None,
-                        "[inbox.imap] password_env")  # fmt: skip
+                Problem(
+                    path.name,
+                    f"the environment variable {config.inbox.imap.password_env} is "
+                    "not set; reading replies will fail until it is.",
+                    None,
+                    "[inbox.imap] password_env",
+                )
             )
     for warning in warnings:
         print(f"Warning: {warning}")
@@ -247,10 +264,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 log.info("round done: %s", report.summary())
             except ReflectError as exc:
                 log.error("round failed: %s", exc)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=args.interval)
-            except TimeoutError:
-                pass
         log.info("stopped cleanly")
 
     try:
@@ -289,7 +304,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 moment += timedelta(days=1)
         finally:
             services.close()
-    print(f"{transport.count} message(s) written to {out}, from {start:%Y-%m-%d} to {end:%Y-%m-%d}.")
+    print(
+        f"{transport.count} message(s) written to {out}, from {start:%Y-%m-%d} to {end:%Y-%m-%d}."
+    )
     return 0
 
 
@@ -402,7 +419,9 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             print(list_quarantine(services.archive))
             return 0
         if args.item is None:
-            raise ReflectError(f"say which item to {args.action}, e.g. reflect quarantine {args.action} 3")
+            raise ReflectError(
+                f"say which item to {args.action}, e.g. reflect quarantine {args.action} 3"
+            )
         now = _now(args)
         message = (
             accept(services, args.item, now)

@@ -52,7 +52,7 @@ class SmtpSettings:
     port: int = 587
     security: Literal["tls", "starttls", "none"] = "starttls"
     username: str = ""
-    password_env: str = "REFLECT_SMTP_PASSWORD"
+    password_env: str = "REFLECT_SMTP_PASSWORD"  # noqa: S105 - a variable name
     timeout_seconds: float = 30.0
     max_per_minute: int = 0
     max_per_day: int = 0
@@ -80,7 +80,7 @@ class ImapSettings:
     port: int = 993
     security: Literal["tls", "starttls", "none"] = "tls"
     username: str = ""
-    password_env: str = "REFLECT_IMAP_PASSWORD"
+    password_env: str = "REFLECT_IMAP_PASSWORD"  # noqa: S105 - a variable name
     folder: str = "INBOX"
     done_folder: str = "Reflections/Processed"
 
@@ -94,7 +94,7 @@ class InboxSettings:
 
 @dataclass(frozen=True)
 class SecuritySettings:
-    token_key_env: str = "REFLECT_TOKEN_KEY"
+    token_key_env: str = "REFLECT_TOKEN_KEY"  # noqa: S105 - a variable name
     key_file: Path = Path("var/token.key")
 
 

@@ -78,8 +78,9 @@ class MaildirInbox:
 
     async def acknowledge(self, ref: str) -> bool:
         source = Path(ref)
-        if not source.exists():
-            return False
         name = source.name if ":2," in source.name else source.name + ":2,S"
-        os.replace(source, self.done / "cur" / name)
+        try:
+            os.replace(source, self.done / "cur" / name)
+        except FileNotFoundError:
+            return False
         return True

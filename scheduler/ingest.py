@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
+from typing import Any
 
 from .archive import Archive, utc_text
 from .errors import TokenError
@@ -42,7 +43,9 @@ class Stored:
     duplicate: bool
 
 
-def store_raw(archive: Archive, raw: bytes, *, source: str, ref: str | None, now: datetime) -> Stored:
+def store_raw(
+    archive: Archive, raw: bytes, *, source: str, ref: str | None, now: datetime
+) -> Stored:
     """Commit the exact bytes; a second copy of the same bytes is recognised, not stored twice."""
     digest = hashlib.sha256(raw).hexdigest()
     head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
@@ -58,6 +61,18 @@ def store_raw(archive: Archive, raw: bytes, *, source: str, ref: str | None, now
             (digest, message_id, raw, len(raw), source, ref, utc_text(now)),
         )
         return Stored(int(cursor.lastrowid or 0), False)
+
+
+@dataclass(frozen=True)
+class MatchedPrompt:
+    id: int
+    kind: str
+    member_id: int
+    member_email: str
+    body_text: str
+
+
+ANSWER_KINDS = {"handover": "handover", "getting_to_know_you": "introduction"}
 
 
 @dataclass(frozen=True)
@@ -88,11 +103,11 @@ class Reader:
         )
         for row in rows:
             try:
-                outcome = self.read(row["id"], row["raw"], row["message_id"], now)
+                outcome: Outcome | None = self.read(row["id"], row["raw"], row["message_id"], now)
             except Exception as exc:  # one bad message must not stop the rest
                 outcome = self._failed_attempt(row["id"], exc)
-                if outcome is None:
-                    continue
+            if outcome is None:
+                continue
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             level = logging.WARNING if outcome.status == "quarantined" else logging.INFO
             log.log(level, "ingested #%s: %s (%s)", row["id"], outcome.status, outcome.reason)
@@ -121,9 +136,8 @@ class Reader:
         duplicate_of = self._same_message_id(inbound_id, message_id)
         sender, from_problem = strict_sender(msg)
         subject = str(msg.get("Subject", "") or "")[:300]
-        prompt = self._prompt_for(msg)
-        prompt_text = prompt["body_text"] if prompt else None
-        parsed = parse_reply(raw, prompt_text=prompt_text)
+        prompt, token_error = self._prompt_for(msg)
+        parsed = parse_reply(raw, prompt_text=prompt.body_text if prompt else None)
 
         if duplicate_of is not None:
             outcome = Outcome(
@@ -141,39 +155,42 @@ class Reader:
         elif prompt is None:
             outcome = Outcome(
                 "quarantined",
-                "no valid reply token and not a reply to one of our messages",
+                token_error or "no valid reply token and not a reply to one of our messages",
             )
-        elif prompt.get("token_error"):
-            outcome = Outcome("quarantined", str(prompt["token_error"]))
         elif from_problem:
-            outcome = Outcome("quarantined", from_problem, prompt_id=prompt["id"])
-        elif sender != prompt["member_email"]:
+            outcome = Outcome("quarantined", from_problem, prompt_id=prompt.id)
+        elif sender != prompt.member_email:
             outcome = Outcome(
                 "quarantined",
                 f"sent from {sender}, but the prompt was for another member",
-                prompt_id=prompt["id"],
+                prompt_id=prompt.id,
             )
         elif parsed.kind == ReplyKind.EMPTY:
             outcome = Outcome(
                 "quarantined",
                 f"no words of the member's own were found ({parsed.reason})",
-                member_id=prompt["member_id"],
-                prompt_id=prompt["id"],
+                member_id=prompt.member_id,
+                prompt_id=prompt.id,
             )
         else:
-            outcome = Outcome("answer", "answer recorded", prompt["member_id"], prompt["id"])
+            outcome = Outcome("answer", "answer recorded", prompt.member_id, prompt.id)
 
         with self.archive.transaction() as conn:
             if outcome.status == "answer" and prompt is not None:
-                kind = {"handover": "handover", "getting_to_know_you": "introduction"}.get(
-                    prompt["kind"], "answer"
-                )
+                kind = ANSWER_KINDS.get(prompt.kind, "answer")
                 conn.execute(
                     """INSERT INTO answers (inbound_id, prompt_id, member_id, kind, text, received_at)
                        VALUES (?,?,?,?,?,?)""",
-                    (inbound_id, prompt["id"], prompt["member_id"], kind, parsed.text, utc_text(now)),
+                    (
+                        inbound_id,
+                        prompt.id,
+                        prompt.member_id,
+                        kind,
+                        parsed.text,
+                        utc_text(now),
+                    ),
                 )
-                conn.execute("UPDATE prompts SET answered = 1 WHERE id = ?", (prompt["id"],))
+                conn.execute("UPDATE prompts SET answered = 1 WHERE id = ?", (prompt.id,))
             conn.execute(
                 """UPDATE inbound SET status = ?, reason = ?, from_address = ?, subject = ?,
                    member_id = ?, prompt_id = ?, processed_at = ? WHERE id = ?""",
@@ -199,8 +216,11 @@ class Reader:
         ).fetchone()
         return int(row[0]) if row else None
 
-    def _prompt_for(self, msg: EmailMessage) -> dict[str, object] | None:
-        """The prompt this message answers: by signed token, else by thread headers."""
+    def _prompt_for(self, msg: EmailMessage) -> tuple[MatchedPrompt | None, str | None]:
+        """The prompt this message answers, by signed token, else by thread headers.
+
+        The second item says why a token that was present was refused.
+        """
         token_error: str | None = None
         for header in RECIPIENT_HEADERS:
             for value in msg.get_all(header, []) or []:
@@ -215,26 +235,23 @@ class Reader:
                         continue
                     found = self._prompt_where("o.token_id = ?", token_id)
                     if found is not None:
-                        return found
+                        return found, None
                     token_error = f"reply token in {address} is for no prompt we sent"
-        references = " ".join(
-            str(msg.get(h, "") or "") for h in ("In-Reply-To", "References")
-        )
+        references = " ".join(str(msg.get(h, "") or "") for h in ("In-Reply-To", "References"))
         for ref in re.findall(r"<[^<>\s]{1,300}>", references):
             found = self._prompt_where("o.message_id = ?", ref)
             if found is not None:
-                return found
-        if token_error:
-            return {"token_error": token_error}
-        return None
+                return found, None
+        return None, token_error
 
-    def _prompt_where(self, condition: str, value: str) -> dict[str, object] | None:
-        return self.archive.one(
-            f"""SELECT p.id, p.kind, p.member_id, p.body_text, m.email AS member_email
+    def _prompt_where(self, condition: str, value: str) -> MatchedPrompt | None:
+        row = self.archive.one(
+            f"""SELECT p.id, p.kind, p.member_id, m.email AS member_email, p.body_text
                 FROM prompts p JOIN outbox o ON o.id = p.outbox_id
                 JOIN members m ON m.id = p.member_id WHERE {condition}""",  # noqa: S608 - fixed conditions
             (value,),
         )
+        return MatchedPrompt(**row) if row else None
 
     def _bounce(self, parsed: ParsedReply, now: datetime) -> Outcome:
         bounce = parsed.bounce
@@ -252,12 +269,17 @@ class Reader:
                     member_id = int(row[0])
                     conn.execute(
                         "UPDATE members SET address_failing = 1, failing_reason = ? WHERE id = ?",
-                        (f"{bounce.status or ''} {bounce.diagnostic or ''}".strip()[:300], member_id),
+                        (
+                            f"{bounce.status or ''} {bounce.diagnostic or ''}".strip()[:300],
+                            member_id,
+                        ),
                     )
         state = "failing" if bounce.permanent else "delayed"
         return Outcome("bounce", f"{', '.join(bounce.recipients)}: {state}", member_id)
 
-    def _rsvp(self, inbound_id: int, parsed: ParsedReply, sender: str | None, now: datetime) -> Outcome:
+    def _rsvp(
+        self, inbound_id: int, parsed: ParsedReply, sender: str | None, now: datetime
+    ) -> Outcome:
         recorded = 0
         member_id = None
         with self.archive.transaction() as conn:
@@ -298,8 +320,8 @@ def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
         return None, f"{len(values)} From headers; an answer needs exactly one"
     header = values[0]
     raw = str(header)
-    defects = getattr(header, "defects", ())
-    addresses = getattr(header, "addresses", ())
+    defects: tuple[object, ...] = tuple(getattr(header, "defects", ()))
+    addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))
     if defects:
         return None, f"the From header is malformed ({defects[0].__class__.__name__})"
     if len(addresses) != 1:

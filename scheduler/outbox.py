@@ -90,7 +90,12 @@ def enqueue(
 
 
 def _record_effects(
-    conn: Any, intent: Intent, out: Outgoing, outbox_id: int | None, member_id: int | None, stamp: str
+    conn: Any,
+    intent: Intent,
+    out: Outgoing,
+    outbox_id: int | None,
+    member_id: int | None,
+    stamp: str,
 ) -> None:
     """What queueing a message means for the planner's state, in the same transaction."""
     if out.prompt is not None and member_id is not None:

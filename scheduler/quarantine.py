@@ -6,6 +6,7 @@ from datetime import datetime
 
 from .archive import Archive, utc_text
 from .errors import ReflectError
+from .ingest import ANSWER_KINDS
 from .replies import parse_reply
 from .services import Services
 
@@ -21,9 +22,11 @@ def list_quarantine(archive: Archive) -> str:
     for row in rows:
         lines.append(
             f"  #{row['id']}  {row['received_at'][:16]}  from {row['from_address'] or '?'}"
-            f"  \"{(row['subject'] or '')[:50]}\"\n        why: {row['reason']}"
+            f'  "{(row["subject"] or "")[:50]}"\n        why: {row["reason"]}'
         )
-    lines.append("Accept one with: reflect quarantine accept N   Reject: reflect quarantine reject N")
+    lines.append(
+        "Accept one with: reflect quarantine accept N   Reject: reflect quarantine reject N"
+    )
     return "\n".join(lines)
 
 
@@ -51,9 +54,7 @@ def accept(services: Services, item: int, now: datetime) -> str:
     raw = row["raw"]
     assert isinstance(raw, bytes)
     parsed = parse_reply(raw, prompt_text=str(prompt["body_text"]))
-    kind = {"handover": "handover", "getting_to_know_you": "introduction"}.get(
-        str(prompt["kind"]), "answer"
-    )
+    kind = ANSWER_KINDS.get(str(prompt["kind"]), "answer")
     with archive.transaction() as conn:
         conn.execute(
             "INSERT INTO answers (inbound_id, prompt_id, member_id, kind, text, received_at) "

@@ -41,6 +41,11 @@ from .tokens import sign_token, token_id_for
 
 REPLY_MARKER = "## Please reply above this line ##"
 POLICY = email.policy.SMTP
+# Writing headers with room to breathe: the standard library folds some short
+# subjects ("Checklist: Governance & ...") onto a continuation line, which
+# readers then show with a leading space. RFC 5322 allows lines to 998 octets;
+# bodies are already encoded (at 76 per line) when this is used.
+WRITE_POLICY = POLICY.clone(max_line_length=998)
 
 # The product's own questions (not the framework's): asked on joining and leaving.
 OWN_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -239,7 +244,9 @@ class Renderer:
                 "question_number": q.number,
                 "prompts": list(q.prompts),
                 "points": list(q.points),
-                "resources": [{"title": r.title, "description": r.description} for r in q.resources],
+                "resources": [
+                    {"title": r.title, "description": r.description} for r in q.resources
+                ],
                 "source": q.source,
                 "is_checklist": False,
             }
@@ -314,7 +321,7 @@ class Renderer:
             subject=subject,
             message_id=self.message_id(intent.key),
             token_id=token_id if intent.kind != "reminder" else None,
-            raw=msg.as_bytes(policy=POLICY),
+            raw=msg.as_bytes(policy=WRITE_POLICY),
             prompt=prompt,
         )
 
@@ -420,7 +427,7 @@ class Renderer:
             subject=subject,
             message_id=self.message_id(intent.key),
             token_id=None,
-            raw=msg.as_bytes(policy=POLICY),
+            raw=msg.as_bytes(policy=WRITE_POLICY),
         )
 
     # ------------------------------------------------------------ invitations
@@ -472,7 +479,9 @@ class Renderer:
             text=text,
             html=html,
         )
-        msg = self._envelope(intent, subject=subject, body=body, to_name=member.name, reply_token=None)
+        msg = self._envelope(
+            intent, subject=subject, body=body, to_name=member.name, reply_token=None
+        )
         return Outgoing(
             key=intent.key,
             kind=intent.kind,
@@ -481,7 +490,7 @@ class Renderer:
             subject=subject,
             message_id=self.message_id(intent.key),
             token_id=None,
-            raw=msg.as_bytes(policy=POLICY),
+            raw=msg.as_bytes(policy=WRITE_POLICY),
         )
 
 
@@ -529,7 +538,9 @@ def describe_rhythm(meeting: Meeting) -> str:
     if byday:
         m = re.fullmatch(r"([+-]?\d)?([A-Z]{2})", byday.split(",")[0])
         if m and m.group(1):
-            return f"{every}, on the {_ORDINALS.get(int(m.group(1)), m.group(1))} {_DAYS[m.group(2)]}"
+            return (
+                f"{every}, on the {_ORDINALS.get(int(m.group(1)), m.group(1))} {_DAYS[m.group(2)]}"
+            )
         days = [_DAYS.get(d[-2:], d) for d in byday.split(",")]
         return f"{every} on {', '.join(days)}"
     if unit == "week":
@@ -543,9 +554,13 @@ def meeting_purpose(config: Config, content: Content, meeting: Meeting) -> str:
         return meeting.description
     if config.prompts.checklist_meeting == meeting.id:
         areas = ", ".join(a.title for a in content.checklist)
-        return f"We review how the partnership is doing against the partnership checklist ({areas})."
+        return (
+            f"We review how the partnership is doing against the partnership checklist ({areas})."
+        )
     if meeting.kind == "reflection":
-        questions = [content.questions[q].text for q in config.prompts.questions if q in content.questions]
+        questions = [
+            content.questions[q].text for q in config.prompts.questions if q in content.questions
+        ]
         listed = " ".join(f"({i}) {q}" for i, q in enumerate(questions, start=1))
         return (
             "We stop to reflect together. Each reflection point takes one of our shared "

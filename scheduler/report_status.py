@@ -47,7 +47,9 @@ def status_text(services: Services, now: datetime) -> str:
             out.append(f"  No calendar replies yet for the next {meeting.title}.")
     out.append("")
 
-    counts = dict(archive.conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+    counts = dict(
+        archive.conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall()
+    )
     waiting = archive.scalar("SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'")
     out.append(
         "Outbox: "
@@ -66,9 +68,13 @@ def status_text(services: Services, now: datetime) -> str:
             f"  retrying {row['kind']} to {row['recipient']} at {row['next_attempt_at'][:16]} UTC: "
             f"{row['last_error']}"
         )
-    failing = archive.rows("SELECT name, email, failing_reason FROM members WHERE address_failing = 1")
+    failing = archive.rows(
+        "SELECT name, email, failing_reason FROM members WHERE address_failing = 1"
+    )
     for row in failing:
-        out.append(f"  address failing: {row['name']} <{row['email']}> {row['failing_reason'] or ''}")
+        out.append(
+            f"  address failing: {row['name']} <{row['email']}> {row['failing_reason'] or ''}"
+        )
     out.append("")
 
     awaited = archive.rows(

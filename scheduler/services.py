@@ -209,8 +209,13 @@ class Services:
         )
         if meeting_changes:
             apply_meetings(self.archive, meeting_changes, self.config, now)
-            for change in meeting_changes:
-                log.info("series %s %s (sequence %s)", change.meeting_id, change.kind, change.sequence)
+            for series_change in meeting_changes:
+                log.info(
+                    "series %s %s (sequence %s)",
+                    series_change.meeting_id,
+                    series_change.kind,
+                    series_change.sequence,
+                )
 
     def queue(self, now: datetime, report: TickReport) -> None:
         """Plan, and render what is new into the outbox."""
@@ -281,7 +286,9 @@ class Services:
                             label=item.kind,
                         )
                     except PermanentDeliveryError as exc:
-                        if exc.code in (530, 535, 534) or (exc.code is None and "login" in str(exc)):
+                        if exc.code in (530, 535, 534) or (
+                            exc.code is None and "login" in str(exc)
+                        ):
                             # The server refuses us, not this member: stop, keep the rest pending.
                             release(self.archive, claimed[position:])
                             report.problems.append(f"sending stopped: {exc}")
@@ -291,7 +298,9 @@ class Services:
                         report.failed += 1
                         log.warning("failed %s to %s: %s", item.kind, item.recipient, exc)
                     except TemporaryDeliveryError as exc:
-                        kept = mark_deferred(self.archive, item, now, str(exc), give_up_after=give_up)
+                        kept = mark_deferred(
+                            self.archive, item, now, str(exc), give_up_after=give_up
+                        )
                         if kept:
                             report.deferred += 1
                             log.warning("deferred %s to %s: %s", item.kind, item.recipient, exc)

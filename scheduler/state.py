@@ -63,7 +63,9 @@ def load_meetings(archive: Archive) -> dict[str, MeetingState]:
     }
 
 
-def load_state(archive: Archive, now: datetime, *, lookback: timedelta = timedelta(days=60)) -> State:
+def load_state(
+    archive: Archive, now: datetime, *, lookback: timedelta = timedelta(days=60)
+) -> State:
     members = load_members(archive)
     by_id = {m.id: m.email for m in members.values()}
     invitations = {
@@ -153,8 +155,15 @@ def apply_membership(
                 conn.execute(
                     """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
                        share_introduction = ?, updated_at = ? WHERE email = ?""",
-                    (m.name, m.organisation, m.sector, m.role, int(m.share_introduction), stamp,
-                     m.email),
+                    (
+                        m.name,
+                        m.organisation,
+                        m.sector,
+                        m.role,
+                        int(m.share_introduction),
+                        stamp,
+                        m.email,
+                    ),
                 )
             if change.kind in ("joined", "left", "rejoined", "changed"):
                 conn.execute(

@@ -1,0 +1,378 @@
+"""Finding the member's own words in a reply body.
+
+``trim_reply`` works on plain text in three passes:
+
+1. *Regions.* Walk the lines and decide, for each, whether it is the member's
+   or part of the quoted original: ``>`` blocks that follow an attribution,
+   run to the end, or repeat the prompt; everything after an Outlook header
+   block, an ``-----Original Message-----``/underscore/forward separator, an
+   attribution followed by an unquoted (e.g. Yahoo's indented) original, or
+   an unquoted copy of our "reply above this line" marker. When the prompt we
+   sent is known, an *unquoted* original is not cut but compared with it, so
+   lines a member typed between Outlook's unquoted prompt lines survive.
+2. *Segments.* The member's lines, grouped into the contiguous blocks they
+   typed (inline replies give several).
+3. *Clean-up.* Gateway banners, ``[cid:…]`` placeholders, disclaimers and
+   device footers go from every segment; the greeting from the first; the
+   signature (``-- ``, a bare ``--`` before name lines, a sign-off line and
+   what follows it) from the last.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from . import patterns as p
+
+MAX_TEXT_CHARS = 1_000_000
+"""Characters of body text we trim; a longer body is cut first."""
+
+MAX_LINE_CHARS = 5000
+"""Characters of one line given to the recognisers (a longer line is content)."""
+
+
+def _is_quote(line: str) -> bool:
+    return line.startswith(">") or line.startswith(" >")
+
+
+def _unquote(line: str) -> str:
+    return re.sub(r"^(?:\s?>)+\s?", "", line)
+
+
+def _norm_words(text: str) -> str:
+    text = re.sub(r"<(?:https?|mailto):[^>\s]*>|https?://\S+", " ", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    return " ".join(text.split())
+
+
+class _Prompt:
+    """The prompt we sent, for telling its copy apart from a member's lines."""
+
+    def __init__(self, prompt_text: str | None) -> None:
+        self.known = bool(prompt_text and prompt_text.strip())
+        words = _norm_words((prompt_text or "")[:MAX_TEXT_CHARS])
+        self.joined = f" {words} "
+        self.vocabulary = set(words.split())
+
+    def contains(self, line: str) -> bool:
+        if not self.known:
+            return False
+        words = _norm_words(_unquote(line)[:MAX_LINE_CHARS])
+        if not words:
+            return True  # blank or punctuation-only: neutral
+        if f" {words} " in self.joined:
+            return True
+        tokens = words.split()
+        inside = sum(1 for token in tokens if token in self.vocabulary)
+        return len(tokens) >= 4 and inside / len(tokens) >= 0.9
+
+
+def _attribution_at(lines: list[str], i: int, *, quote_follows: bool = False) -> int:
+    """How many lines (1 to 3) an attribution at ``i`` spans, or 0.
+
+    A "weak" attribution (no date, address or opening word, e.g. "Sam
+    wrote:") only counts when ``quote_follows``.
+    """
+    line = lines[i].strip()[:MAX_LINE_CHARS]
+    if not line or _is_quote(lines[i]):
+        return 0
+    strength = _attribution_strength(line)
+    if strength == 2 or (strength == 1 and quote_follows):
+        return 1
+    if not _starts_like_attribution(line) or len(line) > 200:
+        return 0
+    joined = line
+    for extra in (1, 2):
+        if i + extra >= len(lines) or not lines[i + extra].strip() or _is_quote(lines[i + extra]):
+            return 0
+        following = lines[i + extra].strip()[:MAX_LINE_CHARS]
+        if _attribution_strength(following) == 2 and (
+            p.ATTRIBUTION_START.match(following) or p.DATE_ATTRIBUTION.match(following)
+        ):
+            return 0  # the attribution starts on that line; this one is the member's
+        joined = f"{joined} {following}"
+        if _attribution_strength(joined) == 2:
+            return extra + 1
+    return 0
+
+
+def _starts_like_attribution(text: str) -> bool:
+    return bool(
+        p.ATTRIBUTION_START.match(text)
+        or p.DATE_ATTRIBUTION.match(text)
+        or ("@" in text and len(text) < 200)
+    )
+
+
+def _attribution_strength(text: str) -> int:
+    """2: certainly an attribution; 1: only if a quote follows; 0: not one."""
+    if len(text) > 400:
+        return 0
+    if p.DATE_ATTRIBUTION.match(text) and (
+        text.endswith((":", ">")) or p.GMAIL_DATE_ATTRIBUTION.match(text)
+    ):
+        return 2
+    if not p.ATTRIBUTION_END.search(text):
+        return 0
+    if re.search(r"\d|@", text) or p.ATTRIBUTION_START.match(text):
+        return 2
+    return 1 if len(text) < 80 else 0
+
+
+def _header_block_at(lines: list[str], i: int) -> int:
+    """Length of an Outlook-style From/Sent/To/Subject block starting at ``i``, or 0."""
+    if not p.HEADER_FROM.match(lines[i][:MAX_LINE_CHARS]):
+        return 0
+    end = i + 1
+    others = 0
+    while end < len(lines) and end - i <= 12:
+        line = lines[end][:MAX_LINE_CHARS]
+        if p.HEADER_OTHER.match(line):
+            others += 1
+        elif not line.strip():
+            if others and end + 1 < len(lines) and p.HEADER_OTHER.match(lines[end + 1]):
+                pass  # Outlook sometimes leaves a blank line inside the block
+            else:
+                break
+        elif others == 0 and end - i > 2:
+            break
+        end += 1
+    return end - i if others else 0
+
+
+_RULE = re.compile(r"^\s*[-_=*~]{3,}\s*$")
+
+
+def _is_separator(line: str) -> bool:
+    return bool(p.SEPARATOR.match(line[:MAX_LINE_CHARS]))
+
+
+class _Scan:
+    """Line roles: True for the member's own lines."""
+
+    def __init__(self, lines: list[str], prompt: _Prompt) -> None:
+        self.lines = lines
+        self.prompt = prompt
+        self.own = [False] * len(lines)
+
+    def run(self) -> None:
+        lines = self.lines
+        seen_attribution = False
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if line == "-- ":
+                return  # the signature delimiter always ends the answer
+            if not _is_quote(line) and p.REPLY_MARKER.search(line[:MAX_LINE_CHARS]):
+                self._unquoted_original(i + 1)
+                return
+            span = _attribution_at(lines, i, quote_follows=self._quote_follows(i))
+            if span:
+                after = self._next_nonblank(i + span)
+                if after is not None and _is_quote(lines[after]):
+                    seen_attribution = True
+                    i += span
+                    continue
+                self._unquoted_original(i + span)
+                return
+            header = _header_block_at(lines, i)
+            if header or _is_separator(line):
+                self._unmark_rules_above(i)
+                self._unquoted_original(i + max(header, 1))
+                return
+            if _is_quote(line):
+                end = self._quote_block_end(i)
+                if not (seen_attribution or self._block_is_original(i, end)):
+                    for k in range(i, end):
+                        self.own[k] = True
+                i = end
+                continue
+            self.own[i] = True
+            i += 1
+
+    def _unmark_rules_above(self, i: int) -> None:
+        """A dashed or underscored rule just above a header block belongs to it."""
+        k = i - 1
+        while k >= 0 and (not self.lines[k].strip() or _RULE.match(self.lines[k])):
+            self.own[k] = False
+            k -= 1
+
+    def _quote_follows(self, i: int) -> bool:
+        after = self._next_nonblank(i + 1)
+        return after is not None and _is_quote(self.lines[after])
+
+    def _next_nonblank(self, start: int) -> int | None:
+        for k in range(start, len(self.lines)):
+            if self.lines[k].strip():
+                return k
+        return None
+
+    def _quote_block_end(self, start: int) -> int:
+        end = start
+        k = start
+        while k < len(self.lines):
+            if _is_quote(self.lines[k]):
+                end = k + 1
+            elif self.lines[k].strip():
+                break
+            k += 1
+        return end
+
+    def _block_is_original(self, start: int, end: int) -> bool:
+        block = self.lines[start:end]
+        if any(p.REPLY_MARKER.search(line[:MAX_LINE_CHARS]) for line in block):
+            return True
+        if self._next_nonblank(end) is None:
+            return True  # a quote that runs to the end is what was replied to
+        if any(_attribution_strength(_unquote(line)) == 2 for line in block) or any(
+            p.HEADER_FROM.match(_unquote(line)) for line in block
+        ):
+            return True
+        if self.prompt.known:
+            text = [line for line in block if _norm_words(_unquote(line))]
+            inside = sum(1 for line in text if self.prompt.contains(line))
+            return bool(text) and inside * 2 >= len(text)
+        return False
+
+    def _unquoted_original(self, start: int) -> None:
+        """Lines from ``start`` are the original; with the prompt known, keep the rest."""
+        if not self.prompt.known:
+            return
+        for k in range(start, len(self.lines)):
+            line = self.lines[k]
+            if line == "-- ":
+                return
+            if _is_quote(line) or not line.strip():
+                continue
+            if _header_block_at(self.lines, k) or _is_separator(line):
+                return  # an older message below the prompt
+            if not self.prompt.contains(line) and not p.REPLY_MARKER.search(line):
+                self.own[k] = True
+
+
+def _segments(lines: list[str], own: list[bool]) -> list[list[str]]:
+    """Contiguous runs of own lines; blank lines between own lines stay inside a run."""
+    segments: list[list[str]] = []
+    current: list[str] = []
+    pending: list[str] = []
+    for line, mine in zip(lines, own, strict=True):
+        if mine and line.strip():
+            current.extend(pending if current else [])
+            pending = []
+            current.append(line)
+        elif mine or (not line.strip() and current):
+            pending.append(line)
+        else:
+            if current:
+                segments.append(current)
+            current, pending = [], []
+    if current:
+        segments.append(current)
+    return segments
+
+
+def _paragraphs(lines: list[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for k, line in enumerate([*lines, ""]):
+        if line.strip() and start is None:
+            start = k
+        elif not line.strip() and start is not None:
+            spans.append((start, k))
+            start = None
+    return spans
+
+
+def _drop_boilerplate(lines: list[str]) -> list[str]:
+    """Remove banners, disclaimers, placeholders and device footers from a segment."""
+    keep = [True] * len(lines)
+    for start, end in _paragraphs(lines):
+        text = " ".join(line.strip() for line in lines[start:end])[:MAX_LINE_CHARS]
+        if p.BANNER.search(text) or p.DISCLAIMER_STRONG.search(text):
+            for k in range(start, end):
+                keep[k] = False
+    result: list[str] = []
+    for line, kept in zip(lines, keep, strict=True):
+        if not kept:
+            continue
+        if "[cid:" in line:
+            stripped = p.CID.sub("", line)
+            if not stripped.strip():
+                continue
+            line = stripped.rstrip()
+        if p.DEVICE_FOOTER.match(line[:MAX_LINE_CHARS]):
+            continue
+        result.append(line)
+    if result:
+        tagged = p.BANNER_TAG.sub("", result[0], count=1)
+        if tagged != result[0]:
+            result[0] = tagged
+            if not tagged.strip():
+                result.pop(0)
+    return result
+
+
+def _strip_blank_edges(lines: list[str]) -> list[str]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
+
+
+def _drop_greeting(lines: list[str]) -> list[str]:
+    lines = _strip_blank_edges(lines)
+    if lines and len(lines[0]) < 80 and p.GREETING.match(lines[0]):
+        return _strip_blank_edges(lines[1:])
+    return lines
+
+
+def _looks_like_signature_line(line: str) -> bool:
+    stripped = line.strip()
+    if len(stripped) > 90:
+        return False
+    # A full sentence is content; name, title, organisation and contact lines are not.
+    words = len(stripped.split())
+    return not (words > 10 or (words > 6 and re.search(r"[a-z]{3,}[.?!]$", stripped)))
+
+
+def _drop_signature(lines: list[str]) -> list[str]:
+    lines = _strip_blank_edges(lines)
+    for k, line in enumerate(lines):
+        stripped = line.rstrip()
+        tail = [t for t in lines[k + 1 :] if t.strip()]
+        short_tail = len(tail) <= 8 and all(_looks_like_signature_line(t) for t in tail)
+        if stripped == "--" and short_tail and tail:
+            return _strip_blank_edges(lines[:k])
+        # A sign-off closes something: a reply of only "Thanks" is kept.
+        if k > 0 and short_tail and p.SIGNOFF.match(stripped[:200]):
+            return _strip_blank_edges(lines[:k])
+    if lines and len(lines) > 1 and p.DASH_NAME.match(lines[-1]):
+        return _strip_blank_edges(lines[:-1])
+    return lines
+
+
+def normalise_text(text: str) -> str:
+    """``\\n`` line endings, NULs removed; trailing whitespace kept for ``-- ``."""
+    text = text[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return text.replace("\u2028", "\n").replace("\u2029", "\n")
+
+
+def trim_reply(text: str, prompt_text: str | None = None) -> str:
+    """The member's own words in a plain-text reply body (see module docstring)."""
+    raw_lines = normalise_text(text).split("\n")
+    # Keep the exact "-- " delimiter; strip trailing whitespace everywhere else.
+    lines = [line if line == "-- " else line.replace("\u1427", "").rstrip() for line in raw_lines]
+    scan = _Scan(lines, _Prompt(prompt_text))
+    scan.run()
+    segments = [_drop_boilerplate(seg) for seg in _segments(lines, scan.own)]
+    segments = [seg for seg in (_strip_blank_edges(s) for s in segments) if seg]
+    if not segments:
+        return ""
+    segments[0] = _drop_greeting(segments[0])
+    segments[-1] = _drop_signature(segments[-1])
+    kept = ["\n".join(seg) for seg in segments if seg]
+    return "\n\n".join(kept).strip("\n")

@@ -1,0 +1,106 @@
+"""The membership spreadsheet as spreadsheets really export it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scheduler.errors import MembersError
+from scheduler.members import parse_members
+
+HEADER = "name,email,organisation,sector,role,joined,left\r\n"
+
+
+def test_excel_windows_1252_with_semicolons_and_trailing_blank_rows() -> None:
+    text = (
+        "name;email;organisation;sector;role;joined;left\r\n"
+        "Siobhán O’Brien;siobhan@example.org;Café £5 Club;vcse;Chair;01/09/2026;\r\n"
+        ";;;;;;\r\n\r\n"
+    )
+    members = parse_members(text.encode("cp1252")).members
+    assert len(members) == 1
+    m = members[0]
+    assert (m.name, m.organisation, m.joined) == (
+        "Siobhán O’Brien",
+        "Café £5 Club",
+        date(2026, 9, 1),
+    )
+
+
+def test_utf8_with_bom_and_display_name_in_the_email_cell() -> None:
+    text = (
+        "\ufeff"
+        + HEADER
+        + "Tom Okafor,Tom Okafor <Tom.Okafor@Council.example.gov.uk>,City Council,local_authority,,,\r\n"
+    )
+    (m,) = parse_members(text.encode("utf-8")).members
+    assert m.email == "tom.okafor@council.example.gov.uk"
+    assert m.name == "Tom Okafor"
+
+
+def test_the_same_address_in_another_case_is_one_member_with_a_warning() -> None:
+    text = (
+        HEADER
+        + "Tom,tom@example.org,Council,local_authority,,,\nTom O,TOM@example.org,Council,local_authority,,,\n"
+    )
+    membership = parse_members(text.encode())
+    assert [m.name for m in membership.members] == ["Tom O"]
+    assert str(membership.warnings[0]) == (
+        'members.csv, line 3, column "email": tom@example.org is also on line 2; treated as one '
+        "member (this later row wins). Delete one of the rows."
+    )
+
+
+def test_every_bad_row_is_reported_with_its_line_and_column() -> None:
+    text = (
+        HEADER
+        + "Ann,ann@example.org,Org,vcse,,,\n"
+        + "Bob,bob-at-example.org,Org,vcse,,,\n"
+        + "Cat,cat@example.org,Org,charity shop,,,\n"
+        + '"Dan\nEvil",dan@example.org,Org,nhs,,,\n'
+        + "<b>Eve</b>,eve@example.org,Org,nhs,,,\n"
+        + "Fay,fay@example.org,Org,nhs,,31/02/2027,\n"
+        + "Gus,,Org,nhs,,,\n"
+    )
+    with pytest.raises(MembersError) as caught:
+        parse_members(text.encode())
+    assert [str(p) for p in caught.value.problems] == [
+        'members.csv, line 3, column "email": "bob-at-example.org" is not an email address, e.g. tom.okafor@council.gov.uk.',
+        'members.csv, line 4, column "sector": "charity shop" is not a sector; use one of vcse, nhs, local_authority, primary_care, community, other.',
+        'members.csv, line 6, column "name": contains a line break; put the whole name on one line.',
+        'members.csv, line 7, column "name": "<b>Eve</b>" contains markup (< > or &...;); write the name as plain text.',
+        'members.csv, line 8, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
+        'members.csv, line 9, column "email": empty. Every row needs an address.',
+    ]
+
+
+def test_missing_columns_are_named() -> None:
+    with pytest.raises(MembersError) as caught:
+        parse_members(b"name,mail\nAnn,ann@example.org\n")
+    assert 'missing "email", "organisation", "sector"' in str(caught.value)
+
+
+def test_future_joiners_and_leavers_by_date() -> None:
+    text = (
+        HEADER
+        + "Ann,ann@example.org,Org,vcse,,2027-02-01,\nBob,bob@example.org,Org,nhs,,2026-01-01,2027-01-31\n"
+    )
+    ann, bob = parse_members(text.encode()).members
+    assert not ann.is_active(date(2027, 1, 31)) and ann.is_active(date(2027, 2, 1))
+    assert bob.is_active(date(2027, 1, 30)) and not bob.is_active(date(2027, 1, 31))
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_give_members_or_a_members_error(raw: bytes) -> None:
+    try:
+        membership = parse_members(HEADER.encode() + raw)
+    except MembersError as exc:
+        problems = exc.problems
+        assert problems
+        return
+    for m in membership.members:
+        assert "\n" not in m.name and "\r" not in m.name and "<" not in m.name
+        assert "@" in m.email and "\n" not in m.email

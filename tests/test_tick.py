@@ -1,0 +1,157 @@
+"""A tick end to end on disk: membership sync, planning, the outbox and Maildir delivery."""
+
+from __future__ import annotations
+
+import mailbox
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from conftest import Partnership
+
+from scheduler.clock import FixedClock
+from scheduler.services import build_services
+
+
+def delivered(outbox: Path) -> list[EmailMessage]:
+    box = mailbox.Maildir(outbox, create=False)
+    messages = []
+    for key in box.iterkeys():
+        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        messages.append(msg)
+    return sorted(messages, key=lambda m: (m["Date"].datetime, str(m["Message-ID"])))
+
+
+async def run_days(p: Partnership, start: datetime, days: int, step_hours: int = 24) -> None:
+    services = build_services(p.config)
+    clock = FixedClock(start)
+    try:
+        for _ in range(days * 24 // step_hours):
+            await services.tick(clock.now())
+            clock.advance(hours=step_hours)
+    finally:
+        services.close()
+
+
+async def test_a_second_tick_at_the_same_moment_sends_nothing(partnership: Partnership) -> None:
+    services = build_services(partnership.config)
+    now = datetime(2026, 11, 22, 9, tzinfo=UTC)
+    first = await services.tick(now)
+    second = await services.tick(now)
+    services.close()
+    assert first.joined == 4 and first.sent == first.queued > 0
+    assert (second.queued, second.sent, second.joined) == (0, 0, 0)
+    # each member: an induction pack, a getting-to-know-you prompt, two series invitations
+    kinds = Counter(str(m["X-Reflect-Kind"]) for m in delivered(partnership.outbox))
+    assert kinds == {"induction": 4, "prompt": 4, "invite": 8}
+
+
+async def test_message_headers_are_what_a_member_sees(partnership: Partnership) -> None:
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    services.close()
+    prompts = [m for m in delivered(partnership.outbox) if str(m["X-Reflect-Kind"]) == "prompt"]
+    aoife = next(m for m in prompts if "aoife" in str(m["To"]))
+    assert str(aoife["To"]) == "Aoife O’Brien <aoife.obrien@pcc.example.nhs.uk>"
+    assert str(aoife["From"]) == "Willenhall Together <reflect@reflect.example.org>"
+    reply_to = aoife["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith("reflect+") and len(reply_to.split("+")[1].split("@")[0]) == 32
+    assert str(aoife["Auto-Submitted"]) == "auto-generated"
+    text = aoife.get_body(("plain",)).get_content()
+    html = aoife.get_body(("html",)).get_content()
+    assert text.startswith("## Please reply above this line ##")
+    assert "What brings you to this work, personally?" in text
+    assert "Aoife O’Brien" in html and '<p class="marker">' in html
+
+
+async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partnership) -> None:
+    await run_days(partnership, datetime(2026, 11, 22, 9, tzinfo=UTC), days=160, step_hours=6)
+    messages = delivered(partnership.outbox)
+    prompts = [m for m in messages if str(m["X-Reflect-Kind"]) == "prompt"]
+    subjects = Counter(str(m["Subject"]) for m in prompts)
+    # Reflection points on 12 Jan, 23 Feb and 6 Apr 2027 take questions 1, 2 and 3 in turn
+    assert (
+        subjects["Question 1: What is the purpose of the partnership's work? [Willenhall Together]"]
+        == 4
+    )
+    assert (
+        subjects[
+            "Question 2: What is the distinctive role of this partnership? [Willenhall Together]"
+        ]
+        == 4
+    )
+    assert (
+        subjects[
+            "Question 3: Who are the partnership's members and stakeholders? [Willenhall Together]"
+        ]
+        == 4
+    )
+    # the governance review on 2 March 2027 takes the six checklist areas, one email each
+    checklist = [s for s in subjects if s.startswith("Partnership checklist")]
+    assert len(checklist) == 6 and all(subjects[s] == 4 for s in checklist)
+    # prompts for the 12 January meeting went a week before, at the first tick after 10:00
+    first = [m for m in prompts if "Question 1" in str(m["Subject"])]
+    assert {m["Date"].datetime.date().isoformat() for m in first} == {"2027-01-05"}
+    # nobody answered, so every question and checklist area got exactly one reminder
+    reminders = Counter(str(m["To"]) for m in messages if str(m["X-Reflect-Kind"]) == "reminder")
+    assert set(reminders.values()) == {3 + 6}
+    reminder = next(m for m in messages if str(m["X-Reflect-Kind"]) == "reminder")
+    original = next(m for m in prompts if str(m["Message-ID"]) == str(reminder["In-Reply-To"]))
+    assert original["Reply-To"].addresses[0] == reminder["Reply-To"].addresses[0]
+
+
+async def test_the_april_meeting_is_at_ten_in_summer_time(partnership: Partnership) -> None:
+    await run_days(partnership, datetime(2027, 3, 29, 9, tzinfo=UTC), days=2)
+    prompts = [m for m in delivered(partnership.outbox) if "Question" in str(m["Subject"])]
+    assert prompts, "the prompt for 6 April is due on 30 March"
+    text = prompts[0].get_body(("plain",)).get_content()
+    assert "Tuesday 6 April 2027 at 10:00" in text
+
+
+async def test_joiners_and_leavers_over_time(partnership: Partnership) -> None:
+    start = datetime(2026, 11, 22, 9, tzinfo=UTC)
+    services = build_services(partnership.config)
+    clock = FixedClock(start)
+    await services.tick(clock.now())
+    partnership.members.write_text(
+        partnership.members.read_text()
+        + "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2026-12-01,\n"
+    )
+    lines = partnership.members.read_text().splitlines()
+    partnership.members.write_text(
+        "\n".join(line for line in lines if "dev.mistry" not in line) + "\n"
+    )
+    for _ in range(12):
+        clock.advance(days=1)
+        await services.tick(clock.now())
+    services.close()
+    messages = delivered(partnership.outbox)
+    to_grace = [str(m["X-Reflect-Kind"]) for m in messages if "grace@" in str(m["To"])]
+    assert Counter(to_grace) == {"induction": 1, "prompt": 1, "invite": 2}
+    to_dev = [str(m["X-Reflect-Kind"]) for m in messages[16:] if "dev.mistry" in str(m["To"])]
+    assert Counter(to_dev) == {"cancel": 2, "handover": 1}
+    notice = [m for m in messages if str(m["X-Reflect-Kind"]) == "leaver_notice"]
+    assert (
+        len(notice) == 1 and str(notice[0]["Subject"]) == "Dev Mistry has left Willenhall Together"
+    )
+    grace_day = min(m["Date"].datetime for m in messages if "grace@" in str(m["To"]))
+    assert grace_day.date().isoformat() == "2026-12-01"
+
+
+async def test_a_broken_membership_file_changes_nobody(partnership: Partnership) -> None:
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    partnership.members.write_text("name,email\nbroken\n")
+    report = await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    services.close()
+    assert report.left == 0 and report.queued == 0
+    assert report.problems and "membership not synced" in report.problems[0]
+
+
+def test_time_moves_only_when_told() -> None:
+    clock = FixedClock(datetime(2027, 1, 1, tzinfo=UTC))
+    assert clock.advance(days=42) == datetime(2027, 2, 12, tzinfo=UTC)
+    assert clock.now() - timedelta(days=42) == datetime(2027, 1, 1, tzinfo=UTC)
