@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-UNSUPPORTED_FREQS = ("SECONDLY", "MINUTELY", "HOURLY")
-
 
 @lru_cache(maxsize=256)
 def _rule(first: datetime, text: str) -> rrule:
@@ -47,35 +45,20 @@ def local_starts(
 
 
 def rrule_problem(first: datetime, rule: str, tz_name: str) -> str | None:
-    """What is wrong with a rule, in plain words, or None."""
-    upper = rule.upper()
-    if upper.startswith("RRULE:"):
+    """What is wrong with a rule, in plain words, or None.
+
+    Whether real calendars can show the rule is ``invites.validate_rrule``'s
+    judgement; this adds only what it leaves to us.
+    """
+    from .invites import validate_rrule
+
+    if rule.upper().startswith("RRULE:"):
         return 'write the rule without "RRULE:", e.g. "FREQ=WEEKLY;INTERVAL=6".'
-    try:
-        r = _rule(first, rule)
-    except (ValueError, TypeError) as exc:
-        return f"is not a recurrence rule ({exc}). Example: FREQ=WEEKLY;INTERVAL=6."
-    if any(f"FREQ={freq}" in upper for freq in UNSUPPORTED_FREQS):
-        return "meetings repeat daily at most often; use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY."
-    if "BYDAY=" in upper:
-        byday = upper.split("BYDAY=")[1].split(";")[0]
-        ordinals = [d for d in byday.split(",") if d[:-2]]
-        if len(ordinals) > 1:
-            return (
-                "several numbered weekdays in one rule (e.g. 1TU,3TU) cannot be shown by "
-                "Outlook; make two meetings, one for each."
-            )
-    if "BYSETPOS=" in upper and "," in upper.split("BYSETPOS=")[1].split(";")[0]:
-        return "BYSETPOS with several values cannot be shown by Outlook; make two meetings."
-    following = r.after(first - timedelta(seconds=1), inc=True)
-    if following is None:
+    problem = validate_rrule(first, rule)
+    if problem:
+        return problem
+    if _rule(first, rule).after(first - timedelta(seconds=1), inc=True) is None:
         return "never produces a meeting. Check UNTIL and COUNT against the first date."
-    if following != first:
-        return (
-            f"the first date {first.isoformat()} is not itself one of the rule's dates "
-            f"(the rule's first is {following.isoformat()}); move `first` to a date "
-            "the rule produces."
-        )
     return None
 
 

@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = add("export", "Write the archive of answers as CSV, JSON or Markdown.")
     export.add_argument("--format", choices=["csv", "json", "md"], default="csv")
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    export.add_argument("--member", metavar="EMAIL",
+                        help="everything held about this member, as JSON (a subject access request)")  # fmt: skip
+    export.add_argument("--attribute", action="store_true",
+                        help="sign answers in the Markdown log with name and organisation")  # fmt: skip
     calendar = add("calendar", "Write the whole schedule as one .ics calendar members can import.")
     calendar.add_argument("--out", required=True, metavar="FILE")
     calendar.add_argument("--now", metavar="ISO", help="pretend it is this time")
@@ -112,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
     quarantine.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    report = add("report", "Write a printable HTML report: participation over time and answers.")
+    report.add_argument("--out", required=True, metavar="FILE.html", help="the report file")
+    report.add_argument("--anonymise", action="store_true", help="leave members' names out")
+    report.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    forget = add(
+        "forget",
+        "Erase a member's answers, messages, name and address, keeping only the counts.",
+    )
+    forget.add_argument("email", metavar="EMAIL", help="the member's address")
+    forget.add_argument("--now", metavar="ISO", help="pretend it is this time")
     return parser
 
 
@@ -304,8 +318,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 moment += timedelta(days=1)
         finally:
             services.close()
+    zone = config.partnership.zone
     print(
-        f"{transport.count} message(s) written to {out}, from {start:%Y-%m-%d} to {end:%Y-%m-%d}."
+        f"{transport.count} message(s) written to {out}, from "
+        f"{start.astimezone(zone):%Y-%m-%d %H:%M} to {end.astimezone(zone):%Y-%m-%d %H:%M}."
     )
     return 0
 
@@ -372,13 +388,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_answers
+    from .export import export_answers, export_member
     from .services import Services
 
     services = _services(args)
     assert isinstance(services, Services)
     try:
-        text = export_answers(services.archive, args.format)
+        if args.member:
+            text = export_member(services.archive, args.member)
+        else:
+            text = export_answers(services.archive, args.format, attribute=args.attribute)
     finally:
         services.close()
     if args.out:
@@ -434,6 +453,45 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report_html import report_html
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        now = _now(args, services.config.partnership.timezone)
+        page = report_html(
+            services.archive,
+            partnership=services.config.partnership.name,
+            now=now.astimezone(services.config.partnership.zone),
+            anonymise=args.anonymise,
+        )
+    finally:
+        services.close()
+    Path(args.out).write_text(page, encoding="utf-8")
+    print(f"report written to {args.out}")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from .privacy import forget_member
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        report = forget_member(services.archive, args.email, now=_now(args))
+    finally:
+        services.close()
+    print(f"{args.email} forgotten: {report.summary()}.")
+    print(
+        f"Now remove their row from {services.config.partnership.members.name}, or they will be "
+        "added back as a new member at the next tick."
+    )
+    return 0
+
+
 COMMANDS = {
     "check": cmd_check,
     "tick": cmd_tick,
@@ -445,6 +503,8 @@ COMMANDS = {
     "export": cmd_export,
     "calendar": cmd_calendar,
     "quarantine": cmd_quarantine,
+    "report": cmd_report,
+    "forget": cmd_forget,
 }
 
 __all__ = ["EX_TEMPFAIL", "build_parser", "main"]

@@ -46,8 +46,8 @@ class SinkHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.drop_on_data > 0:
             self.drop_on_data -= 1
-            assert session.transport is not None
-            session.transport.close()
+            assert server.transport is not None
+            server.transport.close()
             return "421 closing"
         if self.data_code:
             return self.data_code

@@ -1,0 +1,167 @@
+"""The real `reflect` entry point, as a convenor runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Partnership
+
+
+def reflect(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", *args],
+        cwd=cwd or REPO,
+        env=env,
+        input=stdin.decode("utf-8", "replace") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def readme_commands() -> list[str]:
+    table = (REPO / "README.md").read_text(encoding="utf-8").split("## Commands", 1)[1]
+    return re.findall(r"^\| `([a-z-]+)", table, flags=re.MULTILINE)
+
+
+def test_readme_lists_the_design_commands() -> None:
+    assert {"check", "tick", "run", "preview", "ingest", "parse-reply", "status", "export"} <= set(
+        readme_commands()
+    )
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_every_readme_command_exists_and_has_help(command: str) -> None:
+    result = reflect(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: reflect {command}")
+    description = result.stdout.split("\n\n")[1]
+    assert len(description.split()) >= 6  # says what it does in words
+
+
+def test_check_passes_on_the_example() -> None:
+    result = reflect("--config", "config.example.toml", "check")
+    assert result.returncode == 0
+    assert result.stdout.startswith("OK: config.example.toml is sound")
+
+
+def test_check_lists_every_problem_and_exits_2(partnership: Partnership) -> None:
+    partnership.config.write_text(
+        partnership.config.read_text().replace('"purpose", "role"', '"purpose", "rolle"')
+    )
+    partnership.write_members(
+        "name,email,organisation,sector,role,joined,left\n"
+        "Ann,ann@example.org,Org,vcse,,,\n"
+        "Bob,bob@example,Org,vcse,,31/02/2027,\n"
+    )
+    result = reflect("--config", str(partnership.config), "check")
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    questions_line = next(
+        n for n, line in enumerate(partnership.config.read_text().splitlines(), 1)
+        if line.startswith("questions =")
+    )  # fmt: skip
+    assert lines == [
+        f'Error: config.toml, line {questions_line}, [prompts] questions: "rolle" is not a question in content/. '
+        "Known ids: learning, members, purpose, role, work.",
+        'Error: members.csv, line 3, column "email": "bob@example" is not an email address, e.g. tom.okafor@council.gov.uk.',
+        'Error: members.csv, line 3, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
+        "3 problem(s) found. Nothing was sent.",
+    ]
+
+
+def test_a_missing_members_file_is_named(partnership: Partnership) -> None:
+    partnership.members.unlink()
+    result = reflect("--config", str(partnership.config), "check")
+    assert result.returncode == 2
+    assert (
+        "[partnership] members: " in result.stdout and "members.csv does not exist" in result.stdout
+    )
+
+
+def test_a_missing_config_is_one_error_line(tmp_path: Path) -> None:
+    result = reflect("tick", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: config.toml: no config file here. Copy config.example.toml to config.toml, "
+        "or pass --config PATH (or set REFLECT_CONFIG)."
+    )
+
+
+def test_tick_with_a_bad_now_says_how_to_write_it(partnership: Partnership) -> None:
+    result = reflect("--config", str(partnership.config), "tick", "--now", "next tuesday")
+    assert result.returncode == 1
+    assert 'Error: --now "next tuesday" is not a date and time' in result.stderr
+
+
+def test_ingest_from_stdin_stores_first(partnership: Partnership) -> None:
+    message = b"From: stranger@example.net\r\nTo: reflect@reflect.example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+    result = reflect("--config", str(partnership.config), "ingest", stdin=message)
+    assert result.returncode == 0, result.stderr
+    assert "1 quarantined" in result.stderr
+
+
+def test_ingest_exits_75_when_it_cannot_take_custody(partnership: Partnership) -> None:
+    partnership.config.write_text(
+        partnership.config.read_text().replace("[storage]", "[storage]\nbroken =")
+    )
+    result = reflect("--config", str(partnership.config), "ingest", stdin=b"Subject: x\r\n\r\nx")
+    assert result.returncode == 75
+
+
+def test_parse_reply_prints_json(tmp_path: Path) -> None:
+    path = tmp_path / "reply.eml"
+    path.write_bytes(
+        b"From: a@example.org\r\nSubject: Re: Question\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"We should ask who is missing.\r\n\r\nOn Tue, 5 Jan 2027, Reflect <r@example.org> wrote:\r\n> question\r\n"
+    )
+    result = reflect("parse-reply", str(path))
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {"kind": "answer", "text": "We should ask who is missing."}
+
+
+@pytest.mark.slow
+def test_a_wheel_install_finds_its_templates_and_content(tmp_path: Path) -> None:
+    """An installed copy (not this checkout) must carry content/ and templates/."""
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(REPO)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    wheel = next(wheels.glob("*.whl"))
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", "-q", str(wheel)],
+        check=True, timeout=300,
+    )  # fmt: skip
+    work = tmp_path / "partnership"
+    work.mkdir()
+    for name in ("config.example.toml", "members.example.csv"):
+        (work / name).write_bytes((REPO / name).read_bytes())
+    result = subprocess.run(
+        [str(env_dir / "bin" / "reflect"), "--config", "config.example.toml", "tick", "--now", "2026-11-22T09:00"],
+        cwd=work, capture_output=True, text=True, timeout=120, check=False,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "24 sent" in result.stdout
+    located = subprocess.run(
+        [str(python), "-c", "import scheduler; print(scheduler.__file__)"],
+        cwd=work, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert str(env_dir) in located.stdout
+    assert len(list((work / "var" / "outbox" / "new").iterdir())) == 24
