@@ -1,0 +1,283 @@
+"""Invitations over a simulated year: updates, joiners, leavers, RSVPs, read by other parsers."""
+
+from __future__ import annotations
+
+import base64
+import mailbox
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import recurring_ical_events
+import vobject
+from conftest import Partnership
+from ical.calendar_stream import IcsCalendarStream
+from icalendar import Calendar
+
+from scheduler.clock import FixedClock
+from scheduler.services import build_services
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def outbox_messages(p: Partnership) -> list[EmailMessage]:
+    box = mailbox.Maildir(p.outbox, create=False)
+    found = []
+    for key in box.iterkeys():
+        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        found.append(msg)
+    return sorted(found, key=lambda m: (m["Date"].datetime, str(m["Message-ID"])))
+
+
+def calendar_part(msg: EmailMessage) -> tuple[str, bytes]:
+    inline = [
+        part
+        for part in msg.walk()
+        if part.get_content_type() == "text/calendar" and part.get_filename() is None
+    ]
+    assert len(inline) == 1
+    part = inline[0]
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return str(part.get_param("method")), payload
+
+
+async def simulate_year(p: Partnership) -> None:
+    """A year with two schedule changes, a joiner and a leaver; services rebuilt each tick."""
+    clock = FixedClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    original = p.config.read_text()
+    for day in range(0, 400, 2):
+        if day == 60:  # the reflection point moves from 10:00 to 14:00
+            p.config.write_text(
+                original.replace("first = 2027-01-12T10:00:00", "first = 2027-01-12T14:00:00")
+            )
+        if day == 140:  # ... and changes place
+            p.config.write_text(
+                p.config.read_text().replace(
+                    "Willenhall Community Hub, or online", "Library, room 2"
+                )
+            )
+        if day == 100:
+            p.members.write_text(
+                p.members.read_text()
+                + "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2027-03-01,\n"
+            )
+        if day == 200:
+            lines = p.members.read_text().splitlines()
+            p.members.write_text("\n".join(x for x in lines if "dev.mistry" not in x) + "\n")
+        services = build_services(p.config)
+        await services.tick(clock.now())
+        services.close()
+        clock.advance(days=2)
+
+
+async def test_a_year_of_invitations_keeps_the_rules(partnership: Partnership) -> None:
+    await simulate_year(partnership)
+    invites = [
+        m for m in outbox_messages(partnership) if str(m["X-Reflect-Kind"]) in ("invite", "cancel")
+    ]
+    by_person_uid: dict[tuple[str, str], list[tuple[str, int, datetime, Calendar]]] = defaultdict(
+        list
+    )
+    for msg in invites:
+        method, ics = calendar_part(msg)
+        text = ics.decode("utf-8")
+        # independent parsers read every message
+        vcal = vobject.readOne(text)
+        assert vcal.method.value == method
+        IcsCalendarStream.calendar_from_ics(text)
+        cal = Calendar.from_ical(ics)
+        assert str(cal["METHOD"]) == method
+        assert b"\r\n\r\n" not in ics and all(len(line) <= 75 for line in ics.split(b"\r\n"))
+        (event,) = [c for c in cal.walk("VEVENT")]
+        to = msg["To"].addresses[0].addr_spec
+        attendees = event.get("ATTENDEE")
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        assert [str(a).lower() for a in attendees] == [f"mailto:{to}"]
+        assert str(event["ORGANIZER"]) == "mailto:reflect@reflect.example.org"
+        assert msg["From"].addresses[0].addr_spec == "reflect@reflect.example.org"
+        if method == "CANCEL":
+            assert str(event["STATUS"]) == "CANCELLED"
+        by_person_uid[(to, str(event["UID"]))].append(
+            (method, int(event["SEQUENCE"]), event["DTSTAMP"].dt, cal)
+        )
+
+    reflection = next(uid for (_, uid) in by_person_uid if uid.startswith("reflection."))
+    for (person, uid), history in by_person_uid.items():
+        sequences = [s for _, s, _, _ in history]
+        stamps = [d for _, _, d, _ in history]
+        assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences), person
+        assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+        if person == "dev.mistry@trust.example.nhs.uk":
+            assert history[-1][0] == "CANCEL"
+            assert [m for m, *_ in history].count("CANCEL") == 1
+        else:
+            assert all(m == "REQUEST" for m, *_ in history)
+        if uid == reflection and person != "grace@foodbank.example.org":
+            # invited, then two updates: the time change and the place change (the leaver
+            # left after both, so got them too, and then the cancellation)
+            assert [s for m, s, *_ in history if m == "REQUEST"] == [0, 1, 2], person
+    # the joiner got the series at its current version, then the later update;
+    # nobody else was re-invited when she joined
+    grace = by_person_uid[("grace@foodbank.example.org", reflection)]
+    assert [(m, s) for m, s, *_ in grace] == [("REQUEST", 1), ("REQUEST", 2)]
+    joined_at = grace[0][2]
+    same_moment = [p for (p, _), h in by_person_uid.items() for _, _, d, _ in h if d == joined_at]
+    assert set(same_moment) == {"grace@foodbank.example.org"}
+
+    # the latest series, expanded by recurring-ical-events: 14:00 London on both sides of DST
+    latest = by_person_uid[("tom.okafor@council.example.gov.uk", reflection)][-1][3]
+    starts = [
+        e["DTSTART"].dt
+        for e in recurring_ical_events.of(latest).between(date(2027, 1, 1), date(2027, 12, 31))
+    ]
+    assert starts[0] == datetime(2027, 1, 12, 14, tzinfo=LONDON)
+    assert all(s.astimezone(LONDON).time() == time(14, 0) for s in starts)
+    assert {s.astimezone(LONDON).utcoffset() for s in starts} == {timedelta(0), timedelta(hours=1)}
+    assert [s.date() for s in starts[:3]] == [
+        date(2027, 1, 12),
+        date(2027, 2, 23),
+        date(2027, 4, 6),
+    ]
+
+
+def rsvp_email(*, uid: str, attendee: str, name: str, partstat: str, style: str) -> bytes:
+    """A calendar reply shaped as Outlook, Google or Apple send them."""
+    event = [
+        "BEGIN:VCALENDAR",
+        "METHOD:REPLY",
+        f"PRODID:{ {'outlook': 'Microsoft Exchange Server 2010', 'google': '-//Google Inc//Google Calendar 70.9054//EN', 'apple': '-//Apple Inc.//iPhone 17.0//EN'}[style] }",
+        "VERSION:2.0",
+        "BEGIN:VEVENT",
+        f"ATTENDEE;PARTSTAT={partstat};CN={name}:mailto:{attendee}",
+        f"UID:{uid}",
+        "DTSTAMP:20270104T162000Z",
+        "SEQUENCE:0",
+    ]
+    if style == "google":  # Google names the organizer and the occurrence it answers for
+        event += [
+            "ORGANIZER;CN=Priya Shah:mailto:reflect@reflect.example.org",
+            "RECURRENCE-ID;TZID=Europe/London:20270223T100000",
+        ]
+    event += ["END:VEVENT", "END:VCALENDAR", ""]
+    ics = "\r\n".join(event).encode()
+    subject = {"ACCEPTED": "Accepted", "DECLINED": "Declined", "TENTATIVE": "Tentative"}[partstat]
+    head = (
+        f"From: {name} <{attendee}>\r\nTo: reflect@reflect.example.org\r\n"
+        f"Subject: {subject}: Reflection point\r\nMessage-ID: <{style}-{partstat}@example.org>\r\n"
+        "MIME-Version: 1.0\r\n"
+    )
+    b64 = base64.encodebytes(ics).decode().replace("\n", "\r\n")
+    if style == "apple":
+        return (
+            head + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+            "Content-Type: text/plain\r\n\r\nMaybe.\r\n--b\r\n"
+            'Content-Type: text/calendar; method=REPLY; name="iCal-20270104.ics"\r\n'
+            "Content-Disposition: attachment; filename=iCal-20270104.ics\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
+        ).encode()
+    return (
+        head + 'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain\r\n\r\nReply.\r\n--b\r\n"
+        "Content-Type: text/calendar; charset=utf-8; method=REPLY\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
+    ).encode()
+
+
+async def test_rsvps_from_three_calendars_are_recorded_not_answered(
+    partnership: Partnership,
+) -> None:
+    from scheduler.report_status import status_text
+
+    services = build_services(partnership.config)
+    now = datetime(2026, 11, 22, 9, tzinfo=UTC)
+    await services.tick(now)
+    uid = "reflection.willenhall-together@reflect.example.org"
+    inbox = mailbox.Maildir(partnership.inbox, create=True)
+    inbox.add(
+        rsvp_email(
+            uid=uid,
+            attendee="Tom.Okafor@Council.example.gov.uk",
+            name="Tom Okafor",
+            partstat="ACCEPTED",
+            style="outlook",
+        )
+    )
+    inbox.add(
+        rsvp_email(
+            uid=uid,
+            attendee="dev.mistry@trust.example.nhs.uk",
+            name="Dev Mistry",
+            partstat="DECLINED",
+            style="google",
+        )
+    )
+    inbox.add(
+        rsvp_email(
+            uid=uid,
+            attendee="aoife.obrien@pcc.example.nhs.uk",
+            name="Aoife O'Brien",
+            partstat="TENTATIVE",
+            style="apple",
+        )
+    )
+    report = await services.tick(now + timedelta(hours=1))
+    rows = services.archive.rows(
+        "SELECT m.email, r.partstat, r.recurrence_id, r.meeting_id FROM rsvps r "
+        "JOIN members m ON m.id = r.member_id ORDER BY m.email"
+    )
+    answers = services.archive.scalar("SELECT count(*) FROM answers")
+    status = status_text(services, now + timedelta(hours=1))
+    services.close()
+    assert report.ingested == {"rsvp": 3}
+    assert answers == 0
+    assert rows == [
+        {
+            "email": "aoife.obrien@pcc.example.nhs.uk",
+            "partstat": "TENTATIVE",
+            "recurrence_id": None,
+            "meeting_id": "reflection",
+        },
+        {
+            "email": "dev.mistry@trust.example.nhs.uk",
+            "partstat": "DECLINED",
+            "recurrence_id": "2027-02-23T10:00:00+00:00",
+            "meeting_id": "reflection",
+        },
+        {
+            "email": "tom.okafor@council.example.gov.uk",
+            "partstat": "ACCEPTED",
+            "recurrence_id": None,
+            "meeting_id": "reflection",
+        },
+    ]
+    # Dev declined only the February meeting, so for 12 January: Tom coming, Aoife maybe
+    assert (
+        "Replies for the next Reflection point: 1 coming (Tom Okafor); 1 tentative, 0 declined"
+        in status
+    )
+
+
+async def test_calendar_feed_is_one_subscribable_file(partnership: Partnership) -> None:
+    import subprocess
+    import sys
+
+    out = partnership.dir / "schedule.ics"
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler", "--config", str(partnership.config), "calendar", "--out", str(out)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    cal = vobject.readOne(text)
+    assert cal.method.value == "PUBLISH"
+    assert len(cal.vevent_list) == 2
+    events = recurring_ical_events.of(Calendar.from_ical(text)).between(
+        date(2027, 1, 1), date(2027, 4, 1)
+    )
+    assert [e["DTSTART"].dt.astimezone(LONDON).strftime("%d %b %H:%M") for e in events] == [
+        "12 Jan 10:00", "23 Feb 10:00", "02 Mar 14:00",
+    ]  # fmt: skip
