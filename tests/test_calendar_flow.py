@@ -261,7 +261,7 @@ async def test_rsvps_from_three_calendars_are_recorded_not_answered(
     )
 
 
-async def test_calendar_feed_is_one_subscribable_file(partnership: Partnership) -> None:
+def test_calendar_feed_is_one_subscribable_file(partnership: Partnership) -> None:
     import subprocess
     import sys
 
