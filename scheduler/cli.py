@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
     quarantine.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    resend = add(
+        "resend",
+        "List messages that failed to send, or queue one again (same Message-ID) for the next tick.",
+    )
+    resend.add_argument("item", nargs="?", type=int, metavar="N", help="the failed message's number")
+    resend.add_argument("--now", metavar="ISO", help="pretend it is this time")
     report = add("report", "Write a printable HTML report: participation over time and answers.")
     report.add_argument("--out", required=True, metavar="FILE.html", help="the report file")
     report.add_argument("--anonymise", action="store_true", help="leave members' names out")
@@ -453,6 +459,41 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resend(args: argparse.Namespace) -> int:
+    from .outbox import requeue_failed
+    from .services import Services
+
+    services = _services(args)
+    assert isinstance(services, Services)
+    try:
+        if args.item is None:
+            rows = services.archive.rows(
+                "SELECT id, kind, recipient, last_error FROM outbox WHERE status = 'failed' "
+                "ORDER BY id"
+            )
+            if not rows:
+                print("No failed messages.")
+                return 0
+            print(f"{len(rows)} message(s) failed:")
+            for row in rows:
+                print(f"  #{row['id']}  {row['kind']} to {row['recipient']}: {row['last_error']}")
+            print("Queue one again with: reflect resend N (after fixing the address or server)")
+            return 0
+        try:
+            row = requeue_failed(services.archive, args.item, _now(args))
+        except LookupError:
+            raise ReflectError(
+                f"#{args.item} is not a failed message (see: reflect resend)."
+            ) from None
+    finally:
+        services.close()
+    print(
+        f"#{args.item} {row['kind']} to {row['recipient']} queued again with the same "
+        f"Message-ID {row['message_id']}; the next tick sends it."
+    )
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report_html import report_html
     from .services import Services
@@ -503,6 +544,7 @@ COMMANDS = {
     "export": cmd_export,
     "calendar": cmd_calendar,
     "quarantine": cmd_quarantine,
+    "resend": cmd_resend,
     "report": cmd_report,
     "forget": cmd_forget,
 }

@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.headerregistry import HeaderRegistry
 from email.utils import getaddresses
 from typing import Any
 
 from .archive import Archive, utc_text
 from .errors import TokenError
+from .faults import crash_point
 from .replies import ParsedReply, ReplyKind, message_from_raw, parse_reply
 from .tokens import token_from_address, verify_token
 
@@ -60,7 +62,9 @@ def store_raw(
                status) VALUES (?,?,?,?,?,?,?,'pending')""",
             (digest, message_id, raw, len(raw), source, ref, utc_text(now)),
         )
-        return Stored(int(cursor.lastrowid or 0), False)
+        stored = Stored(int(cursor.lastrowid or 0), False)
+    crash_point("after_store_raw")
+    return stored
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class Reader:
         subject = str(msg.get("Subject", "") or "")[:300]
         prompt, token_error = self._prompt_for(msg)
         parsed = parse_reply(raw, prompt_text=prompt.body_text if prompt else None)
+        crash_point("after_parse")
 
         if duplicate_of is not None:
             outcome = Outcome(
@@ -309,16 +314,24 @@ class Reader:
         return Outcome("rsvp", f"{recorded} calendar reply recorded", member_id)
 
 
+_HEADERS = HeaderRegistry()
+
+
 def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
     """(address, None) when From is exactly one well-formed address, else (best guess, problem).
 
     Python's address parser can be fooled (CVE-2023-27043: ``a@x <b@y>``), so the raw
     header must also pass a strict pattern; any defect means no proof.
     """
-    values = msg.get_all("From", []) or []
+    values = [value for name, value in msg.raw_items() if name.lower() == "from"]
     if len(values) != 1:
         return None, f"{len(values)} From headers; an answer needs exactly one"
-    header = values[0]
+    source = values[0]
+    try:  # RFC 6532 allows UTF-8 in headers: read it as such, not as undecodable bytes
+        source = source.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return None, "the From header is not valid UTF-8"
+    header = _HEADERS("from", source)
     raw = str(header)
     defects: tuple[object, ...] = tuple(getattr(header, "defects", ()))
     addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))

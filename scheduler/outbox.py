@@ -196,3 +196,25 @@ def mark_failed(archive: Archive, claimed: Claimed, error: str) -> None:
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
             (error, claimed.id),
         )
+
+
+def requeue_failed(archive: Archive, outbox_id: int, now: datetime) -> dict[str, Any]:
+    """Put a failed row back in the queue, due now, keeping its key, Message-ID and bytes.
+
+    Returns the row's kind, recipient and message_id; ``LookupError`` when the row
+    does not exist or has not failed.
+    """
+    with archive.transaction() as conn:
+        row = conn.execute(
+            "SELECT kind, recipient, message_id, status, last_error FROM outbox WHERE id = ?",
+            (outbox_id,),
+        ).fetchone()
+        if row is None or row[3] != "failed":
+            raise LookupError(outbox_id)
+        stamp = utc_text(now)
+        conn.execute(
+            """UPDATE outbox SET status = 'queued', attempts = 0, due_at = ?, next_attempt_at = ?,
+               claimed_at = NULL, last_error = ? WHERE id = ?""",
+            (stamp, stamp, f"resend asked for (was: {row[4]})"[:500], outbox_id),
+        )
+    return {"kind": row[0], "recipient": row[1], "message_id": row[2]}

@@ -25,6 +25,7 @@ from .errors import (
     ReflectError,
     TemporaryDeliveryError,
 )
+from .faults import crash_point
 from .inboxes import Inbox, MaildirInbox
 from .ingest import Reader, store_raw
 from .members import Membership, parse_members
@@ -41,7 +42,7 @@ from .plan import plan, reconcile_meetings, sync_membership
 from .render import HandoverNote, Renderer
 from .state import apply_meetings, apply_membership, load_members, load_state
 from .tokens import load_secret
-from .transports import MaildirTransport, SmtpTransport, Transport
+from .transports import MaildirTransport, ServerRefusedError, SmtpTransport, Transport
 
 log = logging.getLogger("reflect")
 
@@ -243,7 +244,9 @@ class Services:
             if len(batch) >= 500:
                 report.queued += enqueue(self.archive, batch, member_ids, now)
                 batch = []
+        crash_point("after_render")
         report.queued += enqueue(self.archive, batch, member_ids, now)
+        crash_point("after_queue")
         for intent in fresh:
             log.debug("queued %s for %s", intent.kind, intent.recipient)
         log.info("queued %s message(s)", report.queued)
@@ -286,9 +289,7 @@ class Services:
                             label=item.kind,
                         )
                     except PermanentDeliveryError as exc:
-                        if exc.code in (530, 535, 534) or (
-                            exc.code is None and "login" in str(exc)
-                        ):
+                        if isinstance(exc, ServerRefusedError) or exc.code in (530, 535, 534):
                             # The server refuses us, not this member: stop, keep the rest pending.
                             release(self.archive, claimed[position:])
                             report.problems.append(f"sending stopped: {exc}")
@@ -315,6 +316,7 @@ class Services:
                         mark_failed(self.archive, item, str(exc))
                         report.failed += 1
                     else:
+                        crash_point("after_smtp_250")
                         mark_sent(self.archive, item, now)
                         report.sent += 1
                         log.info("sent %s to %s", item.kind, item.recipient)
@@ -327,8 +329,10 @@ class Services:
                     fetched = await inbox.fetch()
                     if not fetched:
                         break
+                    crash_point("after_fetch")
                     for mail in fetched:
                         store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
+                        crash_point("before_imap_move")
                         await inbox.acknowledge(mail.ref)  # only after the commit
                     if len(fetched) < getattr(inbox, "batch_size", 10**9):
                         break

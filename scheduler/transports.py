@@ -19,6 +19,14 @@ import aiosmtplib
 from .errors import PermanentDeliveryError, TemporaryDeliveryError
 
 
+class ServerRefusedError(PermanentDeliveryError):
+    """The server refuses us, not one recipient (login, MAIL FROM, greeting, no STARTTLS).
+
+    Sending stops for this round and every message stays pending: trying the
+    next member would meet the same refusal.
+    """
+
+
 class Transport(Protocol):
     name: str
 
@@ -143,16 +151,25 @@ class SmtpTransport:
                 await client.login(self.username, self.password)
         except aiosmtplib.SMTPAuthenticationError as exc:
             client.close()
-            raise PermanentDeliveryError(
+            error = ServerRefusedError if exc.code >= 500 else TemporaryDeliveryError
+            raise error(
                 f"{self.host}: login as {self.username} refused ({exc.code} {exc.message})",
                 code=exc.code,
             ) from exc
         except aiosmtplib.SMTPResponseException as exc:
             client.close()
-            error = PermanentDeliveryError if exc.code >= 500 else TemporaryDeliveryError
+            error = ServerRefusedError if exc.code >= 500 else TemporaryDeliveryError
             raise error(f"{self.host}: {exc.code} {exc.message}", code=exc.code) from exc
+        except ssl.SSLError as exc:
+            client.close()
+            raise ServerRefusedError(f"{self.host}:{self.port}: TLS failed ({exc})") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
+            if self.security == "starttls" and "STARTTLS" in str(exc).upper():
+                # Never fall back to plain text: nothing is sent until TLS works.
+                raise ServerRefusedError(
+                    f"{self.host}:{self.port}: {exc} Nothing was sent; the password was not sent."
+                ) from exc
             raise TemporaryDeliveryError(f"{self.host}:{self.port}: {exc}") from exc
         self._client = client
         return client
@@ -167,6 +184,14 @@ class SmtpTransport:
             message = first.message if first else str(exc)
             error = PermanentDeliveryError if code >= 500 else TemporaryDeliveryError
             raise error(f"{code} {message}", code=code) from exc
+        except (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPHeloError) as exc:
+            # Refused before any recipient: the server refuses us, not this member.
+            if exc.code >= 500:
+                raise ServerRefusedError(
+                    f"{self.host}: {exc.code} {exc.message}", code=exc.code
+                ) from exc
+            self._drop()
+            raise TemporaryDeliveryError(f"{exc.code} {exc.message}", code=exc.code) from exc
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code >= 500:
                 raise PermanentDeliveryError(f"{exc.code} {exc.message}", code=exc.code) from exc

@@ -1,0 +1,309 @@
+"""Participation by sector and organisation, on a hand-made archive.
+
+``Seed`` (used by the digest, privacy, report and export tests too) writes
+rows into a real SQLite archive with the same SQL shapes the service writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+
+from scheduler.archive import Archive, utc_text
+from scheduler.participation import participation, participation_svg, status_lines
+
+T0 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
+SENT = T0 - timedelta(days=7)
+
+
+class Seed:
+    """Builds an archive row by row, as the service would have written it."""
+
+    def __init__(self, path: Path) -> None:
+        self.archive = Archive(path)
+        self._n = itertools.count(1)
+        self.stamp = utc_text(SENT)
+
+    def member(
+        self, name: str, email: str, organisation: str, sector: str, *, status: str = "active"
+    ) -> int:
+        with self.archive.transaction() as conn:
+            cursor = conn.execute(
+                """INSERT INTO members (email, name, organisation, sector, role, status, joined,
+                   first_seen, updated_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+                (email, name, organisation, sector, "Lead", status, "2026-09-01", self.stamp,
+                 self.stamp),
+            )  # fmt: skip
+            return int(cursor.lastrowid or 0)
+
+    def meeting(self, meeting_id: str, title: str, kind: str = "reflection") -> None:
+        with self.archive.transaction() as conn:
+            conn.execute(
+                """INSERT INTO meetings (id, kind, title, fingerprint, status, definition,
+                   updated_at) VALUES (?,?,?,?,?,?,?)""",
+                (meeting_id, kind, title, "fp", "active", "{}", self.stamp),
+            )
+
+    def _message(self, sender: str, to_name: str, to: str, subject: str, body: str) -> bytes:
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = sender
+        msg["To"] = Address(to_name, addr_spec=to)
+        msg["Subject"] = subject
+        msg["Message-ID"] = f"<m{next(self._n)}@reflect.example.org>"
+        msg.set_content(body)
+        msg.add_alternative(f"<p>{body}</p>", subtype="html")
+        return msg.as_bytes()
+
+    def prompt(
+        self,
+        member_id: int,
+        meeting_id: str,
+        occurrence: datetime,
+        question_id: str,
+        question_text: str,
+        *,
+        status: str = "sent",
+    ) -> int:
+        member = self.archive.one("SELECT name, email FROM members WHERE id = ?", (member_id,))
+        assert member is not None
+        n = next(self._n)
+        body = f"Dear {member['name']},\n\n{question_text}\n\nJust reply to this email."
+        raw = self._message(
+            "Reflect <reflect@reflect.example.org>", member["name"], member["email"],
+            question_text, body,
+        )  # fmt: skip
+        with self.archive.transaction() as conn:
+            outbox = conn.execute(
+                """INSERT INTO outbox (key, kind, member_id, recipient, meeting_id, occurrence,
+                   question_id, token_id, message_id, subject, raw, status, due_at,
+                   next_attempt_at, sent_at, created_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (f"k{n}", "prompt", member_id, member["email"], meeting_id, utc_text(occurrence),
+                 question_id, f"t{n}", f"<p{n}@reflect.example.org>", question_text, raw, status,
+                 self.stamp, self.stamp, self.stamp if status == "sent" else None, self.stamp),
+            ).lastrowid  # fmt: skip
+            cursor = conn.execute(
+                """INSERT INTO prompts (outbox_id, member_id, kind, meeting_id, occurrence,
+                   question_id, question_text, body_text) VALUES (?,?,?,?,?,?,?,?)""",
+                (outbox, member_id, "question", meeting_id, utc_text(occurrence), question_id,
+                 question_text, body),
+            )  # fmt: skip
+            return int(cursor.lastrowid or 0)
+
+    def outbox_other(self, recipient: str, subject: str, body: str, *, kind: str = "digest") -> int:
+        n = next(self._n)
+        raw = self._message("Reflect <reflect@reflect.example.org>", "Convenor", recipient,
+                            subject, body)  # fmt: skip
+        with self.archive.transaction() as conn:
+            cursor = conn.execute(
+                """INSERT INTO outbox (key, kind, recipient, message_id, subject, raw, status,
+                   due_at, next_attempt_at, sent_at, created_at)
+                   VALUES (?,?,?,?,?,?,'sent',?,?,?,?)""",
+                (f"k{n}", kind, recipient, f"<o{n}@reflect.example.org>", subject, raw,
+                 self.stamp, self.stamp, self.stamp, self.stamp),
+            )  # fmt: skip
+            return int(cursor.lastrowid or 0)
+
+    def answer(self, prompt_id: int, text: str, *, at: datetime | None = None) -> int:
+        prompt = self.archive.one(
+            """SELECT p.member_id, p.question_text, m.name, m.email FROM prompts p
+               JOIN members m ON m.id = p.member_id WHERE p.id = ?""",
+            (prompt_id,),
+        )
+        assert prompt is not None
+        received = utc_text(at or SENT + timedelta(days=1, minutes=next(self._n)))
+        raw = self._message(
+            f"{prompt['name']} <{prompt['email']}>", "Reflect", "reflect@reflect.example.org",
+            "Re: " + prompt["question_text"], text,
+        )  # fmt: skip
+        with self.archive.transaction() as conn:
+            inbound = conn.execute(
+                """INSERT INTO inbound (sha256, message_id, raw, size, source, received_at, status,
+                   reason, from_address, subject, member_id, prompt_id, processed_at)
+                   VALUES (?,?,?,?,?,?,'answer','answer recorded',?,?,?,?,?)""",
+                (f"sha{next(self._n)}", None, raw, len(raw), "maildir", received,
+                 prompt["email"], "Re: " + prompt["question_text"], prompt["member_id"],
+                 prompt_id, received),
+            ).lastrowid  # fmt: skip
+            cursor = conn.execute(
+                """INSERT INTO answers (inbound_id, prompt_id, member_id, kind, text, received_at)
+                   VALUES (?,?,?,'answer',?,?)""",
+                (inbound, prompt_id, prompt["member_id"], text, received),
+            )
+            conn.execute("UPDATE prompts SET answered = 1 WHERE id = ?", (prompt_id,))
+            return int(cursor.lastrowid or 0)
+
+
+def partnership_of_five(seed: Seed) -> dict[str, int]:
+    """Three voluntary-sector members, one NHS, one council; the NHS member never replies."""
+    ids = {
+        "priya": seed.member("Priya Shah", "priya@grapevine.example.org", "Grapevine", "vcse"),
+        "ama": seed.member("Ama Mensah", "ama@foodbank.example.org", "Food Bank", "vcse"),
+        "lee": seed.member("Lee Chan", "lee@grapevine.example.org", "Grapevine", "vcse"),
+        "nia": seed.member("Nia Evans", "nia@trust.example.nhs.uk", "Walsall Trust", "nhs"),
+        "tom": seed.member(
+            "Tom Okafor", "tom@council.example.gov.uk", "City Council", "local_authority"
+        ),
+    }
+    seed.meeting("reflection", "Reflection point")
+    return ids
+
+
+@pytest.fixture
+def seed(tmp_path: Path) -> Seed:
+    return Seed(tmp_path / "a.db")
+
+
+def test_counts_by_sector_and_organisation(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    prompts = {k: seed.prompt(v, "reflection", T0, "purpose", "Why are we here?")
+               for k, v in ids.items()}  # fmt: skip
+    for who in ("priya", "ama", "tom"):
+        seed.answer(prompts[who], f"{who} says something")
+    # A failed send is not a member asked.
+    extra = seed.member("Sam Rowe", "sam@gp.example.org", "Hill GP", "primary_care")
+    seed.prompt(extra, "reflection", T0, "purpose", "Why are we here?", status="failed")
+
+    p = participation(seed.archive)
+
+    (cycle,) = p.cycles
+    assert (cycle.prompted, cycle.replied, cycle.percent) == (5, 3, 60)
+    assert [(g.label, g.replied, g.prompted) for g in cycle.by_sector] == [
+        ("Voluntary & community", 2, 3),
+        ("NHS", 0, 1),
+        ("Local authority", 1, 1),
+    ]
+    assert [(g.label, g.replied, g.prompted) for g in cycle.by_organisation] == [
+        ("City Council", 1, 1),
+        ("Food Bank", 1, 1),
+        ("Grapevine", 1, 2),
+        ("Walsall Trust", 0, 1),
+    ]
+    assert p.flags == ("No reply from the NHS sector this cycle",)
+
+
+def test_anonymised_merges_groups_too_small_to_hide_a_person(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    prompts = {k: seed.prompt(v, "reflection", T0, "purpose", "Why are we here?")
+               for k, v in ids.items()}  # fmt: skip
+    for who in ("priya", "ama", "tom"):
+        seed.answer(prompts[who], "words")
+
+    p = participation(seed.archive, anonymise=True, min_group=3)
+
+    (cycle,) = p.cycles
+    # NHS (1) and council (1) together are still 2 < 3, so they join the VCSE group:
+    # no figure for a group of fewer than three, and none to subtract from the total.
+    assert [(g.label, g.replied, g.prompted) for g in cycle.by_sector] == [
+        ("Voluntary & community + NHS + Local authority", 3, 5),
+    ]
+    assert cycle.by_organisation[0].prompted >= 3
+    assert all(g.prompted >= 3 for g in cycle.by_organisation)
+    assert p.flags == ()
+    svg = participation_svg(p)
+    for name in ("Nia", "Walsall", "Tom", "Council"):
+        assert name not in svg
+
+
+def test_small_groups_merged_among_themselves_when_big_enough(seed: Seed) -> None:
+    seed.meeting("reflection", "Reflection point")
+    people = [("A", "vcse"), ("B", "vcse"), ("C", "vcse"), ("D", "nhs"), ("E", "nhs"),
+              ("F", "primary_care")]  # fmt: skip
+    for i, (name, sector) in enumerate(people):
+        member = seed.member(f"Person {name}", f"{name.lower()}@x.example.org", f"Org {i}", sector)
+        prompt = seed.prompt(member, "reflection", T0, "purpose", "Why?")
+        if sector == "vcse":
+            seed.answer(prompt, "yes")
+
+    p = participation(seed.archive, anonymise=True, min_group=3)
+
+    assert [(g.label, g.replied, g.prompted) for g in p.cycles[0].by_sector] == [
+        ("Voluntary & community", 3, 3),
+        ("NHS + Primary care", 0, 3),
+    ]
+    assert p.flags == ("No reply from the NHS and primary care sectors (combined) this cycle",)
+
+
+def test_anonymised_cycle_with_too_few_members_is_withheld(seed: Seed) -> None:
+    seed.meeting("reflection", "Reflection point")
+    a = seed.member("Solo Person", "solo@x.example.org", "Org", "nhs")
+    seed.prompt(a, "reflection", T0, "purpose", "Why?")
+
+    p = participation(seed.archive, anonymise=True)
+
+    assert p.cycles[0].withheld
+    assert p.cycles[0].by_sector == ()
+    assert "withheld" in participation_svg(p)
+    assert status_lines(p)[1].endswith("figures withheld (fewer than 3 asked)")
+
+
+def test_member_silent_for_several_cycles_is_flagged(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    for week in range(4):
+        occurrence = T0 + timedelta(weeks=6 * week)
+        for who, member in ids.items():
+            prompt = seed.prompt(member, "reflection", occurrence, f"q{week}", "Why?")
+            # Tom replies in the first cycle only; Nia never; the rest always.
+            if who not in ("tom", "nia") or (who == "tom" and week == 0):
+                seed.answer(prompt, "words")
+
+    p = participation(seed.archive, quiet_cycles=3)
+    assert p.quiet_flags == (
+        "Nia Evans has not replied for 4 cycles",
+        "Tom Okafor has not replied for 3 cycles",
+    )
+    assert participation(seed.archive, quiet_cycles=4).quiet_flags == (
+        "Nia Evans has not replied for 4 cycles",
+    )
+    anonymous = participation(seed.archive, quiet_cycles=3, anonymise=True)
+    assert anonymous.quiet_flags == ("2 members have not replied for 3 cycles or more",)
+    assert len(p.cycles) == 4
+
+
+def test_leavers_are_not_flagged_as_quiet(seed: Seed) -> None:
+    seed.meeting("reflection", "Reflection point")
+    gone = seed.member("Gone Person", "gone@x.example.org", "Org", "nhs", status="left")
+    for week in range(3):
+        seed.prompt(gone, "reflection", T0 + timedelta(weeks=6 * week), "q", "Why?")
+    assert participation(seed.archive).quiet_flags == ()
+
+
+def test_chart_is_accessible_and_escapes_text(seed: Seed) -> None:
+    seed.meeting("reflection", "Reflection <b>point</b> & more")
+    m = seed.member("Ann <script>", "ann@x.example.org", "Org & Co <i>", "vcse")
+    seed.answer(seed.prompt(m, "reflection", T0, "q", "Why?"), "yes")
+
+    svg = participation_svg(participation(seed.archive))
+
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" role="img"')
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg)
+    assert title is not None
+    assert (
+        title.group(1)
+        == "Replies by sector, Reflection &lt;b&gt;point&lt;/b&gt; &amp; more, 12 Jan 2027"
+    )
+    assert "<b>" not in svg
+    assert "100% (1 of 1)" in svg
+    assert "<desc" in svg and "Voluntary &amp; community: 1 of 1 replied (100%)" in svg
+
+
+def test_status_lines(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    for who, member in ids.items():
+        prompt = seed.prompt(member, "reflection", T0, "q", "Why?")
+        if who != "nia":
+            seed.answer(prompt, "words")
+
+    assert status_lines(participation(seed.archive)) == [
+        "Participation:",
+        "  Reflection point, 12 Jan 2027: 4 of 5 replied (80%); Voluntary & community 3/3, "
+        "NHS 0/1, Local authority 1/1",
+        "  ! No reply from the NHS sector this cycle",
+    ]

@@ -1,0 +1,166 @@
+"""Replies through the whole service: IMAP, matching, trust, quarantine and reminders."""
+
+from __future__ import annotations
+
+import mailbox
+import ssl
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conftest import Partnership
+from scheduler.quarantine import accept, list_quarantine, reject
+from scheduler.services import Services, build_services
+
+if TYPE_CHECKING:
+    from dovecot_server import DovecotServer
+
+NOW = datetime(2027, 1, 5, 12, tzinfo=UTC)  # the prompts for 12 January are due at 10:00
+
+
+def sent(p: Partnership, kind: str, to: str) -> EmailMessage:
+    box = mailbox.Maildir(p.outbox, create=False)
+    for key in box.iterkeys():
+        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        if str(msg["X-Reflect-Kind"]) == kind and to in str(msg["To"]) and "Question" in str(msg["Subject"]):
+            return msg
+    raise AssertionError(f"no {kind} to {to}")
+
+
+def reply_to(prompt: EmailMessage, *, sender: str, body: str, to: str | None = None, extra: str = "") -> bytes:
+    address = to or prompt["Reply-To"].addresses[0].addr_spec
+    return (
+        f"From: {sender}\r\nTo: {address}\r\nSubject: Re: {prompt['Subject']}\r\n"
+        f"Message-ID: <{abs(hash((sender, body, address)))}@mail.example>\r\n{extra}"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        f"{body}\r\n"
+    ).encode()
+
+
+async def started(p: Partnership) -> Services:
+    services = build_services(p.config)
+    await services.tick(NOW)
+    return services
+
+
+def answers(services: Services) -> list[tuple[str, str]]:
+    return [
+        (row["email"], row["text"])
+        for row in services.archive.rows(
+            "SELECT m.email, a.text FROM answers a JOIN members m ON m.id = a.member_id ORDER BY a.id"
+        )
+    ]
+
+
+@pytest.mark.imap
+async def test_replies_fetched_over_imap_are_archived_then_moved(
+    partnership: Partnership, dovecot: DovecotServer
+) -> None:
+    user = "reflect-flow"
+    text = partnership.config.read_text().replace(
+        'source = "maildir"\nmaildir = "var/inbox"',
+        f'source = "imap"\n\n[inbox.imap]\nhost = "127.0.0.1"\nport = {dovecot.tls_port}\n'
+        f'security = "tls"\nusername = "{user}"\npassword_env = "TEST_IMAP_PASSWORD"\n'
+        'done_folder = "Reflections/Processed"',
+    )
+    partnership.config.write_text(text)
+    context = ssl.create_default_context(cafile=str(dovecot.cafile))
+    from scheduler.imap_inbox import ImapInbox
+
+    def inbox() -> ImapInbox:
+        return ImapInbox(
+            host="127.0.0.1", port=dovecot.tls_port, security="tls", username=user,
+            password=dovecot.password, done_folder="Reflections/Processed", ssl_context=context,
+        )  # fmt: skip
+
+    services = Services(
+        build_services(partnership.config).config,
+        inbox_factory=inbox,
+        environ={"TEST_IMAP_PASSWORD": dovecot.password},
+    )
+    await services.tick(NOW)
+    prompt = sent(partnership, "prompt", "tom.okafor")
+    dovecot.append(user, reply_to(prompt, sender="Tom Okafor <tom.okafor@council.example.gov.uk>", body="Who benefits? The families we never see."))
+    dovecot.append(user, b"From: spam@example.net\r\nSubject: offer\r\n\r\nbuy now\r\n")
+    report = await services.tick(NOW + timedelta(hours=1))
+    assert report.ingested == {"answer": 1, "quarantined": 1}
+    assert answers(services) == [("tom.okafor@council.example.gov.uk", "Who benefits? The families we never see.")]
+    assert dovecot.list_folder(user, "INBOX") == []
+    assert len(dovecot.list_folder(user, "Reflections/Processed")) == 2
+    services.close()
+
+
+async def test_trust_rules_send_doubtful_replies_to_quarantine(partnership: Partnership) -> None:
+    services = await started(partnership)
+    prompt = sent(partnership, "prompt", "tom.okafor")
+    token_address = prompt["Reply-To"].addresses[0].addr_spec
+    local, domain = token_address.split("@")
+    tampered = local[:-1] + ("a" if local[-1] != "a" else "b") + "@" + domain
+    inbox = mailbox.Maildir(partnership.inbox, create=True)
+    cases = {
+        "other member": reply_to(prompt, sender="Dev Mistry <dev.mistry@trust.example.nhs.uk>", body="I answer for Tom."),
+        "tampered": reply_to(prompt, sender="Tom Okafor <tom.okafor@council.example.gov.uk>", body="Hello there friends.", to=tampered),
+        "cve": reply_to(prompt, sender="tom.okafor@council.example.gov.uk <mallory@evil.example>", body="Forged words."),
+        "two from": reply_to(prompt, sender="tom.okafor@council.example.gov.uk, mallory@evil.example", body="Forged again."),
+        "genuine": reply_to(prompt, sender="Tom Okafor <TOM.OKAFOR@council.example.gov.uk>", body="Our purpose is health equity."),
+    }
+    for raw in cases.values():
+        inbox.add(raw)
+    report = await services.tick(NOW + timedelta(hours=1))
+    held = services.archive.rows("SELECT id, from_address, reason FROM inbound WHERE status = 'quarantined' ORDER BY id")
+    assert report.ingested == {"answer": 1, "quarantined": 4}
+    assert answers(services) == [("tom.okafor@council.example.gov.uk", "Our purpose is health equity.")]
+    reasons = " | ".join(row["reason"] for row in held)
+    assert "sent from dev.mistry@trust.example.nhs.uk, but the prompt was for another member" in reasons
+    assert "refused: the token's signature does not match" in reasons
+    assert reasons.count("From") >= 2
+    listing = list_quarantine(services.archive)
+    assert listing.startswith("4 message(s) held back:")
+    # the convenor accepts Dev's reply (matched to Tom's prompt) and rejects the forgery
+    dev = next(row for row in held if row["from_address"] == "dev.mistry@trust.example.nhs.uk")
+    assert accept(services, dev["id"], NOW) == f"#{dev['id']} accepted as an answer."
+    assert reject(services.archive, held[-1]["id"], NOW).endswith("is not an answer.")
+    assert len(answers(services)) == 2
+    services.close()
+
+
+async def test_a_gateway_that_strips_the_token_is_matched_by_thread(partnership: Partnership) -> None:
+    services = await started(partnership)
+    prompt = sent(partnership, "prompt", "aoife.obrien")
+    raw = reply_to(
+        prompt,
+        sender="Aoife O’Brien <aoife.obrien@pcc.example.nhs.uk>",
+        body="We need more voices from residents.",
+        to="reflect@reflect.example.org",
+        extra=f"In-Reply-To: {prompt['Message-ID']}\r\nReferences: {prompt['Message-ID']}\r\n",
+    )
+    mailbox.Maildir(partnership.inbox, create=True).add(raw)
+    await services.tick(NOW + timedelta(hours=1))
+    assert answers(services) == [("aoife.obrien@pcc.example.nhs.uk", "We need more voices from residents.")]
+    services.close()
+
+
+async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(partnership: Partnership) -> None:
+    services = await started(partnership)
+    prompt = sent(partnership, "prompt", "tom.okafor")
+    inbox = mailbox.Maildir(partnership.inbox, create=True)
+    tom = "Tom Okafor <tom.okafor@council.example.gov.uk>"
+    inbox.add(reply_to(prompt, sender=tom, body="First thought."))
+    inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))
+    inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))  # the same message twice
+    await services.tick(NOW + timedelta(hours=1))
+    report = await services.tick(NOW + timedelta(days=3, hours=1))
+    reminded = services.archive.rows("SELECT recipient FROM outbox WHERE kind = 'reminder' ORDER BY recipient")
+    kept = answers(services)
+    services.close()
+    assert [text for _, text in kept] == ["First thought.", "And a second thought."]
+    assert report.sent == 3
+    assert [row["recipient"] for row in reminded] == [
+        "aoife.obrien@pcc.example.nhs.uk",
+        "dev.mistry@trust.example.nhs.uk",
+        "priya.shah@grapevine.example.org",
+    ]
