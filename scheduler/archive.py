@@ -148,6 +148,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002-privacy-and-browsing",
+        """
+        ALTER TABLE members ADD COLUMN forgotten_at TEXT;
+        ALTER TABLE answers ADD COLUMN forgotten INTEGER NOT NULL DEFAULT 0;
+        CREATE VIEW received_messages AS
+            SELECT id, received_at, status, reason, from_address, subject, member_id, prompt_id,
+                   size, source FROM inbound;
+        CREATE VIEW sent_messages AS
+            SELECT id, kind, status, recipient, member_id, subject, meeting_id, occurrence,
+                   question_id, due_at, sent_at, attempts, last_error FROM outbox;
+        """,
+    ),
 ]
 
 

@@ -129,6 +129,15 @@ class InductionSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    days_before: int = 2
+    to_all_members: bool = False
+    anonymise: bool = False
+    min_group: int = 3
+    quiet_cycles: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     partnership: Partnership
@@ -140,6 +149,8 @@ class Config:
     meetings: tuple[Meeting, ...]
     prompts: PromptSettings
     induction: InductionSettings
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    keep_raw_days: int = 0
 
     @property
     def base_dir(self) -> Path:
@@ -162,6 +173,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "meeting",
         "prompts",
         "induction",
+        "digest",
     },
     "partnership": {
         "name",
@@ -203,7 +215,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "folder",
         "done_folder",
     },
-    "storage": {"database"},
+    "storage": {"database", "keep_raw_days"},
     "security": {"token_key_env", "key_file"},
     "meeting": {
         "id",
@@ -226,6 +238,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "extra_questions",
     },
     "induction": {"relationship_weeks", "existing_members"},
+    "digest": {"days_before", "to_all_members", "anonymise", "min_group", "quiet_cycles"},
 }
 
 SECRET_KEYS = {"password", "pass", "secret", "token_key", "api_key", "key"}
@@ -483,6 +496,7 @@ def parse_config(text: str, path: Path) -> Config:
     s = r.table(data, "storage")
     r.unknown(s, "storage")
     database = r.path(s, "storage", "database", "var/reflect.db", base)
+    keep_raw_days = r.integer(s, "storage", "keep_raw_days", 0)
 
     sec = r.table(data, "security")
     r.unknown(sec, "security")
@@ -503,6 +517,16 @@ def parse_config(text: str, path: Path) -> Config:
         ),
     )
 
+    dg = r.table(data, "digest")
+    r.unknown(dg, "digest")
+    digest = DigestSettings(
+        days_before=r.integer(dg, "digest", "days_before", 2),
+        to_all_members=r.boolean(dg, "digest", "to_all_members", False),
+        anonymise=r.boolean(dg, "digest", "anonymise", False),
+        min_group=r.integer(dg, "digest", "min_group", 3, minimum=1),
+        quiet_cycles=r.integer(dg, "digest", "quiet_cycles", 3, minimum=1),
+    )
+
     if r.problems:
         raise ConfigError(r.problems)
     return Config(
@@ -516,6 +540,8 @@ def parse_config(text: str, path: Path) -> Config:
         meetings=meetings,
         prompts=prompts,
         induction=induction,
+        digest=digest,
+        keep_raw_days=keep_raw_days,
     )
 
 

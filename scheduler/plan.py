@@ -31,6 +31,7 @@ KIND_ORDER = {
     "reminder": 5,
     "handover": 6,
     "leaver_notice": 7,
+    "digest": 8,
 }
 GETTING_TO_KNOW_YOU = "getting-to-know-you"
 HANDOVER = "handover"
@@ -313,6 +314,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents.extend(_plan_prompts(config, content, now, reachable))
     intents.extend(_plan_reminders(config, now, state))
     intents.extend(_plan_leavers(config, now, state))
+    intents.extend(_plan_digests(config, content, now, state))
     return sorted(intents, key=Intent.sort_key)
 
 
@@ -447,4 +449,37 @@ def _plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
                 due=now,
             )
         )
+    return intents
+
+
+def _plan_digests(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
+    """What members said, to the convenor (and everyone, if chosen) before each meeting."""
+    name = config.partnership.name
+    lead = timedelta(days=config.digest.days_before)
+    recipients = [config.convenor.email]
+    if config.digest.to_all_members:
+        recipients += [
+            m.email
+            for m in state.members.values()
+            if m.status == "active" and not m.address_failing and m.email != config.convenor.email
+        ]
+    intents: list[Intent] = []
+    for meeting in config.meetings:
+        window_end = now + lead + timedelta(seconds=1)
+        for occ in occurrences_between(meeting, config.partnership.timezone, now, window_end):
+            due = (occ.start - lead).astimezone(UTC)
+            if due > now or not cycle_questions(config, content, meeting, occ.index):
+                continue
+            intents.extend(
+                Intent(
+                    key=intent_key(name, "digest", recipient, meeting.id, occ.original),
+                    kind="digest",
+                    recipient=recipient,
+                    member_email=recipient if recipient in state.members else None,
+                    due=due,
+                    meeting_id=meeting.id,
+                    occurrence=occ.original,
+                )
+                for recipient in recipients
+            )
     return intents

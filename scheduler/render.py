@@ -26,6 +26,7 @@ import jinja2
 
 from .config import Config, Meeting
 from .content import Content
+from .digest import DigestView, digest_context
 from .members import SECTOR_LABELS, SECTORS
 from .plan import (
     GETTING_TO_KNOW_YOU,
@@ -129,6 +130,7 @@ class Renderer:
     meetings: Mapping[str, MeetingState]
     now: datetime
     handovers_for: Callable[[MemberState], Sequence[HandoverNote]] = lambda _m: ()
+    digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
     _common: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -219,6 +221,7 @@ class Renderer:
             "invite": self._invite,
             "cancel": self._invite,
             "leaver_notice": self._leaver_notice,
+            "digest": self._digest,
         }[intent.kind]
         return handler(intent)
 
@@ -407,6 +410,22 @@ class Renderer:
             "handover_sent": not leaver.address_failing,
         }
         return self._simple(intent, "convenor-leaver-notice", context, self.config.convenor.name)
+
+    def _digest(self, intent: Intent) -> Outgoing:
+        if self.digest_for is None or intent.meeting_id is None or intent.occurrence is None:
+            raise ValueError("a digest needs the archive and a meeting occurrence")
+        meeting = self.meeting(intent.meeting_id)
+        start = dict(meeting.moved).get(
+            intent.occurrence.astimezone(self.config.partnership.zone).replace(tzinfo=None)
+        )
+        when = self._when(
+            start.replace(tzinfo=self.config.partnership.zone) if start else intent.occurrence
+        )
+        view = self.digest_for(meeting, intent.occurrence, when)
+        member = self.members.get(intent.recipient)
+        to_name = member.name if member else self.config.convenor.name
+        context = {**self._common, **digest_context(view)}
+        return self._simple(intent, "convenor-digest", context, to_name)
 
     def _simple(
         self, intent: Intent, template: str, context: Mapping[str, Any], to_name: str

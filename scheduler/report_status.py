@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .archive import utc_text
+from .participation import participation, status_lines
 from .plan import next_occurrences
 from .quarantine import list_quarantine
 from .services import Services
@@ -89,6 +90,16 @@ def status_text(services: Services, now: datetime) -> str:
         out.append("  none")
     for row in awaited:
         out.append(f"  {row['answered']}/{row['sent']} answered: {row['question_text'][:70]}")
+    out.append("")
+    settings = config.digest
+    picture = participation(
+        archive,
+        anonymise=settings.anonymise,
+        min_group=settings.min_group,
+        quiet_cycles=settings.quiet_cycles,
+    )
+    out.append("Who is replying:")
+    out.extend(f"  {line}" for line in status_lines(picture, zone=zone) or ["no cycles yet"])
     out.append("")
     out.append(list_quarantine(archive))
     return "\n".join(out)

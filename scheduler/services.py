@@ -16,8 +16,10 @@ from pathlib import Path
 
 from .archive import Archive
 from .calendar_messages import series_uid
-from .config import Config, parse_config
+from .config import Config, Meeting, parse_config
 from .content import Content, load_bundled_content
+from .digest import DigestView, build_digest
+from .privacy import purge_raw_older_than
 from .errors import (
     DeliveryError,
     InputError,
@@ -236,6 +238,7 @@ class Services:
             meetings=state.meetings,
             now=now,
             handovers_for=self.handovers_for,
+            digest_for=self.digest_for,
         )
         member_ids = {m.email: m.id for m in state.members.values()}
         batch = []
@@ -250,6 +253,20 @@ class Services:
         for intent in fresh:
             log.debug("queued %s for %s", intent.kind, intent.recipient)
         log.info("queued %s message(s)", report.queued)
+
+    def digest_for(self, meeting: Meeting, occurrence: datetime, when_text: str) -> DigestView:
+        settings = self.config.digest
+        return build_digest(
+            self.archive,
+            partnership=self.config.partnership.name,
+            meeting_id=meeting.id,
+            meeting_title=meeting.title,
+            occurrence=occurrence,
+            when_text=when_text,
+            anonymise=settings.anonymise,
+            min_group=settings.min_group,
+            quiet_cycles=settings.quiet_cycles,
+        )
 
     def handovers_for(self, member: object) -> list[HandoverNote]:
         from .plan import MemberState
@@ -364,6 +381,12 @@ class Services:
             await self.ingest(now, report)
         self.queue(now, report)
         await self.send_due(now, report, transport or self.transport_factory())
+        if self.config.keep_raw_days:
+            purged = purge_raw_older_than(
+                self.archive, now - timedelta(days=self.config.keep_raw_days)
+            )
+            if purged:
+                log.info("removed the raw copies of %s message(s) past the retention age", purged)
         return report
 
 

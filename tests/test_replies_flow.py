@@ -26,12 +26,18 @@ def sent(p: Partnership, kind: str, to: str) -> EmailMessage:
     for key in box.iterkeys():
         msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
         assert isinstance(msg, EmailMessage)
-        if str(msg["X-Reflect-Kind"]) == kind and to in str(msg["To"]) and "Question" in str(msg["Subject"]):
+        if (
+            str(msg["X-Reflect-Kind"]) == kind
+            and to in str(msg["To"])
+            and "Question" in str(msg["Subject"])
+        ):
             return msg
     raise AssertionError(f"no {kind} to {to}")
 
 
-def reply_to(prompt: EmailMessage, *, sender: str, body: str, to: str | None = None, extra: str = "") -> bytes:
+def reply_to(
+    prompt: EmailMessage, *, sender: str, body: str, to: str | None = None, extra: str = ""
+) -> bytes:
     address = to or prompt["Reply-To"].addresses[0].addr_spec
     return (
         f"From: {sender}\r\nTo: {address}\r\nSubject: Re: {prompt['Subject']}\r\n"
@@ -84,11 +90,20 @@ async def test_replies_fetched_over_imap_are_archived_then_moved(
     )
     await services.tick(NOW)
     prompt = sent(partnership, "prompt", "tom.okafor")
-    dovecot.append(user, reply_to(prompt, sender="Tom Okafor <tom.okafor@council.example.gov.uk>", body="Who benefits? The families we never see."))
+    dovecot.append(
+        user,
+        reply_to(
+            prompt,
+            sender="Tom Okafor <tom.okafor@council.example.gov.uk>",
+            body="Who benefits? The families we never see.",
+        ),
+    )
     dovecot.append(user, b"From: spam@example.net\r\nSubject: offer\r\n\r\nbuy now\r\n")
     report = await services.tick(NOW + timedelta(hours=1))
     assert report.ingested == {"answer": 1, "quarantined": 1}
-    assert answers(services) == [("tom.okafor@council.example.gov.uk", "Who benefits? The families we never see.")]
+    assert answers(services) == [
+        ("tom.okafor@council.example.gov.uk", "Who benefits? The families we never see.")
+    ]
     assert dovecot.list_folder(user, "INBOX") == []
     assert len(dovecot.list_folder(user, "Reflections/Processed")) == 2
     services.close()
@@ -102,20 +117,46 @@ async def test_trust_rules_send_doubtful_replies_to_quarantine(partnership: Part
     tampered = local[:-1] + ("a" if local[-1] != "a" else "b") + "@" + domain
     inbox = mailbox.Maildir(partnership.inbox, create=True)
     cases = {
-        "other member": reply_to(prompt, sender="Dev Mistry <dev.mistry@trust.example.nhs.uk>", body="I answer for Tom."),
-        "tampered": reply_to(prompt, sender="Tom Okafor <tom.okafor@council.example.gov.uk>", body="Hello there friends.", to=tampered),
-        "cve": reply_to(prompt, sender="tom.okafor@council.example.gov.uk <mallory@evil.example>", body="Forged words."),
-        "two from": reply_to(prompt, sender="tom.okafor@council.example.gov.uk, mallory@evil.example", body="Forged again."),
-        "genuine": reply_to(prompt, sender="Tom Okafor <TOM.OKAFOR@council.example.gov.uk>", body="Our purpose is health equity."),
+        "other member": reply_to(
+            prompt, sender="Dev Mistry <dev.mistry@trust.example.nhs.uk>", body="I answer for Tom."
+        ),
+        "tampered": reply_to(
+            prompt,
+            sender="Tom Okafor <tom.okafor@council.example.gov.uk>",
+            body="Hello there friends.",
+            to=tampered,
+        ),
+        "cve": reply_to(
+            prompt,
+            sender="tom.okafor@council.example.gov.uk <mallory@evil.example>",
+            body="Forged words.",
+        ),
+        "two from": reply_to(
+            prompt,
+            sender="tom.okafor@council.example.gov.uk, mallory@evil.example",
+            body="Forged again.",
+        ),
+        "genuine": reply_to(
+            prompt,
+            sender="Tom Okafor <TOM.OKAFOR@council.example.gov.uk>",
+            body="Our purpose is health equity.",
+        ),
     }
     for raw in cases.values():
         inbox.add(raw)
     report = await services.tick(NOW + timedelta(hours=1))
-    held = services.archive.rows("SELECT id, from_address, reason FROM inbound WHERE status = 'quarantined' ORDER BY id")
+    held = services.archive.rows(
+        "SELECT id, from_address, reason FROM inbound WHERE status = 'quarantined' ORDER BY id"
+    )
     assert report.ingested == {"answer": 1, "quarantined": 4}
-    assert answers(services) == [("tom.okafor@council.example.gov.uk", "Our purpose is health equity.")]
+    assert answers(services) == [
+        ("tom.okafor@council.example.gov.uk", "Our purpose is health equity.")
+    ]
     reasons = " | ".join(row["reason"] for row in held)
-    assert "sent from dev.mistry@trust.example.nhs.uk, but the prompt was for another member" in reasons
+    assert (
+        "sent from dev.mistry@trust.example.nhs.uk, but the prompt was for another member"
+        in reasons
+    )
     assert "refused: the token's signature does not match" in reasons
     assert reasons.count("From") >= 2
     listing = list_quarantine(services.archive)
@@ -128,7 +169,9 @@ async def test_trust_rules_send_doubtful_replies_to_quarantine(partnership: Part
     services.close()
 
 
-async def test_a_gateway_that_strips_the_token_is_matched_by_thread(partnership: Partnership) -> None:
+async def test_a_gateway_that_strips_the_token_is_matched_by_thread(
+    partnership: Partnership,
+) -> None:
     services = await started(partnership)
     prompt = sent(partnership, "prompt", "aoife.obrien")
     raw = reply_to(
@@ -140,11 +183,15 @@ async def test_a_gateway_that_strips_the_token_is_matched_by_thread(partnership:
     )
     mailbox.Maildir(partnership.inbox, create=True).add(raw)
     await services.tick(NOW + timedelta(hours=1))
-    assert answers(services) == [("aoife.obrien@pcc.example.nhs.uk", "We need more voices from residents.")]
+    assert answers(services) == [
+        ("aoife.obrien@pcc.example.nhs.uk", "We need more voices from residents.")
+    ]
     services.close()
 
 
-async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(partnership: Partnership) -> None:
+async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(
+    partnership: Partnership,
+) -> None:
     services = await started(partnership)
     prompt = sent(partnership, "prompt", "tom.okafor")
     inbox = mailbox.Maildir(partnership.inbox, create=True)
@@ -154,7 +201,9 @@ async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(partn
     inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))  # the same message twice
     await services.tick(NOW + timedelta(hours=1))
     report = await services.tick(NOW + timedelta(days=3, hours=1))
-    reminded = services.archive.rows("SELECT recipient FROM outbox WHERE kind = 'reminder' ORDER BY recipient")
+    reminded = services.archive.rows(
+        "SELECT recipient FROM outbox WHERE kind = 'reminder' ORDER BY recipient"
+    )
     kept = answers(services)
     services.close()
     assert [text for _, text in kept] == ["First thought.", "And a second thought."]
@@ -164,3 +213,41 @@ async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(partn
         "dev.mistry@trust.example.nhs.uk",
         "priya.shah@grapevine.example.org",
     ]
+
+
+async def test_the_convenor_gets_a_digest_of_what_was_said_before_the_meeting(
+    partnership: Partnership,
+) -> None:
+    services = await started(partnership)
+    prompt = sent(partnership, "prompt", "tom.okafor")
+    inbox = mailbox.Maildir(partnership.inbox, create=True)
+    inbox.add(
+        reply_to(
+            prompt,
+            sender="Tom Okafor <tom.okafor@council.example.gov.uk>",
+            body="Families in the east of the estate.\n\nAnd carers.",
+        )
+    )
+    await services.tick(NOW + timedelta(hours=1))
+    await services.tick(datetime(2027, 1, 10, 11, tzinfo=UTC))  # digests are due 2 days before
+    services.close()
+    box = mailbox.Maildir(partnership.outbox, create=False)
+    digests = [
+        m
+        for m in (
+            message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.iterkeys()
+        )
+        if str(m["X-Reflect-Kind"]) == "digest"
+    ]
+    assert len(digests) == 1
+    digest = digests[0]
+    assert isinstance(digest, EmailMessage)
+    assert str(digest["To"]) == "Priya Shah <priya.shah@grapevine.example.org>"
+    assert str(digest["Subject"]).startswith(
+        "What members said, ahead of the Reflection point on Tuesday 12 January 2027"
+    )
+    text = digest.get_body(("plain",)).get_content()
+    assert "Families in the east of the estate." in text and "And carers." in text
+    assert "Tom Okafor, City Council" in text
+    html = digest.get_body(("html",)).get_content()
+    assert "<svg" in html and "Families in the east of the estate." in html
