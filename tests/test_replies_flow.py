@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 import pytest
-
 from conftest import Partnership
+
 from scheduler.quarantine import accept, list_quarantine, reject
 from scheduler.services import Services, build_services
 
