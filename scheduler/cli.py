@@ -120,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         "resend",
         "List messages that failed to send, or queue one again (same Message-ID) for the next tick.",
     )
-    resend.add_argument("item", nargs="?", type=int, metavar="N", help="the failed message's number")
+    resend.add_argument(
+        "item", nargs="?", type=int, metavar="N", help="the failed message's number"
+    )
     resend.add_argument("--now", metavar="ISO", help="pretend it is this time")
     report = add("report", "Write a printable HTML report: participation over time and answers.")
     report.add_argument("--out", required=True, metavar="FILE.html", help="the report file")
@@ -132,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("email", metavar="EMAIL", help="the member's address")
     forget.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    demo = add(
+        "demo",
+        "Try it without any set-up: simulate a partnership's first months against a real "
+        "mail server started on this machine, with members replying, then show the results.",
+    )
+    demo.add_argument("--dir", default="reflect-demo", metavar="DIR",
+                      help="folder for the demo's files (default ./reflect-demo)")  # fmt: skip
+    demo.add_argument("--weeks", type=int, default=26, help="how many weeks to simulate")
     return parser
 
 
@@ -494,6 +504,19 @@ def cmd_resend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+
+    from .demo import run_demo
+
+    if not args.verbose:  # the demo's own progress lines say enough
+        logging.getLogger("reflect").setLevel(logging.WARNING)
+    started = time.monotonic()
+    asyncio.run(run_demo(Path(args.dir), weeks=args.weeks, out=sys.stdout))
+    print(f"Done in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report_html import report_html
     from .services import Services
@@ -546,6 +569,7 @@ COMMANDS = {
     "quarantine": cmd_quarantine,
     "resend": cmd_resend,
     "report": cmd_report,
+    "demo": cmd_demo,
     "forget": cmd_forget,
 }
 

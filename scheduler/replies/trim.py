@@ -350,9 +350,16 @@ def _drop_signature(lines: list[str]) -> list[str]:
         # A sign-off closes something: a reply of only "Thanks" is kept.
         if k > 0 and short_tail and p.SIGNOFF.match(stripped[:200]):
             return _strip_blank_edges(lines[:k])
-    if lines and len(lines) > 1 and p.DASH_NAME.match(lines[-1]):
+    if lines and len(lines) > 1 and p.DASH_NAME.match(lines[-1]) and not _in_list(lines):
         return _strip_blank_edges(lines[:-1])
     return lines
+
+
+def _in_list(lines: list[str]) -> bool:
+    """Whether the last line is an item of a typed list ("- Ask the youth club")."""
+    marker = lines[-1].lstrip()[:1]
+    above = lines[-2].lstrip()
+    return bool(above) and above[:1] == marker and above[1:2] in (" ", "\t")
 
 
 def normalise_text(text: str) -> str:
