@@ -32,6 +32,7 @@ KIND_ORDER = {
     "handover": 6,
     "leaver_notice": 7,
     "digest": 8,
+    "introduction": 9,
 }
 GETTING_TO_KNOW_YOU = "getting-to-know-you"
 HANDOVER = "handover"
@@ -80,6 +81,8 @@ class State:
     meetings: Mapping[str, MeetingState] = field(default_factory=dict)
     invitations: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     open_prompts: tuple[OpenPrompt, ...] = ()
+    # recent "getting to know you" answers of members who agreed to share them: (answer id, email)
+    introductions: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class Intent:
     question_id: str | None = None
     sequence: int | None = None
     follows: str | None = None  # the key of the message this one replies to
+    answer_id: int | None = None  # the archived answer this message passes on
 
     def sort_key(self) -> tuple[datetime, int, str, str]:
         return (self.due, KIND_ORDER.get(self.kind, 99), self.recipient, self.key)
@@ -315,6 +319,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents.extend(_plan_reminders(config, now, state))
     intents.extend(_plan_leavers(config, now, state))
     intents.extend(_plan_digests(config, content, now, state))
+    intents.extend(_plan_introductions(config, now, state, reachable))
     return sorted(intents, key=Intent.sort_key)
 
 
@@ -483,3 +488,23 @@ def _plan_digests(config: Config, content: Content, now: datetime, state: State)
                 for recipient in recipients
             )
     return intents
+
+
+def _plan_introductions(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """A newcomer's own introduction, shared with everyone else, when they said yes to it."""
+    name = config.partnership.name
+    return [
+        Intent(
+            key=intent_key(name, "introduction", member.email, answer_id),
+            kind="introduction",
+            recipient=member.email,
+            member_email=author,
+            due=now,
+            answer_id=answer_id,
+        )
+        for answer_id, author in state.introductions
+        for member in reachable
+        if member.email != author
+    ]

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
 from importlib.resources import files
@@ -28,6 +27,7 @@ from .config import Config, Meeting
 from .content import Content
 from .digest import DigestView, digest_context
 from .members import SECTOR_LABELS, SECTORS
+from .message_bytes import MessageBytes, alternative
 from .plan import (
     GETTING_TO_KNOW_YOU,
     HANDOVER,
@@ -131,6 +131,7 @@ class Renderer:
     now: datetime
     handovers_for: Callable[[MemberState], Sequence[HandoverNote]] = lambda _m: ()
     digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
+    answer_text: Callable[[int], str] = lambda _id: ""
     _common: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -160,10 +161,10 @@ class Renderer:
         intent: Intent,
         *,
         subject: str,
-        body: EmailMessage,
+        body: MessageBytes,
         to_name: str,
         reply_token: str | None,
-    ) -> EmailMessage:
+    ) -> MessageBytes:
         cfg = self.config
         recipient = intent.recipient
         msg = body
@@ -194,11 +195,9 @@ class Renderer:
         return msg
 
     @staticmethod
-    def _alternative(text: str, html: str) -> EmailMessage:
-        msg = EmailMessage(policy=POLICY)
-        msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-        return msg
+    def _alternative(text: str, html: str) -> MessageBytes:
+        # the same bytes as EmailMessage set_content + add_alternative, ~20x faster
+        return alternative(text, html)
 
     def meeting(self, meeting_id: str) -> Meeting:
         found = self.config.meeting(meeting_id)
@@ -221,6 +220,7 @@ class Renderer:
             "invite": self._invite,
             "cancel": self._invite,
             "leaver_notice": self._leaver_notice,
+            "introduction": self._introduction,
             "digest": self._digest,
         }[intent.kind]
         return handler(intent)
@@ -411,6 +411,20 @@ class Renderer:
         }
         return self._simple(intent, "convenor-leaver-notice", context, self.config.convenor.name)
 
+    def _introduction(self, intent: Intent) -> Outgoing:
+        member = self._member(intent.recipient)
+        newcomer = self._member(intent.member_email)
+        context = {
+            **self._common,
+            "member_name": member.name,
+            "newcomer_name": newcomer.name,
+            "newcomer_organisation": newcomer.organisation,
+            "newcomer_role": newcomer.role,
+            "newcomer_email": newcomer.email,
+            "paragraphs": _paragraphs(self.answer_text(intent.answer_id or 0)),
+        }
+        return self._simple(intent, "member-introduction", context, member.name)
+
     def _digest(self, intent: Intent) -> Outgoing:
         if self.digest_for is None or intent.meeting_id is None or intent.occurrence is None:
             raise ValueError("a digest needs the archive and a meeting occurrence")
@@ -499,7 +513,11 @@ class Renderer:
             html=html,
         )
         msg = self._envelope(
-            intent, subject=subject, body=body, to_name=member.name, reply_token=None
+            intent,
+            subject=subject,
+            body=MessageBytes.from_message(body),
+            to_name=member.name,
+            reply_token=None,
         )
         return Outgoing(
             key=intent.key,

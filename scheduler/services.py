@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from .content import Content, load_bundled_content
 from .digest import DigestView, build_digest
 from .privacy import purge_raw_older_than
 from .errors import (
+    ArchiveError,
     DeliveryError,
     InputError,
     PermanentDeliveryError,
@@ -239,6 +241,7 @@ class Services:
             now=now,
             handovers_for=self.handovers_for,
             digest_for=self.digest_for,
+            answer_text=self.answer_text,
         )
         member_ids = {m.email: m.id for m in state.members.values()}
         batch = []
@@ -267,6 +270,9 @@ class Services:
             min_group=settings.min_group,
             quiet_cycles=settings.quiet_cycles,
         )
+
+    def answer_text(self, answer_id: int) -> str:
+        return str(self.archive.scalar("SELECT text FROM answers WHERE id = ?", (answer_id,)) or "")
 
     def handovers_for(self, member: object) -> list[HandoverNote]:
         from .plan import MemberState
@@ -370,6 +376,22 @@ class Services:
 
     async def tick(
         self, now: datetime, *, transport: Transport | None = None, ingest: bool = True
+    ) -> TickReport:
+        """One pass. A database that is locked or full ends it with an ``ArchiveError``.
+
+        Every step commits in short transactions, so what was done stands, what was
+        not is rolled back whole, and the next tick carries on from there.
+        """
+        try:
+            return await self._tick(now, transport=transport, ingest=ingest)
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(
+                f"{self.archive.path}: {exc}. This round stopped; nothing was half-written, and "
+                "the next round carries on (free disk space, or stop the other program using it)."
+            ) from exc
+
+    async def _tick(
+        self, now: datetime, *, transport: Transport | None, ingest: bool
     ) -> TickReport:
         if now.tzinfo is None:
             raise ValueError("tick needs an aware time")

@@ -97,6 +97,15 @@ def load_state(
         meetings=load_meetings(archive),
         invitations=invitations,
         open_prompts=open_prompts,
+        introductions=tuple(
+            (row["id"], by_id[row["member_id"]])
+            for row in archive.rows(
+                """SELECT a.id, a.member_id FROM answers a JOIN members m ON m.id = a.member_id
+                   WHERE a.kind = 'introduction' AND m.share_introduction = 1
+                     AND m.status = 'active' AND a.received_at >= ?""",
+                (utc_text(now - timedelta(days=30)),),
+            )
+        ),
     )
 
 

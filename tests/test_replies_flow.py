@@ -251,3 +251,49 @@ async def test_the_convenor_gets_a_digest_of_what_was_said_before_the_meeting(
     assert "Tom Okafor, City Council" in text
     html = digest.get_body(("html",)).get_content()
     assert "<svg" in html and "Families in the east of the estate." in html
+
+
+async def test_an_introduction_is_shared_only_when_the_member_said_yes(
+    partnership: Partnership,
+) -> None:
+    partnership.write_members(
+        partnership.members.read_text()
+        .replace("Public health lead,2026-09-01,", "Public health lead,2026-09-01,,yes")
+        .replace("role,joined,left", "role,joined,left,share_introduction")
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    box = mailbox.Maildir(partnership.outbox, create=False)
+
+    def to(kind: str, who: str) -> list[EmailMessage]:
+        found = []
+        for key in box.iterkeys():
+            msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+            assert isinstance(msg, EmailMessage)
+            if str(msg["X-Reflect-Kind"]) == kind and who in str(msg["To"]):
+                found.append(msg)
+        return found
+
+    inbox = mailbox.Maildir(partnership.inbox, create=True)
+    for who, name in (("tom.okafor", "Tom Okafor"), ("dev.mistry", "Dev Mistry")):
+        (prompt,) = to("prompt", who)
+        address = str(prompt["To"].addresses[0].addr_spec)
+        inbox.add(
+            reply_to(
+                prompt,
+                sender=f"{name} <{address}>",
+                body=f"{name} here: I bring a map of every lunch club.",
+            )
+        )
+    await services.tick(datetime(2026, 11, 22, 12, tzinfo=UTC))
+    services.close()
+    intros = to("introduction", "")
+    assert sorted(str(m["To"].addresses[0].addr_spec) for m in intros) == [
+        "aoife.obrien@pcc.example.nhs.uk",
+        "dev.mistry@trust.example.nhs.uk",
+        "priya.shah@grapevine.example.org",
+    ]
+    text = intros[0].get_body(("plain",)).get_content()
+    assert str(intros[0]["Subject"]) == "Meet Tom Okafor, new to Willenhall Together"
+    assert "Tom Okafor here: I bring a map of every lunch club." in text
+    assert "Dev Mistry here" not in "".join(m.get_body(("plain",)).get_content() for m in intros)
