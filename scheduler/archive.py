@@ -161,6 +161,26 @@ MIGRATIONS: list[tuple[str, str]] = [
                    question_id, due_at, sent_at, attempts, last_error FROM outbox;
         """,
     ),
+    (
+        "0003-relationships-and-roles",
+        """
+        CREATE TABLE pairings (
+            round_key TEXT NOT NULL,
+            a TEXT NOT NULL,
+            b TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (round_key, a, b)
+        );
+        CREATE TABLE occurrence_roles (
+            meeting_id TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            chair TEXT NOT NULL,
+            note_taker TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, occurrence)
+        );
+        """,
+    ),
 ]
 
 

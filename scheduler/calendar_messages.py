@@ -9,13 +9,14 @@ everyone, and a leaver's cancellation touches nobody else's calendar.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from .config import Config, Meeting
 from .content import Content
 from .imip import compose_imip
 from .invites import Attendee, Person, Series, build_cancel, build_feed, build_request
+from .message_bytes import MessageBytes, invitation
 
 
 def series_uid(config: Config, meeting_id: str) -> str:
@@ -65,7 +66,7 @@ def invite_message(
     stamp: datetime,
     text: str,
     html: str,
-) -> EmailMessage:
+) -> MessageBytes:
     series = series_for(config, content, meeting, sequence)
     attendee = Attendee(email=member_email, name=member_name)
     if cancel:
@@ -74,7 +75,8 @@ def invite_message(
     else:
         ics = build_request(series, [attendee], stamp=stamp)
         method = "REQUEST"
-    return compose_imip(text=text, html=html, ics=ics, method=method)
+    # compose_imip's layout and checks, written directly (~10x faster; see message_bytes)
+    return invitation(text=text, html=html, ics=ics, method=method, filename="invite.ics")
 
 
 def calendar_feed(
@@ -85,3 +87,40 @@ def calendar_feed(
         for meeting in config.meetings
     ]
     return build_feed(series, stamp=stamp, name=config.partnership.name)
+
+
+def conversation_message(
+    *,
+    config: Config,
+    key: str,
+    start: datetime,
+    minutes: int,
+    people: list[tuple[str, str]],
+    stamp: datetime,
+    text: str,
+    html: str,
+) -> EmailMessage:
+    """A one-off invitation for two people's conversation; the slot is only a suggestion."""
+    zone = config.partnership.zone
+    names = " and ".join(name for _, name in people)
+    series = Series(
+        uid=f"conversation-{key}@{config.mail.from_domain}",
+        title=f"Conversation: {names}",
+        description=(
+            "A one-to-one conversation to get to know each other, suggested by "
+            f"{config.partnership.name}. Move it to any time that suits you both."
+        ),
+        location="Your choice: a coffee, a walk or a call",
+        tzid=config.partnership.timezone,
+        first=start.astimezone(zone).replace(tzinfo=None),
+        duration=timedelta(minutes=minutes),
+        rrule=None,
+        sequence=0,
+        organizer=Person(
+            email=config.mail.from_address,
+            name=f"{config.convenor.name} ({config.partnership.name})",
+        ),
+    )
+    attendees = [Attendee(email=email, name=name) for email, name in people]
+    ics = build_request(series, attendees, stamp=stamp)
+    return compose_imip(text=text, html=html, ics=ics, method="REQUEST")

@@ -348,7 +348,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         services = _services(args)
-    except ReflectError as exc:
+    except (ReflectError, OSError) as exc:  # no archive, no custody: the sender must retry
         print(f"Error: {exc}", file=sys.stderr)
         return EX_TEMPFAIL if not args.files else 1
     assert isinstance(services, Services)

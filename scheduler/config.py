@@ -129,6 +129,11 @@ class InductionSettings:
 
 
 @dataclass(frozen=True)
+class LeadershipSettings:
+    rotate_roles: bool = False
+
+
+@dataclass(frozen=True)
 class DigestSettings:
     days_before: int = 2
     to_all_members: bool = False
@@ -150,6 +155,7 @@ class Config:
     prompts: PromptSettings
     induction: InductionSettings
     digest: DigestSettings = field(default_factory=DigestSettings)
+    leadership: LeadershipSettings = field(default_factory=LeadershipSettings)
     keep_raw_days: int = 0
 
     @property
@@ -174,6 +180,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "prompts",
         "induction",
         "digest",
+        "leadership",
     },
     "partnership": {
         "name",
@@ -239,6 +246,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     },
     "induction": {"relationship_weeks", "existing_members"},
     "digest": {"days_before", "to_all_members", "anonymise", "min_group", "quiet_cycles"},
+    "leadership": {"rotate_roles"},
 }
 
 SECRET_KEYS = {"password", "pass", "secret", "token_key", "api_key", "key"}
@@ -527,6 +535,12 @@ def parse_config(text: str, path: Path) -> Config:
         quiet_cycles=r.integer(dg, "digest", "quiet_cycles", 3, minimum=1),
     )
 
+    lead = r.table(data, "leadership")
+    r.unknown(lead, "leadership")
+    leadership = LeadershipSettings(
+        rotate_roles=r.boolean(lead, "leadership", "rotate_roles", False)
+    )
+
     if r.problems:
         raise ConfigError(r.problems)
     return Config(
@@ -541,6 +555,7 @@ def parse_config(text: str, path: Path) -> Config:
         prompts=prompts,
         induction=induction,
         digest=digest,
+        leadership=leadership,
         keep_raw_days=keep_raw_days,
     )
 

@@ -15,8 +15,8 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from email.headerregistry import HeaderRegistry
+from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Any
 
@@ -135,7 +135,9 @@ class Reader:
 
     # ------------------------------------------------------------------
 
-    def read(self, inbound_id: int, raw: bytes, message_id: str | None, now: datetime) -> Outcome:
+    def read(
+        self, inbound_id: int, raw: bytes, message_id: str | None, now: datetime
+    ) -> Outcome | None:
         msg = message_from_raw(raw)
         duplicate_of = self._same_message_id(inbound_id, message_id)
         sender, from_problem = strict_sender(msg)
@@ -181,6 +183,8 @@ class Reader:
             outcome = Outcome("answer", "answer recorded", prompt.member_id, prompt.id)
 
         with self.archive.transaction() as conn:
+            if not _still_pending(conn, inbound_id):
+                return None  # another tick running at the same time read it first
             if outcome.status == "answer" and prompt is not None:
                 kind = ANSWER_KINDS.get(prompt.kind, "answer")
                 conn.execute(
@@ -288,7 +292,7 @@ class Reader:
         recorded = 0
         member_id = None
         with self.archive.transaction() as conn:
-            for rsvp in parsed.rsvps:
+            for rsvp in parsed.rsvps if _still_pending(conn, inbound_id) else ():
                 meeting_id = self.meeting_for_uid.get(rsvp.uid.lower())
                 row = conn.execute(
                     "SELECT id FROM members WHERE email = ?", (rsvp.attendee.lower(),)
@@ -317,6 +321,11 @@ class Reader:
 _HEADERS = HeaderRegistry()
 
 
+def _still_pending(conn: Any, inbound_id: int) -> bool:
+    row = conn.execute("SELECT status FROM inbound WHERE id = ?", (inbound_id,)).fetchone()
+    return row is not None and row[0] == "pending"
+
+
 def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
     """(address, None) when From is exactly one well-formed address, else (best guess, problem).
 
@@ -331,7 +340,10 @@ def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
         source = source.encode("utf-8", "surrogateescape").decode("utf-8")
     except UnicodeError:
         return None, "the From header is not valid UTF-8"
-    header = _HEADERS("from", source)
+    try:
+        header = _HEADERS("from", source)
+    except (ValueError, TypeError, IndexError) as exc:  # e.g. an encoded-word hiding CR LF
+        return None, f"the From header cannot be read ({type(exc).__name__}: {exc})"[:300]
     raw = str(header)
     defects: tuple[object, ...] = tuple(getattr(header, "defects", ()))
     addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))

@@ -27,6 +27,7 @@ content instead of being random, so a re-rendered message is identical.
 
 from __future__ import annotations
 
+import binascii
 import email.policy
 import hashlib
 import re
@@ -118,6 +119,82 @@ class MessageBytes:
             raise ValueError("MessageBytes writes with WRITE_POLICY only")
         folded = b"".join(fold_header(name, value) for name, value in self._headers)
         return self.head + folded + b"\r\n" + self.body
+
+
+def _boundary(*parts: bytes) -> bytes:
+    digest = hashlib.sha256(b"\x00".join(parts)).digest()
+    return f"==============={int.from_bytes(digest[:8]) % 10**19:019d}==".encode("ascii")
+
+
+def _text_body(text: str, cte: str) -> bytes:
+    """A text part's body as ``set_content(text, charset="utf-8", cte=cte)`` writes it."""
+    if cte == "quoted-printable":
+        return _quoted_printable(text)
+    lines = text.encode("utf-8").splitlines()
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def _base64(data: bytes) -> bytes:
+    """Base64 in 76-character lines, as ``email`` writes attachments."""
+    step = 78 // 4 * 3
+    return b"".join(
+        binascii.b2a_base64(data[i : i + step]).replace(b"\n", b"\r\n")
+        for i in range(0, len(data), step)
+    )
+
+
+def invitation(*, text: str, html: str, ics: bytes, method: str, filename: str) -> MessageBytes:
+    """What ``imip.compose_imip`` builds, written directly; the same checks are made first."""
+    from .imip import _METHODS, _calendar_cte, _calendar_method, _safe_filename, _text_cte
+
+    wanted = method.strip().upper()
+    if wanted not in _METHODS:
+        raise ValueError(f'"{method}" is not an iTIP method such as REQUEST or CANCEL.')
+    inside = _calendar_method(ics)
+    if inside != wanted:
+        raise ValueError(
+            f"The calendar says METHOD:{inside} but the message says method={wanted}; "
+            "they must be the same."
+        )
+    name = _safe_filename(filename)
+    text_cte, html_cte, ics_cte = _text_cte(text), _text_cte(html), _calendar_cte(ics)
+    plain, rich = _text_body(text, text_cte), _text_body(html, html_cte)
+    calendar = _base64(ics) if ics_cte == "base64" else ics
+    inner = _boundary(plain, rich, calendar)
+    attachment = _base64(ics)
+    outer = _boundary(inner, attachment)
+    quoted_name = fold_header("Content-Disposition", f'attachment; filename="{name}"')
+    if len(quoted_name) > 900 or len(name) > 200:  # pragma: no cover - our names are short
+        raise ValueError("attachment name too long")
+    body = b"".join(
+        [
+            b"--" + outer + b"\r\n",
+            b'Content-Type: multipart/alternative; boundary="' + inner + b'"\r\n\r\n',
+            b"--" + inner + b"\r\n",
+            b'Content-Type: text/plain; charset="utf-8"\r\n',
+            b"Content-Transfer-Encoding: " + text_cte.encode() + b"\r\n\r\n",
+            plain,
+            b"\r\n--" + inner + b"\r\n",
+            b'Content-Type: text/html; charset="utf-8"\r\n',
+            b"Content-Transfer-Encoding: " + html_cte.encode() + b"\r\n\r\n",
+            rich,
+            b"\r\n--" + inner + b"\r\n",
+            b"Content-Transfer-Encoding: " + ics_cte.encode() + b"\r\n",
+            fold_header("Content-Type", f'text/calendar; method="{wanted}"; charset="UTF-8"'),
+            b"\r\n",
+            calendar,
+            b"\r\n--" + inner + b"--\r\n\r\n",
+            b"--" + outer + b"\r\n",
+            b"Content-Transfer-Encoding: base64\r\n",
+            quoted_name,
+            fold_header("Content-Type", f'application/ics; name="{name}"'),
+            b"\r\n",
+            attachment,
+            b"\r\n--" + outer + b"--\r\n",
+        ]
+    )
+    head = b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="' + outer + b'"\r\n'
+    return MessageBytes(head, body)
 
 
 def alternative(text: str, html: str) -> MessageBytes:

@@ -122,6 +122,17 @@ def _record_effects(
             "UPDATE prompts SET reminded = 1 WHERE outbox_id = (SELECT id FROM outbox WHERE key = ?)",
             (intent.follows,),
         )
+    if intent.kind == "conversation" and intent.partner and intent.occurrence:
+        a, b = sorted((out.recipient, intent.partner))
+        conn.execute(
+            "INSERT OR IGNORE INTO pairings (round_key, a, b, slot, created_at) VALUES (?,?,?,?,?)",
+            (intent.round_key, a, b, utc_text(intent.occurrence), stamp),
+        )
+    if intent.chair and intent.note_taker and intent.meeting_id and intent.occurrence:
+        conn.execute(
+            "INSERT OR IGNORE INTO occurrence_roles VALUES (?,?,?,?)",
+            (intent.meeting_id, utc_text(intent.occurrence), intent.chair, intent.note_taker),
+        )
     if intent.kind in ("invite", "cancel") and member_id is not None:
         conn.execute(
             """INSERT INTO invitations (meeting_id, member_id, sequence, status, updated_at)
@@ -153,7 +164,10 @@ def claim_due(archive: Archive, now: datetime, *, limit: int = 500) -> list[Clai
             "WHERE id = ?",
             [(stamp, row[0]) for row in rows],
         )
-    return [Claimed(*row) for row in rows]
+    # ``attempts`` counts this try too (the row was read before the UPDATE).
+    return [
+        Claimed(row[0], row[1], row[2], row[3], row[4], row[5] + 1, row[6], row[7]) for row in rows
+    ]
 
 
 def mark_sent(archive: Archive, claimed: Claimed, now: datetime) -> None:
@@ -170,6 +184,27 @@ def release(archive: Archive, claimed: list[Claimed]) -> None:
         conn.executemany(
             "UPDATE outbox SET status = 'queued', attempts = attempts - 1 WHERE id = ?",
             [(c.id,) for c in claimed],
+        )
+
+
+def postpone(
+    archive: Archive, claimed: list[Claimed], now: datetime, until: datetime, *, reason: str = ""
+) -> None:
+    """Hold messages back until ``until`` without counting a try (a sending cap, a 4.7.x reply).
+
+    The claimed rows go back to the queue, and every other row already due waits
+    with them, so that ``reflect status`` shows when sending resumes.
+    """
+    stamp = utc_text(until)
+    with archive.transaction() as conn:
+        conn.executemany(
+            "UPDATE outbox SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?, "
+            "last_error = coalesce(nullif(?, ''), last_error) WHERE id = ?",
+            [(stamp, reason, c.id) for c in claimed],
+        )
+        conn.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'queued' AND next_attempt_at <= ?",
+            (stamp, utc_text(now)),
         )
 
 

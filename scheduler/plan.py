@@ -20,6 +20,9 @@ from .calendar_rules import local_starts, localize
 from .config import Config, Meeting
 from .content import Content
 from .members import Member
+from .pairing import Pair, Person
+from .plan_relationships import newcomer_round, weekly_round
+from .rotation import Candidate, Roles, assign_roles
 
 # The order messages go out in when due at the same moment.
 KIND_ORDER = {
@@ -33,6 +36,7 @@ KIND_ORDER = {
     "leaver_notice": 7,
     "digest": 8,
     "introduction": 9,
+    "conversation": 10,
 }
 GETTING_TO_KNOW_YOU = "getting-to-know-you"
 HANDOVER = "handover"
@@ -53,6 +57,7 @@ class MemberState:
     left_on: date | None = None
     rejoined_on: date | None = None
     share_introduction: bool = False
+    first_seen: date | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,10 @@ class State:
     open_prompts: tuple[OpenPrompt, ...] = ()
     # recent "getting to know you" answers of members who agreed to share them: (answer id, email)
     introductions: tuple[tuple[int, str], ...] = ()
+    started: date | None = None  # the day the service first met this partnership
+    pairings: tuple[tuple[str, str, str], ...] = ()  # (round key, a, b) of conversations proposed
+    roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # ^ (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,10 @@ class Intent:
     sequence: int | None = None
     follows: str | None = None  # the key of the message this one replies to
     answer_id: int | None = None  # the archived answer this message passes on
+    partner: str | None = None  # a conversation's other person
+    round_key: str | None = None  # which round of conversations
+    chair: str | None = None  # who chairs the occurrence a prompt is for
+    note_taker: str | None = None
 
     def sort_key(self) -> tuple[datetime, int, str, str]:
         return (self.due, KIND_ORDER.get(self.kind, 99), self.recipient, self.key)
@@ -315,11 +328,12 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
             )
 
     intents.extend(_plan_invitations(config, now, state, reachable))
-    intents.extend(_plan_prompts(config, content, now, reachable))
+    intents.extend(_plan_prompts(config, content, now, state, reachable))
     intents.extend(_plan_reminders(config, now, state))
     intents.extend(_plan_leavers(config, now, state))
     intents.extend(_plan_digests(config, content, now, state))
     intents.extend(_plan_introductions(config, now, state, reachable))
+    intents.extend(_plan_conversations(config, now, state, reachable))
     return sorted(intents, key=Intent.sort_key)
 
 
@@ -328,10 +342,11 @@ def _plan_invitations(
 ) -> list[Intent]:
     name = config.partnership.name
     intents = []
+    can_reach = {m.email for m in reachable}  # a set: a list made this members x members
     for meeting_id, meeting in state.meetings.items():
         for member in state.members.values():
             sent = state.invitations.get((meeting_id, member.email))
-            if meeting.status == "active" and member in reachable:
+            if meeting.status == "active" and member.email in can_reach:
                 if sent is not None and sent[1] == "invited" and sent[0] >= meeting.sequence:
                     continue
                 sequence = meeting.sequence
@@ -362,7 +377,7 @@ def _plan_invitations(
 
 
 def _plan_prompts(
-    config: Config, content: Content, now: datetime, reachable: list[MemberState]
+    config: Config, content: Content, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
     name = config.partnership.name
     lead = timedelta(days=config.prompts.before_meeting_days)
@@ -374,6 +389,7 @@ def _plan_prompts(
             due = (occ.start - lead).astimezone(UTC)
             if due > now:
                 continue
+            roles = _roles(config, state, meeting, occ, reachable)
             for qid in cycle_questions(config, content, meeting, occ.index):
                 for member in reachable:
                     if member.joined is not None and member.joined > now.date():
@@ -390,9 +406,33 @@ def _plan_prompts(
                             meeting_id=meeting.id,
                             occurrence=occ.original,
                             question_id=qid,
+                            chair=roles[0] if roles else None,
+                            note_taker=roles[1] if roles else None,
                         )
                     )
     return intents
+
+
+def _roles(
+    config: Config,
+    state: State,
+    meeting: Meeting,
+    occ: Occurrence,
+    reachable: list[MemberState],
+) -> tuple[str, str] | None:
+    """Who chairs and takes notes at a reflection point, when roles rotate."""
+    if not config.leadership.rotate_roles or meeting.kind != "reflection":
+        return None
+    named = state.roles.get((meeting.id, occ.original.astimezone(UTC).isoformat()))
+    if named is not None:
+        return named
+    history = [Roles(chair, note) for chair, note in state.roles.values()]
+    chosen = assign_roles(
+        [Candidate(m.email, m.organisation, m.sector) for m in reachable],
+        history,
+        seed=config.partnership.name,
+    )
+    return (chosen.chair, chosen.note_taker) if chosen else None
 
 
 def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]:
@@ -508,3 +548,56 @@ def _plan_introductions(
         for member in reachable
         if member.email != author
     ]
+
+
+def _plan_conversations(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """One-to-one conversations: weekly rounds while the partnership is new, and newcomers'."""
+    weeks = config.induction.relationship_weeks
+    if weeks <= 0 or state.started is None:
+        return []
+    zone = config.partnership.zone
+    today = now.astimezone(zone).date()
+    done = {key for key, _a, _b in state.pairings}
+    history = [Pair(a, b) for _key, a, b in state.pairings]
+    people = [Person(m.email, m.sector, m.organisation) for m in reachable]
+    proposals: list[tuple[str, Pair, datetime]] = []
+    if config.induction.existing_members == "induct":  # a new partnership, not an established one
+        weekly = weekly_round(
+            started=state.started, today=today, weeks=weeks, people=people, history=history,
+            done=done, seed=config.partnership.name, zone=zone,
+        )  # fmt: skip
+        if weekly is not None:
+            key, pairs, slot = weekly
+            proposals += [(key, pair, slot) for pair in pairs]
+    for member in reachable:
+        key = f"newcomer-{member.email}"
+        first_seen = member.first_seen or state.started
+        if key in done or first_seen <= state.started:
+            continue
+        if (today - first_seen).days > 28:
+            continue  # joined long ago (e.g. before conversations were offered)
+        newcomer = Person(member.email, member.sector, member.organisation)
+        for pair, slot in newcomer_round(
+            newcomer=newcomer, joined=first_seen, people=people, history=history,
+            seed=config.partnership.name, zone=zone,
+        ):  # fmt: skip
+            proposals.append((key, pair, slot))
+    name = config.partnership.name
+    intents = []
+    for key, pair, slot in proposals:
+        for me, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            intents.append(
+                Intent(
+                    key=intent_key(name, "conversation", me, key, other),
+                    kind="conversation",
+                    recipient=me,
+                    member_email=me,
+                    due=now,
+                    occurrence=slot,
+                    partner=other,
+                    round_key=key,
+                )
+            )
+    return intents

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .archive import Archive
+from .archive import Archive, utc_text
 from .calendar_messages import series_uid
 from .config import Config, Meeting, parse_config
 from .content import Content, load_bundled_content
 from .digest import DigestView, build_digest
-from .privacy import purge_raw_older_than
 from .errors import (
     ArchiveError,
     DeliveryError,
@@ -40,11 +39,14 @@ from .outbox import (
     mark_deferred,
     mark_failed,
     mark_sent,
+    postpone,
     release,
 )
 from .plan import plan, reconcile_meetings, sync_membership
+from .privacy import purge_raw_older_than
 from .render import HandoverNote, Renderer
 from .state import apply_meetings, apply_membership, load_members, load_state
+from .throttle import THROTTLE_PAUSE, Caps, PaceClock, Pacer, RealPaceClock, is_throttling
 from .tokens import load_secret
 from .transports import MaildirTransport, ServerRefusedError, SmtpTransport, Transport
 
@@ -118,8 +120,10 @@ class Services:
         transport_factory: Callable[[], Transport] | None = None,
         inbox_factory: Callable[[], Inbox | None] | None = None,
         archive: Archive | None = None,
+        pace_clock: PaceClock | None = None,
     ) -> None:
         self.config = config
+        self.pace_clock = pace_clock or RealPaceClock()  # the sending caps' waits; tests fake it
         self.environ = dict(os.environ if environ is None else environ)
         self.content = read_content(config)
         self.archive = archive or Archive(config.database)
@@ -294,12 +298,18 @@ class Services:
     async def send_due(self, now: datetime, report: TickReport, transport: Transport) -> None:
         give_up = timedelta(hours=self.config.mail.give_up_after_hours)
         sender = self.config.mail.from_address
+        pacer = self._pacer(now, transport)
         while True:
-            claimed = claim_due(self.archive, now, limit=200)
+            claimed = claim_due(self.archive, now, limit=pacer.batch(200) if pacer else 200)
             if not claimed:
                 return
             async with transport:
                 for position, item in enumerate(claimed):
+                    if pacer is not None and (held := await pacer.admit()) is not None:
+                        # the cap is reached: this message and the rest wait for the window
+                        postpone(self.archive, claimed[position:], now, held)
+                        log.info("sending cap reached; the rest go from %s", held)
+                        return
                     try:
                         await transport.send(
                             sender=sender,
@@ -322,6 +332,14 @@ class Services:
                         report.failed += 1
                         log.warning("failed %s to %s: %s", item.kind, item.recipient, exc)
                     except TemporaryDeliveryError as exc:
+                        if is_throttling(exc.code, str(exc)):
+                            # The relay asks us to slow down: not this message's fault, no try
+                            # counted; it and the rest wait, the server's words kept for status.
+                            until = (pacer.now() if pacer else now) + THROTTLE_PAUSE
+                            postpone(self.archive, claimed[position:], now, until, reason=str(exc))
+                            report.deferred += len(claimed) - position
+                            log.warning("relay throttling (%s); sending resumes at %s", exc, until)
+                            return
                         kept = mark_deferred(
                             self.archive, item, now, str(exc), give_up_after=give_up
                         )
@@ -340,27 +358,51 @@ class Services:
                         report.failed += 1
                     else:
                         crash_point("after_smtp_250")
-                        mark_sent(self.archive, item, now)
+                        mark_sent(self.archive, item, pacer.record() if pacer else now)
                         report.sent += 1
                         log.info("sent %s to %s", item.kind, item.recipient)
 
+    def _pacer(self, now: datetime, transport: Transport) -> Pacer | None:
+        """The sending caps, for an SMTP relay that has them (not for files or previews)."""
+        smtp = self.config.mail.smtp
+        caps = Caps(per_minute=smtp.max_per_minute, per_day=smtp.max_per_day)
+        if not caps.active or transport.name != "smtp":
+            return None
+        rows = self.archive.conn.execute(
+            "SELECT sent_at FROM outbox WHERE status = 'sent' AND sent_at > ?",
+            (utc_text(now - caps.lookback - timedelta(seconds=1)),),
+        ).fetchall()
+        # stored times are cut to the second: count each as a second later, to be safe
+        sent = [datetime.fromisoformat(r[0]) + timedelta(seconds=1) for r in rows]
+        return Pacer(caps, now, sent, self.pace_clock)
+
     async def ingest(self, now: datetime, report: TickReport) -> None:
-        inbox = self.inbox_factory()
-        if inbox is not None:
-            async with inbox:
-                while True:
-                    fetched = await inbox.fetch()
-                    if not fetched:
-                        break
-                    crash_point("after_fetch")
-                    for mail in fetched:
-                        store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
-                        crash_point("before_imap_move")
-                        await inbox.acknowledge(mail.ref)  # only after the commit
-                    if len(fetched) < getattr(inbox, "batch_size", 10**9):
-                        break
+        try:
+            await self._take_custody(now)
+        except ReflectError as exc:
+            # The inbox cannot be read this round; what is stored is read, sending goes on.
+            report.problems.append(f"replies not fetched: {exc}")
+            log.error("replies not fetched: %s", exc)
         for status, count in self.reader().process_pending(now).items():
             report.ingested[status] = report.ingested.get(status, 0) + count
+
+    async def _take_custody(self, now: datetime) -> None:
+        """Store each waiting message, then (only then) tell the inbox it can move it."""
+        inbox = self.inbox_factory()
+        if inbox is None:
+            return
+        async with inbox:
+            while True:
+                fetched = await inbox.fetch()
+                if not fetched:
+                    break
+                crash_point("after_fetch")
+                for mail in fetched:
+                    store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
+                    crash_point("before_imap_move")
+                    await inbox.acknowledge(mail.ref)  # only after the commit
+                if len(fetched) < getattr(inbox, "batch_size", 10**9):
+                    break
 
     def reader(self) -> Reader:
         return Reader(

@@ -45,6 +45,7 @@ def load_members(archive: Archive) -> dict[str, MemberState]:
             left_on=_date(row["left_on"]),
             rejoined_on=_date(rejoins.get(row["id"])) if row["status"] == "active" else None,
             share_introduction=bool(row["share_introduction"]),
+            first_seen=datetime.fromisoformat(row["first_seen"]).date(),
         )
         for row in archive.rows("SELECT * FROM members")
     }
@@ -97,6 +98,17 @@ def load_state(
         meetings=load_meetings(archive),
         invitations=invitations,
         open_prompts=open_prompts,
+        started=min((m.first_seen for m in members.values() if m.first_seen), default=None),
+        pairings=tuple(
+            (row["round_key"], row["a"], row["b"])
+            for row in archive.rows(
+                "SELECT round_key, a, b FROM pairings ORDER BY created_at, a, b"
+            )
+        ),
+        roles={
+            (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
+            for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
+        },
         introductions=tuple(
             (row["id"], by_id[row["member_id"]])
             for row in archive.rows(

@@ -71,6 +71,9 @@ before_meeting_days = 7
 reminder_after_days = 3
 questions = ["purpose", "role", "members", "work", "learning"]
 checklist_meeting = "governance-review"
+
+[induction]
+relationship_weeks = 0  # conversations have their own tests; these keep to their concern
 """
 
 

@@ -158,11 +158,11 @@ def test_a_wheel_install_finds_its_templates_and_content(tmp_path: Path) -> None
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "24 sent" in result.stdout
+    assert "30 sent" in result.stdout
     located = subprocess.run(
         [str(python), "-c", "import scheduler; print(scheduler.__file__)"],
         cwd=work, capture_output=True, text=True, check=True,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )  # fmt: skip
     assert str(env_dir) in located.stdout
-    assert len(list((work / "var" / "outbox" / "new").iterdir())) == 24
+    assert len(list((work / "var" / "outbox" / "new").iterdir())) == 30

@@ -1,0 +1,67 @@
+"""Composing inbound mail for the fault tests: replies to the prompts we really sent."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from scheduler.archive import Archive
+
+
+@dataclass(frozen=True)
+class SentPrompt:
+    member: str
+    reply_to: str
+    message_id: str
+    subject: str
+
+
+def sent_prompts(archive: Archive) -> list[SentPrompt]:
+    """The prompts in the outbox, with the addresses a member's reply would use."""
+    found = []
+    for row in archive.rows("SELECT recipient, raw FROM outbox WHERE kind = 'prompt' ORDER BY id"):
+        msg = message_from_bytes(row["raw"], policy=policy.default)
+        found.append(
+            SentPrompt(
+                member=row["recipient"],
+                reply_to=msg["Reply-To"].addresses[0].addr_spec,
+                message_id=str(msg["Message-ID"]),
+                subject=str(msg["Subject"]),
+            )
+        )
+    return found
+
+
+def reply(
+    prompt: SentPrompt,
+    body: str = "We are here to make Willenhall healthier, together.",
+    *,
+    sender: str | None = None,
+    message_id: str = "<reply-1@members.example>",
+    headers: str = "",
+) -> bytes:
+    """A plain reply to ``prompt`` as a phone would send it (CRLF, UTF-8)."""
+    return (
+        f"From: {sender if sender is not None else prompt.member}\r\n"
+        f"To: {prompt.reply_to}\r\n"
+        f"Subject: Re: {prompt.subject}\r\n"
+        f"In-Reply-To: {prompt.message_id}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "Date: Mon, 23 Nov 2026 08:00:00 +0000\r\n"
+        "MIME-Version: 1.0\r\n"
+        f"{headers}"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"{body}\r\n\r\nOn Sun, 22 Nov 2026, Willenhall Together wrote:\r\n> question\r\n"
+    ).encode()
+
+
+def fill_maildir(path: Path, messages: list[bytes], *, start: float = 1_790_000_000.0) -> None:
+    """Drop ``messages`` into ``path``/new, oldest first, with fixed times (a fixed order)."""
+    for sub in ("new", "cur", "tmp"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    for n, raw in enumerate(messages):
+        file = path / "new" / f"{int(start) + n}.M{n}P1.test"
+        file.write_bytes(raw)
+        os.utime(file, (start + n, start + n))
