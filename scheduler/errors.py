@@ -12,6 +12,8 @@ Every error the service raises on purpose derives from ``ReflectError``::
     └── DeliveryError         a transport could not hand a message over
         ├── TemporaryDeliveryError   try again later (4xx, timeout, dropped link)
         └── PermanentDeliveryError   give up for this recipient (5xx)
+            └── ServerRefusedError   (transports.py) the server refuses us, not the
+                                     recipient: stop the batch, keep everything queued
 
 An ``InputError`` carries every ``Problem`` found, so ``reflect check`` can list
 them all at once; its ``str`` is that list, one problem per line.

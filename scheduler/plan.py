@@ -114,8 +114,9 @@ class Intent:
     chair: str | None = None  # who chairs the occurrence a prompt is for
     note_taker: str | None = None
 
-    def sort_key(self) -> tuple[datetime, int, str, str]:
-        return (self.due, KIND_ORDER.get(self.kind, 99), self.recipient, self.key)
+    def sort_key(self) -> tuple[int, datetime, str, str]:
+        """Within one tick everything planned is due: welcomes go before questions."""
+        return (KIND_ORDER.get(self.kind, 99), self.due, self.recipient, self.key)
 
 
 def intent_key(partnership: str, kind: str, *parts: object) -> str:

@@ -133,6 +133,7 @@ class Renderer:
     handovers_for: Callable[[MemberState], Sequence[HandoverNote]] = lambda _m: ()
     digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
     answer_text: Callable[[int], str] = lambda _id: ""
+    invitations: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     _common: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -544,7 +545,9 @@ class Renderer:
             "meeting_title": meeting.title,
             "cancelled": cancelled,
             "cancel_reason": reason,
-            "update": (intent.sequence or 0) > 0 and not cancelled,
+            # an update only for someone who holds the series now (not a joiner or rejoiner)
+            "update": not cancelled
+            and self.invitations.get((meeting.id, member.email), (0, ""))[1] == "invited",
             "rhythm": describe_rhythm(meeting),
             "time_range": f"{start:%H:%M}–{(start + meeting.duration):%H:%M}",
             "tz": self.config.partnership.timezone,

@@ -246,6 +246,7 @@ class Services:
             handovers_for=self.handovers_for,
             digest_for=self.digest_for,
             answer_text=self.answer_text,
+            invitations=state.invitations,
         )
         member_ids = {m.email: m.id for m in state.members.values()}
         batch = []

@@ -1,0 +1,164 @@
+"""Six months of a partnership's membership: joins, leaves, a rejoin, a bounce, restarts."""
+
+from __future__ import annotations
+
+import mailbox
+from collections import Counter
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from conftest import REPO, Partnership
+
+from scheduler.clock import FixedClock
+from scheduler.services import build_services
+
+BASE = """\
+name,email,organisation,sector,role,joined,left
+Priya Shah,priya.shah@grapevine.example.org,Grapevine,vcse,Convenor,2026-09-01,
+Tom Okafor,tom.okafor@council.example.gov.uk,City Council,local_authority,Public health lead,2026-09-01,
+Dev Mistry,dev.mistry@trust.example.nhs.uk,Partnership Trust,nhs,Mental health lead,2026-09-01,{dev_left}
+Aoife O’Brien,aoife.obrien@pcc.example.nhs.uk,Willenhall Primary Care Centre,primary_care,Practice manager,2026-09-01,
+"""
+GRACE = "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2027-02-10,\n"
+
+
+def mail_to(p: Partnership) -> dict[str, list[str]]:
+    """What each person received, in the order it was sent (Date ties broken by send order)."""
+    box = mailbox.Maildir(p.outbox, create=False)
+    found: list[EmailMessage] = []
+    for key in box.iterkeys():
+        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        found.append(msg)
+    services = build_services(p.config)
+    order = {
+        row["message_id"]: row["id"]
+        for row in services.archive.rows("SELECT id, message_id FROM outbox WHERE status = 'sent'")
+    }
+    services.close()
+    assert {str(m["Message-ID"]) for m in found} == set(order)  # delivered = recorded as sent
+    found.sort(key=lambda m: order[str(m["Message-ID"])])
+    by: dict[str, list[str]] = {}
+    for msg in found:
+        by.setdefault(msg["To"].addresses[0].addr_spec, []).append(str(msg["X-Reflect-Kind"]))
+    return by
+
+
+async def test_six_months_of_joins_leaves_a_rejoin_and_restarts(partnership: Partnership) -> None:
+    p = partnership
+    p.write_members(BASE.format(dev_left=""))
+    clock = FixedClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    for day in range(183):
+        today = clock.now().date().isoformat()
+        if today == "2027-01-20":  # Dev's leaving date is set in the spreadsheet
+            p.write_members(BASE.format(dev_left="2027-01-31"))
+        if today == "2027-02-10":  # Grace joins
+            p.write_members(BASE.format(dev_left="2027-01-31") + GRACE)
+        if today == "2027-04-01":  # ... and Dev comes back
+            p.write_members(BASE.format(dev_left="") + GRACE)
+        services = build_services(p.config)  # a restart before every tick
+        await services.tick(clock.now())
+        if day % 30 == 0:  # a second tick at the same moment changes nothing
+            again = await services.tick(clock.now())
+            assert (again.queued, again.sent) == (0, 0)
+        services.close()
+        clock.advance(days=1)
+    mail = mail_to(p)
+    dev = mail["dev.mistry@trust.example.nhs.uk"]
+    # inducted once; thanked and cancelled on leaving; welcomed back, not inducted again
+    assert dev.count("induction") == 1
+    assert dev.count("handover") == 1 and dev.count("cancel") == 2
+    assert dev.count("welcome_back") == 1
+    left = dev.index("handover")
+    back = dev.index("welcome_back")
+    assert "prompt" not in dev[left:back] and "reminder" not in dev[left:back]
+    assert dev[back + 1 : back + 3] == ["invite", "invite"]
+    grace = mail["grace@foodbank.example.org"]
+    assert grace[:4] == ["induction", "invite", "invite", "prompt"]
+    assert grace.count("induction") == 1
+    convenor = Counter(mail["priya.shah@grapevine.example.org"])
+    assert convenor["leaver_notice"] == 1
+    for person, kinds in mail.items():
+        assert kinds.count("induction") == 1, person
+
+
+async def test_a_bounce_marks_the_address_failing_and_stops_mail(partnership: Partnership) -> None:
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    dsn = (REPO / "tests" / "data" / "replies" / "bounce_rfc3464.eml").read_bytes()
+    dsn = dsn.replace(b"old.member@trust.example.nhs.uk", b"tom.okafor@council.example.gov.uk")
+    dsn = dsn.replace(b"Old.Member@trust.example.nhs.uk", b"Tom.Okafor@council.example.gov.uk")
+    mailbox.Maildir(partnership.inbox, create=True).add(dsn)
+    report = await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    from scheduler.report_status import status_text
+
+    status = status_text(services, datetime(2027, 1, 5, 11, tzinfo=UTC))
+    await services.tick(datetime(2027, 1, 5, 11, tzinfo=UTC))  # the first prompts are due
+    prompted = services.archive.rows(
+        "SELECT DISTINCT recipient FROM outbox WHERE kind = 'prompt' AND occurrence IS NOT NULL"
+    )
+    services.close()
+    assert report.ingested == {"bounce": 1}
+    assert "address failing: Tom Okafor <tom.okafor@council.example.gov.uk> 5.1.1" in status
+    assert "tom.okafor@council.example.gov.uk" not in {row["recipient"] for row in prompted}
+    assert len(prompted) == 3
+
+
+def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> None:
+    """Long, non-ASCII and markup-like names, optional config absent; HTML balanced and escaped."""
+    from html.parser import HTMLParser
+
+    from scheduler.render import render_template, templates_dir
+
+    class Balance(HTMLParser):
+        VOID = frozenset({"meta", "br", "hr", "img", "input", "link"})
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.errors: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag not in self.VOID:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if not self.stack or self.stack.pop() != tag:
+                self.errors.append(tag)
+
+    name = "Siân O’Brien-Ńowak <script>alert(1)</script> & Sons " + "Long" * 20
+    common = {
+        "partnership": "Willenhall & District <Together>",
+        "convenor_name": "Priya Shah",
+        "convenor_email": "priya@example.org",
+        "reply_marker": "## Please reply above this line ##",
+    }
+    values: dict[str, object] = {
+        **common,
+        "member_name": name, "organisation": name, "meeting_title": "Reflection point",
+        "meeting_when": "Tuesday 12 January 2027 at 10:00", "question_text": "What is <b>our</b> purpose?",
+        "question_number": 1, "prompts": [name], "points": [], "resources": [], "source": "",
+        "is_checklist": False, "intro": "", "chair": "", "note_taker": "", "purpose": name,
+        "story": "", "story_paragraphs": [], "people": [], "meetings": [], "decisions": "",
+        "between_meetings": "", "glossary": [], "questions": [], "framework_source": "the framework",
+        "handovers": [], "leaver_name": name, "leaver_organisation": name, "leaver_role": "",
+        "left_on": "31 January 2027", "handover_sent": True, "cancelled": False, "cancel_reason": "",
+        "update": False, "rhythm": "every 6 weeks", "time_range": "10:00–11:30", "tz": "Europe/London",
+        "next": "soon", "location": "", "purpose_line": "", "newcomer_name": name,
+        "newcomer_organisation": name, "newcomer_role": "", "newcomer_email": "x@example.org",
+        "paragraphs": [name], "partner_name": name, "partner_organisation": name, "partner_role": "",
+        "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
+        "newcomer_is_me": False,
+    }  # fmt: skip
+    families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
+    assert len(families) >= 9
+    for family in families:
+        subject, text, html = render_template(family, values)
+        assert "\n" not in subject and "\r" not in subject, family
+        assert ("<script>" not in html and "&lt;script&gt;" in html) or name not in html, family
+        checker = Balance()
+        checker.feed(html)
+        assert not checker.errors and checker.stack == [], (family, checker.errors, checker.stack)
+        assert text.strip(), family
