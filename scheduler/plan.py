@@ -3,23 +3,20 @@
 ``plan(config, content, now, state)`` reads nothing but its arguments and
 returns ``Intent``s: one per message the partnership should send by ``now``
 that is not already in the outbox (the outbox's unique key is the final
-guard). ``sync_membership`` and ``reconcile_meetings`` are pure too: they say
-what changed between the files and what the archive remembers, and the
-services apply it.
+guard). What changed in the files is ``sync``'s business, and when meetings
+fall is ``occurrences``'.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from .calendar_rules import local_starts, localize
 from .config import Config, Meeting
 from .content import Content
-from .members import Member
+from .occurrences import Occurrence, occurrences_between
 from .pairing import Pair, Person
 from .plan_relationships import newcomer_round, weekly_round
 from .rotation import Candidate, Roles, assign_roles
@@ -123,151 +120,6 @@ def intent_key(partnership: str, kind: str, *parts: object) -> str:
     """The stable idempotency key of one intended message."""
     text = "\x1f".join([partnership, kind, *("" if p is None else str(p) for p in parts)])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-# ---------------------------------------------------------------- membership
-
-
-@dataclass(frozen=True)
-class MembershipChange:
-    kind: str  # joined | left | rejoined | changed | pending
-    member: Member | None
-    email: str
-    on: date
-
-
-def sync_membership(
-    rows: Sequence[Member], archived: Mapping[str, MemberState], today: date
-) -> list[MembershipChange]:
-    """What changed between the spreadsheet and the archive, as of ``today``."""
-    changes: list[MembershipChange] = []
-    listed = {m.email: m for m in rows}
-    for email, member in listed.items():
-        known = archived.get(email)
-        active = member.is_active(today)
-        if known is None:
-            if active:
-                changes.append(MembershipChange("joined", member, email, member.joined or today))
-            elif member.left is None or member.left > today:
-                changes.append(MembershipChange("pending", member, email, today))
-            continue
-        if active and known.status == "pending":
-            changes.append(MembershipChange("joined", member, email, member.joined or today))
-        elif active and known.status == "left":
-            changes.append(MembershipChange("rejoined", member, email, today))
-        elif not active and known.status == "active":
-            changes.append(MembershipChange("left", member, email, member.left or today))
-        elif (known.name, known.organisation, known.sector, known.role) != (
-            member.name,
-            member.organisation,
-            member.sector,
-            member.role,
-        ) or known.share_introduction != member.share_introduction:
-            changes.append(MembershipChange("changed", member, email, today))
-    for email, known in archived.items():
-        if email not in listed and known.status in ("active", "pending"):
-            changes.append(MembershipChange("left", None, email, today))
-    return changes
-
-
-# ---------------------------------------------------------------- meetings
-
-
-def meeting_definition(meeting: Meeting) -> dict[str, object]:
-    """Everything about a series that, when changed, needs an update sent."""
-    return {
-        "title": meeting.title,
-        "kind": meeting.kind,
-        "first": meeting.first.isoformat(),
-        "duration_minutes": int(meeting.duration.total_seconds() // 60),
-        "rrule": meeting.rrule,
-        "location": meeting.location,
-        "description": meeting.description,
-        "cancelled": [c.isoformat() for c in meeting.cancelled],
-        "moved": [[a.isoformat(), b.isoformat()] for a, b in meeting.moved],
-    }
-
-
-def meeting_fingerprint(meeting: Meeting, tz_name: str) -> str:
-    payload = json.dumps({**meeting_definition(meeting), "tz": tz_name}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class MeetingChange:
-    kind: str  # added | changed | removed
-    meeting_id: str
-    fingerprint: str
-    sequence: int
-
-
-def reconcile_meetings(
-    meetings: Sequence[Meeting], stored: Mapping[str, MeetingState], tz_name: str
-) -> list[MeetingChange]:
-    changes = []
-    for meeting in meetings:
-        fp = meeting_fingerprint(meeting, tz_name)
-        known = stored.get(meeting.id)
-        if known is None:
-            changes.append(MeetingChange("added", meeting.id, fp, 0))
-        elif known.status == "removed" or known.fingerprint != fp:
-            changes.append(MeetingChange("changed", meeting.id, fp, known.sequence + 1))
-    current = {m.id for m in meetings}
-    for meeting_id, known in stored.items():
-        if meeting_id not in current and known.status == "active":
-            changes.append(
-                MeetingChange("removed", meeting_id, known.fingerprint, known.sequence + 1)
-            )
-    return changes
-
-
-# ---------------------------------------------------------------- occurrences
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    meeting_id: str
-    original: datetime  # aware local original start: the occurrence's identity
-    start: datetime  # aware local start after any move
-    index: int  # 0-based among the series' held (not cancelled) occurrences
-
-
-def occurrences_between(
-    meeting: Meeting, tz_name: str, start: datetime, end: datetime
-) -> list[Occurrence]:
-    """Held occurrences whose (possibly moved) start is in [start, end), in order."""
-    moves = dict(meeting.moved)
-    cancelled = set(meeting.cancelled)
-    # moved occurrences may land inside the window from outside it: widen by the moves
-    spread = max((abs(b - a) for a, b in meeting.moved), default=timedelta(0))
-    local_start = start.astimezone(localize(meeting.first, tz_name).tzinfo).replace(tzinfo=None)
-    local_end = end.astimezone(localize(meeting.first, tz_name).tzinfo).replace(tzinfo=None)
-    originals = local_starts(meeting.first, meeting.rrule, local_start - spread, local_end + spread)
-    if not originals:
-        return []
-    before = local_starts(meeting.first, meeting.rrule, meeting.first, originals[0])
-    index = len([d for d in before if d not in cancelled])
-    found = []
-    for original in originals:
-        if original in cancelled:
-            continue
-        actual = localize(moves.get(original, original), tz_name)
-        if start <= actual < end:
-            found.append(Occurrence(meeting.id, localize(original, tz_name), actual, index))
-        index += 1
-    return found
-
-
-def next_occurrences(
-    config: Config, now: datetime, *, count: int = 3, horizon_days: int = 400
-) -> list[tuple[Meeting, Occurrence]]:
-    """The next few occurrences of every series, soonest first."""
-    tz = config.partnership.timezone
-    found: list[tuple[Meeting, Occurrence]] = []
-    for meeting in config.meetings:
-        upcoming = occurrences_between(meeting, tz, now, now + timedelta(days=horizon_days))
-        found.extend((meeting, occ) for occ in upcoming[:count])
-    return sorted(found, key=lambda pair: pair[1].start)
 
 
 def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:

@@ -29,14 +29,13 @@ from .content import Content
 from .digest import DigestView, digest_context
 from .members import SECTOR_LABELS, SECTORS
 from .message_bytes import MessageBytes, alternative
+from .occurrences import next_occurrences, occurrences_between
 from .plan import (
     GETTING_TO_KNOW_YOU,
     HANDOVER,
     Intent,
     MeetingState,
     MemberState,
-    next_occurrences,
-    occurrences_between,
 )
 from .safety import clean_header_text
 from .tokens import sign_token, token_id_for

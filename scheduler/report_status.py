@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from .archive import utc_text
+from .occurrences import next_occurrences
 from .participation import participation, status_lines
-from .plan import next_occurrences
 from .quarantine import list_quarantine
 from .services import Services
 

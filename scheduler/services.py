@@ -42,10 +42,11 @@ from .outbox import (
     postpone,
     release,
 )
-from .plan import plan, reconcile_meetings, sync_membership
+from .plan import plan
 from .privacy import purge_raw_older_than
 from .render import HandoverNote, Renderer
 from .state import apply_meetings, apply_membership, load_members, load_state
+from .sync import reconcile_meetings, sync_membership
 from .throttle import THROTTLE_PAUSE, Caps, PaceClock, Pacer, RealPaceClock, is_throttling
 from .tokens import load_secret
 from .transports import MaildirTransport, ServerRefusedError, SmtpTransport, Transport

@@ -7,15 +7,8 @@ from datetime import date, datetime, timedelta
 
 from .archive import Archive, utc_text
 from .config import Config
-from .plan import (
-    MeetingChange,
-    MeetingState,
-    MembershipChange,
-    MemberState,
-    OpenPrompt,
-    State,
-    meeting_definition,
-)
+from .plan import MeetingState, MemberState, OpenPrompt, State
+from .sync import MeetingChange, MembershipChange, meeting_definition
 
 
 def _date(text: str | None) -> date | None:
