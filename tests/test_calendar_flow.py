@@ -281,3 +281,42 @@ def test_calendar_feed_is_one_subscribable_file(partnership: Partnership) -> Non
     assert [e["DTSTART"].dt.astimezone(LONDON).strftime("%d %b %H:%M") for e in events] == [
         "12 Jan 10:00", "23 Feb 10:00", "02 Mar 14:00",
     ]  # fmt: skip
+
+
+async def test_one_meeting_moved_and_one_called_off(partnership: Partnership) -> None:
+    """A one-off move goes out as a RECURRENCE-ID override, a cancelled date as EXDATE."""
+    partnership.write_config(
+        partnership.config.read_text().replace(
+            'location = "Willenhall Community Hub, or online"',
+            'location = "Willenhall Community Hub, or online"\n'
+            "cancelled = [2027-04-06T10:00:00]\n"
+            "moved = [{ from = 2027-02-23T10:00:00, to = 2027-02-24T15:00:00 }]",
+        )
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    await services.tick(datetime(2027, 2, 17, 16, tzinfo=UTC))  # a week before the moved date
+    services.close()
+    messages = outbox_messages(partnership)
+    invite = next(
+        m for m in messages
+        if str(m["X-Reflect-Kind"]) == "invite" and "Reflection" in str(m["Subject"])
+    )  # fmt: skip
+    _, ics = calendar_part(invite)
+    cal = Calendar.from_ical(ics)
+    overrides = [e for e in cal.walk("VEVENT") if "RECURRENCE-ID" in e]
+    assert len(overrides) == 1
+    assert overrides[0]["RECURRENCE-ID"].dt == datetime(2027, 2, 23, 10, tzinfo=LONDON)
+    starts = [
+        e["DTSTART"].dt.astimezone(LONDON).strftime("%d %b %H:%M")
+        for e in recurring_ical_events.of(cal).between(date(2027, 1, 1), date(2027, 6, 1))
+    ]
+    assert starts == ["12 Jan 10:00", "24 Feb 15:00", "18 May 10:00"]
+    vcal = vobject.readOne(ics.decode())
+    assert len(vcal.vevent_list) == 2
+    # the question for the moved meeting went a week before its new date, and names it
+    second = [m for m in messages if str(m["Subject"]).startswith("Question 2:")]
+    assert (
+        second
+        and "Wednesday 24 February 2027 at 15:00" in second[0].get_body(("plain",)).get_content()
+    )
