@@ -287,16 +287,16 @@ def compose_reply(
             f'<div dir="ltr">Hi Priya,<div><br></div><div>{answer}</div><div><br></div>'
             f"<div>{signature.replace(chr(10), '<br>')}</div></div><br>"
             f'<div class="gmail_quote"><div class="gmail_attr">On {date_header}, Bench Together '
-            f"&lt;{ours}&gt; wrote:<br></div><blockquote class=\"gmail_quote\">"
+            f'&lt;{ours}&gt; wrote:<br></div><blockquote class="gmail_quote">'
             + "<br>".join(quoted_lines)
             + "</blockquote></div>"
         )
         boundary = f"000000000000{index:012x}"
         head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
         body = (
-            f"--{boundary}\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n"
+            f'--{boundary}\r\nContent-Type: text/plain; charset="UTF-8"\r\n'
             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_qp(text)}\r\n"
-            f"--{boundary}\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n"
+            f'--{boundary}\r\nContent-Type: text/html; charset="UTF-8"\r\n'
             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_qp(html)}\r\n--{boundary}--\r\n"
         )
     elif style == 1:  # Outlook desktop: banner, signature, disclaimer, header block
@@ -308,12 +308,17 @@ def compose_reply(
             + "\n".join(quoted_lines)
             + "\n"
         )
-        head += ['Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: quoted-printable"]
+        head += [
+            'Content-Type: text/plain; charset="utf-8"',
+            "Content-Transfer-Encoding: quoted-printable",
+        ]
         body = _qp(text)
     elif style == 2:  # iPhone: short, "Sent from my iPhone", quoted
         text = (
             f"{answer}\n\nSent from my iPhone\n\n> On 5 Jan 2027, at 10:30, Bench Together "
-            f"<{ours}> wrote:\n>\n" + "\n".join(f"> {line}".rstrip() for line in quoted_lines) + "\n"
+            f"<{ours}> wrote:\n>\n"
+            + "\n".join(f"> {line}".rstrip() for line in quoted_lines)
+            + "\n"
         )
         head += ['Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: 8bit"]
         body = text.replace("\n", "\r\n")
@@ -334,7 +339,10 @@ def compose_reply(
             + "\n".join(f"> {line}".rstrip() for line in quoted_lines)
             + "\n"
         )
-        head += ['Content-Type: text/plain; charset="utf-8"; format=flowed', "Content-Transfer-Encoding: 8bit"]
+        head += [
+            'Content-Type: text/plain; charset="utf-8"; format=flowed',
+            "Content-Transfer-Encoding: 8bit",
+        ]
         body = text.replace("\n", "\r\n")
     else:  # Outlook web: answer above an underscore line, HTML alternative
         text = (
@@ -352,9 +360,9 @@ def compose_reply(
         boundary = f"_000_{index:08d}_"
         head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
         body = (
-            f"--{boundary}\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+            f'--{boundary}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_qp(text)}\r\n"
-            f"--{boundary}\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+            f'--{boundary}\r\nContent-Type: text/html; charset="utf-8"\r\n'
             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_qp(html)}\r\n--{boundary}--\r\n"
         )
     return ("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body.encode("utf-8")
@@ -396,7 +404,9 @@ def big_reply(prompt: PromptSent, *, secret: bytes, reply_to: str, size: int) ->
 # ---------------------------------------------------------------- history
 
 
-def build_history(place: Place, *, years: int = 3, sample_raw: bytes, seed: int = 3) -> dict[str, int]:
+def build_history(
+    place: Place, *, years: int = 3, sample_raw: bytes, seed: int = 3
+) -> dict[str, int]:
     """Add ``years`` of six-weekly prompts, reminders, replies and leavers, by direct SQL.
 
     The rows match the schema the service writes: every prompt has its outbox row
@@ -414,6 +424,10 @@ def build_history(place: Place, *, years: int = 3, sample_raw: bytes, seed: int 
     inbound_id = 0
     prompt_id = 0
     conn.execute("BEGIN IMMEDIATE")
+    # everyone listed has been here from the start, three years ago
+    conn.execute(
+        "UPDATE members SET first_seen = ?", (utc_text(HISTORY_FIRST - timedelta(days=40)),)
+    )
     # members who came and went: a fifth as many again, all gone by now
     left_ids = []
     for i in range(len(members) // 5):
@@ -424,7 +438,7 @@ def build_history(place: Place, *, years: int = 3, sample_raw: bytes, seed: int 
                VALUES (?,?,?,?,?,'left',?,?,1,?,?)""",
             (f"former{i:05d}@example.org", f"Former Member {i}", f"Org {i % 50}",
              SECTORS[i % len(SECTORS)], "", "2023-09-01", left_on.isoformat(),
-             utc_text(HISTORY_FIRST), utc_text(HISTORY_FIRST)),
+             utc_text(HISTORY_FIRST - timedelta(days=40)), utc_text(HISTORY_FIRST)),
         )  # fmt: skip
         left_ids.append((int(cursor.lastrowid or 0), left_on))
         conn.execute(

@@ -114,6 +114,7 @@ class Pacer:
 
     def __post_init__(self) -> None:
         self._origin = self.clock.monotonic()
+        self._admitted: datetime | None = None
 
     def now(self) -> datetime:
         """The tick's now, moved on by the time the tick has taken so far."""
@@ -130,17 +131,22 @@ class Pacer:
         current = self.now()
         moment = next_send_at(self.sent, current, self.caps)
         gap = moment - current
-        if gap <= timedelta(0):
-            return None
         if gap > MAX_WAIT or self.waited + gap > PACE_BUDGET:
             return moment
-        await self.clock.sleep(gap.total_seconds())
-        self.waited += gap
+        if gap > timedelta(0):
+            await self.clock.sleep(gap.total_seconds())
+            self.waited += gap
+        self._admitted = self.now()
         return None
 
     def record(self) -> datetime:
-        """Note a message sent now; returns the time to store as its ``sent_at``."""
-        moment = self.now()
+        """Note a message sent; returns the time to store as its ``sent_at``.
+
+        That is when it was admitted (the send began), so that the spacing is
+        kept between the starts of two sends, not from the end of one.
+        """
+        moment = self._admitted or self.now()
+        self._admitted = None
         self.sent.append(moment)
         cutoff = moment - self.caps.lookback
         if self.sent and self.sent[0] <= cutoff:

@@ -98,7 +98,24 @@ def message_from_raw(raw: bytes) -> EmailMessage:
     return _parse(raw, notes)
 
 
+# The last message parsed: ingestion reads a message's headers (``message_from_raw``)
+# and then ``parse_reply``s the same bytes object; parsing is most of the cost.
+_last: tuple[bytes, EmailMessage, tuple[str, ...]] | None = None
+
+
 def _parse(raw: bytes, notes: ReadNotes) -> EmailMessage:
+    global _last
+    if _last is not None and _last[0] is raw:
+        for note in _last[2]:
+            notes.add(note)
+        return _last[1]
+    before = len(notes.defects)
+    msg = _parse_new(raw, notes)
+    _last = (raw, msg, tuple(notes.defects[before:]))
+    return msg
+
+
+def _parse_new(raw: bytes, notes: ReadNotes) -> EmailMessage:
     bounded = bound_raw(raw, notes)
     try:
         msg = email.message_from_bytes(bounded, _class=EmailMessage, policy=email.policy.default)
