@@ -200,6 +200,7 @@ class Archive:
 
     def __init__(self, path: Path | str, *, busy_timeout_ms: int = 10_000) -> None:
         self.path = Path(path)
+        self._savepoints = 0
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -253,7 +254,25 @@ class Archive:
 
     @contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
-        """One short transaction; IMMEDIATE takes the write lock at once."""
+        """One short transaction; IMMEDIATE takes the write lock at once.
+
+        Inside another transaction this is a savepoint: a batch can group many
+        messages' writes into one commit, and one message's failure undoes only
+        its own writes.
+        """
+        if self.conn.in_transaction:
+            self._savepoints += 1
+            name = f"sp{self._savepoints}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            return
         self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
             yield self.conn

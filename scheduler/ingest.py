@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import HeaderRegistry
@@ -29,6 +30,7 @@ from .tokens import token_from_address, verify_token
 log = logging.getLogger("reflect.ingest")
 
 MAX_ATTEMPTS = 3
+COMMIT_EVERY = 100  # messages whose outcomes share one commit
 TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "duplicate", "quarantined", "rejected")
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,500}>)", re.IGNORECASE | re.MULTILINE)
 _QUOTED = r'"(?:[^"\\\r\n]|\\.)*"'
@@ -105,17 +107,26 @@ class Reader:
             "ORDER BY id LIMIT ?",
             (limit,),
         )
-        for row in rows:
-            try:
-                outcome: Outcome | None = self.read(row["id"], row["raw"], row["message_id"], now)
-            except Exception as exc:  # one bad message must not stop the rest
-                outcome = self._failed_attempt(row["id"], exc)
-            if outcome is None:
-                continue
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
-            level = logging.WARNING if outcome.status == "quarantined" else logging.INFO
-            log.log(level, "ingested #%s: %s (%s)", row["id"], outcome.status, outcome.reason)
+        for start in range(0, len(rows), COMMIT_EVERY):
+            # One commit per batch: a crash mid-batch leaves those messages pending, to be
+            # read again; their raw bytes were committed before any of this.
+            with self.archive.transaction():
+                for row in rows[start : start + COMMIT_EVERY]:
+                    self._read_one(row, now, counts)
         return counts
+
+    def _read_one(self, row: dict[str, Any], now: datetime, counts: dict[str, int]) -> None:
+        try:
+            outcome: Outcome | None = self.read(row["id"], row["raw"], row["message_id"], now)
+        except sqlite3.OperationalError:
+            raise  # the archive itself is failing (locked, full): stop, nothing half-written
+        except Exception as exc:  # one bad message must not stop the rest
+            outcome = self._failed_attempt(row["id"], exc)
+        if outcome is None:
+            return
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        level = logging.WARNING if outcome.status == "quarantined" else logging.INFO
+        log.log(level, "ingested #%s: %s (%s)", row["id"], outcome.status, outcome.reason)
 
     def _failed_attempt(self, inbound_id: int, exc: Exception) -> Outcome | None:
         with self.archive.transaction() as conn:

@@ -399,8 +399,10 @@ class Services:
                 if not fetched:
                     break
                 crash_point("after_fetch")
+                with self.archive.transaction():  # the whole batch's bytes in one commit
+                    for mail in fetched:
+                        store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
                 for mail in fetched:
-                    store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
                     crash_point("before_imap_move")
                     await inbox.acknowledge(mail.ref)  # only after the commit
                 if len(fetched) < getattr(inbox, "batch_size", 10**9):

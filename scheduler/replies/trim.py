@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from . import patterns as p
 
@@ -47,14 +48,19 @@ def _norm_words(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=64)
+def _prompt_words(prompt_text: str) -> tuple[str, frozenset[str]]:
+    """A prompt's words, normalised once: many replies answer the same prompt text."""
+    words = _norm_words(prompt_text)
+    return f" {words} ", frozenset(words.split())
+
+
 class _Prompt:
     """The prompt we sent, for telling its copy apart from a member's lines."""
 
     def __init__(self, prompt_text: str | None) -> None:
         self.known = bool(prompt_text and prompt_text.strip())
-        words = _norm_words((prompt_text or "")[:MAX_TEXT_CHARS])
-        self.joined = f" {words} "
-        self.vocabulary = set(words.split())
+        self.joined, self.vocabulary = _prompt_words((prompt_text or "")[:MAX_TEXT_CHARS])
 
     def contains(self, line: str) -> bool:
         if not self.known:
