@@ -1,6 +1,6 @@
 """A throwaway Dovecot IMAP server for the tests, as a session-scoped fixture.
 
-Follows /work/shared/recipes/dovecot-for-tests.md (Dovecot 2.3): a fresh short
+Follows the shared recipe recipes/dovecot-for-tests.md (Dovecot 2.3): a fresh short
 temporary directory, free ports on loopback, a static passdb so that any user
 name logs in with the one password (each test uses its own mailbox), and TLS:
 IMAPS on ``tls_port`` and STARTTLS on ``port``, with a self-signed certificate
