@@ -19,9 +19,13 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .clock import SystemClock, parse_now
 from .errors import InputError, Problem, ReflectError
+
+if TYPE_CHECKING:
+    from .services import Services
 
 EX_TEMPFAIL = 75
 
@@ -253,17 +257,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _services(args: argparse.Namespace) -> object:
+def _services(args: argparse.Namespace) -> Services:
     from .services import build_services
 
     return build_services(_config_path(args))
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from .services import Services
-
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         now = _now(args, services.config.partnership.timezone)
         report = asyncio.run(services.tick(now))
@@ -276,10 +277,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .services import Services
-
     services = _services(args)
-    assert isinstance(services, Services)
 
     async def loop() -> None:
         stop = asyncio.Event()
@@ -344,14 +342,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import store_raw
-    from .services import Services
 
     try:
         services = _services(args)
     except (ReflectError, OSError) as exc:  # no archive, no custody: the sender must retry
         print(f"Error: {exc}", file=sys.stderr)
         return EX_TEMPFAIL if not args.files else 1
-    assert isinstance(services, Services)
     now = SystemClock().now()
     try:
         if not args.files:
@@ -392,10 +388,8 @@ def cmd_parse_reply(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from .report_status import status_text
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         print(status_text(services, _now(args, services.config.partnership.timezone)))
     finally:
@@ -405,10 +399,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import export_answers, export_member
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         if args.member:
             text = export_member(services.archive, args.member)
@@ -426,10 +418,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_calendar(args: argparse.Namespace) -> int:
     from .calendar_messages import calendar_feed
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         sequences = {
             row["id"]: row["sequence"]
@@ -445,10 +435,8 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from .quarantine import accept, list_quarantine, reject
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         if args.action == "list":
             print(list_quarantine(services.archive))
@@ -471,10 +459,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def cmd_resend(args: argparse.Namespace) -> int:
     from .outbox import requeue_failed
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         if args.item is None:
             rows = services.archive.rows(
@@ -519,10 +505,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report_html import report_html
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         now = _now(args, services.config.partnership.timezone)
         page = report_html(
@@ -540,10 +524,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     from .privacy import forget_member
-    from .services import Services
 
     services = _services(args)
-    assert isinstance(services, Services)
     try:
         report = forget_member(services.archive, args.email, now=_now(args))
     finally:
