@@ -22,7 +22,6 @@ from .content import Content, load_bundled_content
 from .digest import DigestView, build_digest
 from .errors import (
     ArchiveError,
-    DeliveryError,
     InputError,
     PermanentDeliveryError,
     ReflectError,
@@ -324,7 +323,7 @@ class Services:
                             label=item.kind,
                         )
                     except PermanentDeliveryError as exc:
-                        if isinstance(exc, ServerRefusedError) or exc.code in (530, 535, 534):
+                        if isinstance(exc, ServerRefusedError):
                             # The server refuses us, not this member: stop, keep the rest pending.
                             release(self.archive, claimed[position:])
                             report.problems.append(f"sending stopped: {exc}")
@@ -355,9 +354,6 @@ class Services:
                             # The connection is gone: the rest wait for the next tick.
                             release(self.archive, claimed[position + 1 :])
                             return
-                    except DeliveryError as exc:  # pragma: no cover - the two above cover it
-                        mark_failed(self.archive, item, str(exc))
-                        report.failed += 1
                     else:
                         crash_point("after_smtp_250")
                         mark_sent(self.archive, item, pacer.record() if pacer else now)
