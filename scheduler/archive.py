@@ -181,6 +181,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0004-what-each-member-was-sent",
+        """
+        ALTER TABLE invitations ADD COLUMN definition TEXT;
+        """,
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ everyone, and a leaver's cancellation touches nobody else's calendar.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -66,10 +67,17 @@ def invite_message(
     stamp: datetime,
     text: str,
     html: str,
+    occurrence: datetime | None = None,
 ) -> MessageBytes:
+    """REQUEST or CANCEL for one member; with ``occurrence`` (naive local), cancel that date only."""
     series = series_for(config, content, meeting, sequence)
     attendee = Attendee(email=member_email, name=member_name)
-    if cancel:
+    if cancel and occurrence is not None:
+        # the date is among the series' cancelled ones now; this message is what says so
+        still_held = replace(series, exdates=tuple(d for d in series.exdates if d != occurrence))
+        ics = build_cancel(still_held, [attendee], stamp=stamp, recurrence_id=occurrence)
+        method = "CANCEL"
+    elif cancel:
         ics = build_cancel(series, [attendee], stamp=stamp)
         method = "CANCEL"
     else:

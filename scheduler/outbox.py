@@ -133,17 +133,21 @@ def _record_effects(
             "INSERT OR IGNORE INTO occurrence_roles VALUES (?,?,?,?)",
             (intent.meeting_id, utc_text(intent.occurrence), intent.chair, intent.note_taker),
         )
-    if intent.kind in ("invite", "cancel") and member_id is not None:
+    if intent.kind in ("invite", "cancel", "cancel_occurrence") and member_id is not None:
+        # what this member now holds of the series: its sequence, and the series as sent
         conn.execute(
-            """INSERT INTO invitations (meeting_id, member_id, sequence, status, updated_at)
-               VALUES (?,?,?,?,?) ON CONFLICT(meeting_id, member_id) DO UPDATE SET
-               sequence = excluded.sequence, status = excluded.status, updated_at = excluded.updated_at""",
+            """INSERT INTO invitations (meeting_id, member_id, sequence, status, updated_at,
+               definition) VALUES (?,?,?,?,?, (SELECT definition FROM meetings WHERE id = ?))
+               ON CONFLICT(meeting_id, member_id) DO UPDATE SET
+               sequence = excluded.sequence, status = excluded.status,
+               updated_at = excluded.updated_at, definition = excluded.definition""",
             (
                 intent.meeting_id,
                 member_id,
                 intent.sequence or 0,
-                "invited" if intent.kind == "invite" else "cancelled",
+                "cancelled" if intent.kind == "cancel" else "invited",
                 stamp,
+                intent.meeting_id,
             ),
         )
 

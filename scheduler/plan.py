@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from .calendar_rules import localize
 from .config import Config, Meeting
 from .content import Content
 from .occurrences import Occurrence, occurrences_between
@@ -27,6 +28,7 @@ KIND_ORDER = {
     "welcome_back": 1,
     "invite": 2,
     "cancel": 3,
+    "cancel_occurrence": 3,
     "prompt": 4,
     "reminder": 5,
     "handover": 6,
@@ -67,6 +69,15 @@ class MeetingState:
 
 
 @dataclass(frozen=True)
+class Invitation:
+    """What one member last received of one series."""
+
+    sequence: int
+    status: str  # invited | cancelled
+    definition: Mapping[str, object] | None = None  # the series as that member was sent it
+
+
+@dataclass(frozen=True)
 class OpenPrompt:
     key: str
     member_email: str
@@ -81,7 +92,7 @@ class OpenPrompt:
 class State:
     members: Mapping[str, MemberState]
     meetings: Mapping[str, MeetingState] = field(default_factory=dict)
-    invitations: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
     open_prompts: tuple[OpenPrompt, ...] = ()
     # recent "getting to know you" answers of members who agreed to share them: (answer id, email)
     introductions: tuple[tuple[int, str], ...] = ()
@@ -194,24 +205,55 @@ def _plan_invitations(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
     name = config.partnership.name
-    intents = []
+    intents: list[Intent] = []
     can_reach = {m.email for m in reachable}  # a set: a list made this members x members
     for meeting_id, meeting in state.meetings.items():
         for member in state.members.values():
             sent = state.invitations.get((meeting_id, member.email))
             if meeting.status == "active" and member.email in can_reach:
-                if sent is not None and sent[1] == "invited" and sent[0] >= meeting.sequence:
+                if (
+                    sent is not None
+                    and sent.status == "invited"
+                    and sent.sequence >= meeting.sequence
+                ):
+                    continue
+                called_off = _newly_called_off(sent, meeting)
+                if called_off is not None:
+                    # only dates were called off: cancel those, not re-send the series
+                    intents.extend(
+                        Intent(
+                            key=intent_key(
+                                name,
+                                "cancel_occurrence",
+                                member.email,
+                                meeting_id,
+                                when,
+                                meeting.sequence,
+                            ),
+                            kind="cancel_occurrence",
+                            recipient=member.email,
+                            member_email=member.email,
+                            due=now,
+                            meeting_id=meeting_id,
+                            occurrence=localize(when, config.partnership.timezone),
+                            sequence=meeting.sequence,
+                        )
+                        for when in called_off
+                        if localize(when, config.partnership.timezone) > now
+                    )
                     continue
                 sequence = meeting.sequence
                 if sent is not None:
-                    sequence = max(sequence, sent[0] + (1 if sent[1] == "cancelled" else 0))
+                    sequence = max(
+                        sequence, sent.sequence + (1 if sent.status == "cancelled" else 0)
+                    )
                 kind = "invite"
             elif (
                 sent is not None
-                and sent[1] == "invited"
+                and sent.status == "invited"
                 and (meeting.status == "removed" or member.status == "left")
             ):
-                sequence = max(meeting.sequence, sent[0] + 1)
+                sequence = max(meeting.sequence, sent.sequence + 1)
                 kind = "cancel"
             else:
                 continue
@@ -227,6 +269,21 @@ def _plan_invitations(
                 )
             )
     return intents
+
+
+def _newly_called_off(sent: Invitation | None, meeting: MeetingState) -> list[datetime] | None:
+    """The dates called off since this member's last copy, if nothing else changed."""
+    if sent is None or sent.status != "invited" or sent.definition is None:
+        return None
+    before, after = dict(sent.definition), dict(meeting.definition)
+    old, new = _dates(before.pop("cancelled", None)), _dates(after.pop("cancelled", None))
+    if before != after or not old < new:
+        return None
+    return sorted(datetime.fromisoformat(when) for when in new - old)
+
+
+def _dates(value: object) -> set[str]:
+    return {str(item) for item in value} if isinstance(value, list) else set()
 
 
 def _plan_prompts(

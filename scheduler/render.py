@@ -34,6 +34,7 @@ from .plan import (
     GETTING_TO_KNOW_YOU,
     HANDOVER,
     Intent,
+    Invitation,
     MeetingState,
     MemberState,
 )
@@ -132,7 +133,7 @@ class Renderer:
     handovers_for: Callable[[MemberState], Sequence[HandoverNote]] = lambda _m: ()
     digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
     answer_text: Callable[[int], str] = lambda _id: ""
-    invitations: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
     _common: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -220,6 +221,7 @@ class Renderer:
             "welcome_back": self._welcome_back,
             "invite": self._invite,
             "cancel": self._invite,
+            "cancel_occurrence": self._invite,
             "leaver_notice": self._leaver_notice,
             "introduction": self._introduction,
             "conversation": self._conversation,
@@ -524,11 +526,17 @@ class Renderer:
         member = self._member(intent.member_email)
         meeting = self.meeting(intent.meeting_id or "")
         stored = self.meetings.get(meeting.id)
-        cancelled = intent.kind == "cancel"
+        cancelled = intent.kind in ("cancel", "cancel_occurrence")
+        one_date = intent.occurrence if intent.kind == "cancel_occurrence" else None
         upcoming = occurrences_between(
             meeting, self.config.partnership.timezone, self.now, self.now + timedelta(days=800)
         )
-        if cancelled:
+        if one_date is not None:
+            reason = (
+                f"The {meeting.title} on {self._when(one_date)} is called off, so it has been "
+                "taken out of your calendar. The rest of the series stays as it is."
+            )
+        elif cancelled:
             reason = (
                 f"The {meeting.title} series has ended, so it has been taken out of your calendar."
                 if stored is not None and stored.status == "removed"
@@ -543,10 +551,12 @@ class Renderer:
             "member_name": member.name,
             "meeting_title": meeting.title,
             "cancelled": cancelled,
+            "called_off": self._when(one_date) if one_date is not None else "",
             "cancel_reason": reason,
             # an update only for someone who holds the series now (not a joiner or rejoiner)
             "update": not cancelled
-            and self.invitations.get((meeting.id, member.email), (0, ""))[1] == "invited",
+            and (held := self.invitations.get((meeting.id, member.email))) is not None
+            and held.status == "invited",
             "rhythm": describe_rhythm(meeting),
             "time_range": f"{start:%H:%M}–{(start + meeting.duration):%H:%M}",
             "tz": self.config.partnership.timezone,
@@ -566,6 +576,11 @@ class Renderer:
             stamp=self.now,
             text=text,
             html=html,
+            occurrence=(
+                one_date.astimezone(self.config.partnership.zone).replace(tzinfo=None)
+                if one_date is not None
+                else None
+            ),
         )
         msg = self._envelope(
             intent,

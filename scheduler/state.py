@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from .archive import Archive, utc_text
 from .config import Config
-from .plan import MeetingState, MemberState, OpenPrompt, State
+from .plan import Invitation, MeetingState, MemberState, OpenPrompt, State
 from .sync import MeetingChange, MembershipChange, meeting_definition
 
 
@@ -63,7 +63,11 @@ def load_state(
     members = load_members(archive)
     by_id = {m.id: m.email for m in members.values()}
     invitations = {
-        (row["meeting_id"], by_id[row["member_id"]]): (row["sequence"], row["status"])
+        (row["meeting_id"], by_id[row["member_id"]]): Invitation(
+            row["sequence"],
+            row["status"],
+            json.loads(row["definition"]) if row["definition"] else None,
+        )
         for row in archive.rows("SELECT * FROM invitations")
     }
     # Only recent, unanswered, unreminded prompts: planning scales with what is due.

@@ -320,3 +320,59 @@ async def test_one_meeting_moved_and_one_called_off(partnership: Partnership) ->
         second
         and "Wednesday 24 February 2027 at 15:00" in second[0].get_body(("plain",)).get_content()
     )
+
+
+async def test_calling_off_one_date_later_cancels_that_date_only(partnership: Partnership) -> None:
+    """Invitations are out; then one date is called off: a CANCEL with RECURRENCE-ID, no resend."""
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    services.close()
+    before = len(outbox_messages(partnership))
+    partnership.write_config(
+        partnership.config.read_text().replace(
+            'location = "Willenhall Community Hub, or online"',
+            'location = "Willenhall Community Hub, or online"\ncancelled = [2027-04-06T10:00:00]',
+        )
+    )
+    partnership.write_members(
+        partnership.members.read_text()
+        + "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2026-11-23,\n"
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    again = await services.tick(datetime(2026, 11, 24, 9, tzinfo=UTC))
+    services.close()
+    assert again.queued == 0
+    new = outbox_messages(partnership)[before:]
+    calendar = [
+        m for m in new if str(m["X-Reflect-Kind"]) in ("invite", "cancel", "cancel_occurrence")
+    ]
+    cancels = [m for m in calendar if str(m["X-Reflect-Kind"]) == "cancel_occurrence"]
+    assert sorted(m["To"].addresses[0].addr_spec for m in cancels) == [
+        "aoife.obrien@pcc.example.nhs.uk",
+        "dev.mistry@trust.example.nhs.uk",
+        "priya.shah@grapevine.example.org",
+        "tom.okafor@council.example.gov.uk",
+    ]
+    assert str(cancels[0]["Subject"]).startswith("Called off on Tuesday 6 April 2027 at 10:00:")
+    method, ics = calendar_part(cancels[0])
+    assert method == "CANCEL"
+    vcal = vobject.readOne(ics.decode())
+    assert vcal.method.value == "CANCEL"
+    IcsCalendarStream.calendar_from_ics(ics.decode())
+    event = next(iter(Calendar.from_ical(ics).walk("VEVENT")))
+    assert event["RECURRENCE-ID"].dt == datetime(2027, 4, 6, 10, tzinfo=LONDON)
+    assert (str(event["STATUS"]), int(event["SEQUENCE"])) == ("CANCELLED", 1)
+    # the members already invited were not sent the whole series again
+    requests = [m for m in calendar if str(m["X-Reflect-Kind"]) == "invite"]
+    assert {m["To"].addresses[0].addr_spec for m in requests} == {"grace@foodbank.example.org"}
+    # the joiner's copy leaves the called-off date out, at the series' current SEQUENCE
+    reflection = next(m for m in requests if "Reflection" in str(m["Subject"]))
+    _, joiner_ics = calendar_part(reflection)
+    cal = Calendar.from_ical(joiner_ics)
+    assert int(next(iter(cal.walk("VEVENT")))["SEQUENCE"]) == 1
+    starts = [
+        e["DTSTART"].dt.date()
+        for e in recurring_ical_events.of(cal).between(date(2027, 3, 1), date(2027, 6, 1))
+    ]
+    assert date(2027, 4, 6) not in starts and date(2027, 5, 18) in starts
