@@ -166,3 +166,40 @@ def test_a_wheel_install_finds_its_templates_and_content(tmp_path: Path) -> None
     )  # fmt: skip
     assert str(env_dir) in located.stdout
     assert len(list((work / "var" / "outbox" / "new").iterdir())) == 30
+
+
+def test_preview_writes_numbered_messages_and_sends_nothing(partnership: Partnership) -> None:
+    out = partnership.dir / "preview"
+    result = reflect(
+        "--config", str(partnership.config), "preview", "--out", str(out),
+        "--now", "2027-01-01T09:00", "--until", "2027-01-20T09:00",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    files = sorted(out.glob("*.eml"))
+    assert result.stdout.startswith(f"{len(files)} message(s) written to {out}")
+    assert [f.name[:5] for f in files] == [f"{n:05d}" for n in range(1, len(files) + 1)]
+    # inductions, invitations and getting-to-know-you first; the 12 January question on 5 January
+    names = [f.name for f in files]
+    assert names[0].startswith("00001-induction-")
+    assert sum("-prompt-" in n for n in names) == 8 and sum("-reminder-" in n for n in names) == 4
+    assert not partnership.outbox.exists() and not partnership.database.exists()
+
+
+def test_run_stops_cleanly_on_sigterm(partnership: Partnership) -> None:
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "--config", str(partnership.config), "run", "--interval", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    new = partnership.outbox / "new"
+    while time.monotonic() < deadline and not (new.exists() and len(list(new.iterdir())) >= 16):
+        time.sleep(0.1)  # the first round has sent its 16 messages
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "round done:" in err and err.strip().endswith("INFO stopped cleanly")
