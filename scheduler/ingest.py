@@ -25,6 +25,7 @@ from .archive import Archive, utc_text
 from .errors import TokenError
 from .faults import crash_point
 from .replies import ParsedReply, ReplyKind, message_from_raw, parse_reply
+from .replies.mime import header_value, header_values
 from .tokens import token_from_address, verify_token
 
 log = logging.getLogger("reflect.ingest")
@@ -152,7 +153,7 @@ class Reader:
         msg = message_from_raw(raw)
         duplicate_of = self._same_message_id(inbound_id, message_id)
         sender, from_problem = strict_sender(msg)
-        subject = str(msg.get("Subject", "") or "")[:300]
+        subject = str(header_value(msg, "Subject") or "")[:300]
         prompt, token_error = self._prompt_for(msg)
         parsed = parse_reply(raw, prompt_text=prompt.body_text if prompt else None)
         crash_point("after_parse")
@@ -243,8 +244,8 @@ class Reader:
         """
         token_error: str | None = None
         for header in RECIPIENT_HEADERS:
-            for value in msg.get_all(header, []) or []:
-                for _name, address in getaddresses([str(value)]):
+            for value in header_values(msg, header):
+                for _name, address in getaddresses([value]):
                     token = token_from_address(address, self.reply_to)
                     if token is None:
                         continue
@@ -257,7 +258,9 @@ class Reader:
                     if found is not None:
                         return found, None
                     token_error = f"reply token in {address} is for no prompt we sent"
-        references = " ".join(str(msg.get(h, "") or "") for h in ("In-Reply-To", "References"))
+        references = " ".join(
+            str(header_value(msg, h) or "") for h in ("In-Reply-To", "References")
+        )
         for ref in re.findall(r"<[^<>\s]{1,300}>", references):
             found = self._prompt_where("o.message_id = ?", ref)
             if found is not None:
@@ -330,6 +333,7 @@ class Reader:
 
 
 _HEADERS = HeaderRegistry()
+_FROM_HEADER = _HEADERS["from"]  # the registry builds this class afresh on every call
 
 
 def _still_pending(conn: Any, inbound_id: int) -> bool:
@@ -352,7 +356,7 @@ def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
     except UnicodeError:
         return None, "the From header is not valid UTF-8"
     try:
-        header = _HEADERS("from", source)
+        header = _FROM_HEADER("from", source)
     except (ValueError, TypeError, IndexError) as exc:  # e.g. an encoded-word hiding CR LF
         return None, f"the From header cannot be read ({type(exc).__name__}: {exc})"[:300]
     raw = str(header)

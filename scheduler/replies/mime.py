@@ -15,7 +15,10 @@ import email.policy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.headerregistry import BaseHeader, UnstructuredHeader
 from email.message import EmailMessage, Message
+from functools import lru_cache
+from typing import Any
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 """Bytes of a message we read. Past this, only the first 25 MiB are parsed."""
@@ -115,10 +118,69 @@ def _parse(raw: bytes, notes: ReadNotes) -> EmailMessage:
     return msg
 
 
+_REGISTRY: Any = email.policy.default.header_factory
+
+
+@lru_cache(maxsize=128)
+def _header_class(name: str) -> type[BaseHeader]:
+    """The header class the modern policy uses for ``name``.
+
+    ``HeaderRegistry`` builds a new class with ``type()`` on every call, which
+    costs more than parsing a short header; the class depends only on the name.
+    """
+    return _REGISTRY[name]  # type: ignore[no-any-return]
+
+
+_COMMON: dict[tuple[str, str], BaseHeader] = {}
+"""Short MIME headers shared by many messages (``text/plain; charset="utf-8"``), parsed once."""
+_COMMON_NAMES = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
+_COMMON_VALUE_CHARS = 200
+_COMMON_SIZE = 512
+
+
+class _ParsedOnce:
+    """A ``header_factory`` for one message: each distinct header is parsed once.
+
+    The modern policy builds a header object afresh on every access, and the
+    parser alone asks for a part's ``Content-Type`` several times (then the
+    reader asks again for its type, charset, filename...). Header objects are
+    immutable and depend only on (name, value), so handing back the first one
+    built changes nothing but the time taken. The cache lives as long as the
+    message it belongs to; short MIME headers common to many messages are
+    also kept, in a small bounded table, across messages (``_COMMON``).
+    """
+
+    __slots__ = ("_made",)
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str], BaseHeader] = {}
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        key = (name, value)
+        made = self._made.get(key)
+        if made is None:
+            made = _COMMON.get(key)
+            if made is None:
+                made = _header_class(name.lower())(name, value)
+                if len(value) <= _COMMON_VALUE_CHARS and name.lower() in _COMMON_NAMES:
+                    if len(_COMMON) >= _COMMON_SIZE:
+                        _COMMON.clear()
+                    _COMMON[key] = made
+            self._made[key] = made
+        return made
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return _REGISTRY[name]  # type: ignore[no-any-return]
+
+
+def _policy() -> email.policy.EmailPolicy[EmailMessage]:
+    return email.policy.default.clone(header_factory=_ParsedOnce())
+
+
 def _parse_new(raw: bytes, notes: ReadNotes) -> EmailMessage:
     bounded = bound_raw(raw, notes)
     try:
-        msg = email.message_from_bytes(bounded, _class=EmailMessage, policy=email.policy.default)
+        msg = email.message_from_bytes(bounded, _class=EmailMessage, policy=_policy())
     except Exception as exc:  # a parser bug must not lose the reply
         notes.add(f"the MIME structure could not be read ({type(exc).__name__})")
         return EmailMessage(policy=email.policy.default)
@@ -229,10 +291,74 @@ def part_text(part: Message, notes: ReadNotes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_MAILBOX = re.compile(rf"{_ATOM}(?: {_ATOM})* <{_ADDR_SPEC}>|{_ADDR_SPEC}")
+"""``Name Words <local@domain>`` or ``local@domain``: the modern policy reads it back unchanged."""
+_PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")
+_MAILBOX_NAMES = frozenset({"from", "to", "cc"})
+
+
+def _plain(name: str, value: object) -> str | None:
+    """``str()`` of the header object the modern policy would build, when that is just the value.
+
+    Building that object means running the structured header parser (about
+    0.1 ms for an address), only to get back the text we started from when the
+    value is printable ASCII with no encoded words: an unstructured header, or
+    a single plain mailbox in From/To/Cc. Anything else returns None, and the
+    caller builds the header object as before.
+    """
+    if type(value) is not str:
+        return None
+    text = value.replace("\r", "").replace("\n", "")  # as ``header_fetch_parse`` does
+    if "=?" in text:
+        return None
+    lowered = name.lower()
+    if lowered in _MAILBOX_NAMES:
+        return text if _PLAIN_MAILBOX.fullmatch(text) else None
+    if issubclass(_header_class(lowered), UnstructuredHeader):
+        return text if _PLAIN_TEXT.fullmatch(text) else None
+    return None
+
+
+def _is_ours(msg: Message) -> bool:
+    return isinstance(getattr(msg.policy, "header_factory", None), _ParsedOnce)
+
+
+def header_value(msg: Message, name: str) -> str | None:
+    """``msg.get(name)``, as a plain ``str`` when the header object would read the same.
+
+    For a message from ``message_from_raw``; raises what ``msg.get`` raises.
+    """
+    if not _is_ours(msg):
+        return msg.get(name)
+    lowered = name.lower()
+    for key, raw in msg.raw_items():
+        if key.lower() == lowered:
+            plain = _plain(key, raw)
+            return plain if plain is not None else msg.policy.header_fetch_parse(key, raw)
+    return None
+
+
+def header_values(msg: Message, name: str) -> list[str]:
+    """``[str(v) for v in msg.get_all(name, [])]``, without header objects for plain values.
+
+    Every value is read before this returns, so it raises exactly when ``get_all`` would.
+    """
+    ours = _is_ours(msg)
+    lowered = name.lower()
+    found: list[str] = []
+    for key, raw in msg.raw_items():
+        if key.lower() == lowered:
+            plain = _plain(key, raw) if ours else None
+            found.append(str(msg.policy.header_fetch_parse(key, raw)) if plain is None else plain)
+    return found
+
+
 def header_text(msg: Message, name: str) -> str:
     """A header's decoded value as one line, or ``""``; never raises."""
     try:
-        value = msg.get(name)
+        value = header_value(msg, name)
     except Exception:
         try:
             values = msg.get_all(name, failobj=[])

@@ -41,11 +41,15 @@ def _unquote(line: str) -> str:
     return re.sub(r"^(?:\s?>)+\s?", "", line)
 
 
+_LINK = re.compile(r"<(?:https?|mailto):[^>\s]*>|https?://\S+")
+# In ``re``, ``[^\W_]`` matches exactly the characters for which ``str.isalnum()`` is true.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _norm_words(text: str) -> str:
-    text = re.sub(r"<(?:https?|mailto):[^>\s]*>|https?://\S+", " ", text)
+    text = _LINK.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch if ch.isalnum() else " " for ch in text)
-    return " ".join(text.split())
+    return " ".join(_NOT_ALNUM.sub(" ", text).split())
 
 
 @lru_cache(maxsize=64)
