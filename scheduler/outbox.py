@@ -76,7 +76,7 @@ def enqueue(
                     out.subject,
                     out.raw,
                     utc_text(intent.due),
-                    utc_text(max(intent.due, now) if intent.due > now else intent.due),
+                    utc_text(intent.due),
                     stamp,
                 ),
             )
