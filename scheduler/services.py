@@ -41,7 +41,7 @@ from .outbox import (
     postpone,
     release,
 )
-from .plan import plan
+from .plan import MemberState, plan
 from .privacy import purge_raw_older_than
 from .render import HandoverNote, Renderer
 from .state import apply_meetings, apply_membership, load_members, load_state
@@ -279,10 +279,7 @@ class Services:
     def answer_text(self, answer_id: int) -> str:
         return str(self.archive.scalar("SELECT text FROM answers WHERE id = ?", (answer_id,)) or "")
 
-    def handovers_for(self, member: object) -> list[HandoverNote]:
-        from .plan import MemberState
-
-        assert isinstance(member, MemberState)
+    def handovers_for(self, member: MemberState) -> list[HandoverNote]:
         rows = self.archive.rows(
             """SELECT m.name, m.organisation, m.role, m.left_on, a.text FROM answers a
                JOIN members m ON m.id = a.member_id
