@@ -44,7 +44,7 @@ from .outbox import (
 from .plan import MemberState, plan
 from .privacy import purge_raw_older_than
 from .render import HandoverNote, Renderer
-from .state import apply_meetings, apply_membership, load_members, load_state
+from .state import apply_meetings, apply_membership, load_meetings, load_members, load_state
 from .sync import reconcile_meetings, sync_membership
 from .throttle import THROTTLE_PAUSE, Caps, PaceClock, Pacer, RealPaceClock, is_throttling
 from .tokens import load_secret
@@ -212,7 +212,7 @@ class Services:
                 elif change.kind == "left":
                     report.left += 1
                     log.info("member left: %s", change.email)
-        stored = load_state(self.archive, now).meetings
+        stored = load_meetings(self.archive)
         meeting_changes = reconcile_meetings(
             self.config.meetings, stored, self.config.partnership.timezone
         )
