@@ -135,9 +135,7 @@ class Sink:
 
     received: list[bytes] = field(default_factory=list)
 
-    async def handle_DATA(
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.received.append(envelope.original_content or b"")
         return "250 OK"
 

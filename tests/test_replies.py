@@ -387,5 +387,8 @@ def test_base64_windows_1252_body() -> None:
 
 def test_a_typed_list_keeps_its_last_item_even_when_it_looks_like_a_dash_name() -> None:
     body = "We are missing people.\n- Ask the youth club\n- Invite Willenhall Homes\n\n-- \nKwame\n"
-    assert trim_reply(body) == "We are missing people.\n- Ask the youth club\n- Invite Willenhall Homes"
+    assert (
+        trim_reply(body)
+        == "We are missing people.\n- Ask the youth club\n- Invite Willenhall Homes"
+    )
     assert trim_reply("I agree with the plan.\n- Tom") == "I agree with the plan."
