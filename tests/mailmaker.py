@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -65,3 +66,58 @@ def fill_maildir(path: Path, messages: list[bytes], *, start: float = 1_790_000_
         file = path / "new" / f"{int(start) + n}.M{n}P1.test"
         file.write_bytes(raw)
         os.utime(file, (start + n, start + n))
+
+
+def rsvp_email(
+    *,
+    uid: str,
+    attendee: str,
+    name: str,
+    partstat: str,
+    style: str,
+    occurrence: str = "20270223T100000",
+) -> bytes:
+    """A calendar reply shaped as Outlook, Google or Apple send them.
+
+    Google answers for one occurrence (``occurrence``, local London time); the others
+    for the whole series.
+    """
+    event = [
+        "BEGIN:VCALENDAR",
+        "METHOD:REPLY",
+        f"PRODID:{ {'outlook': 'Microsoft Exchange Server 2010', 'google': '-//Google Inc//Google Calendar 70.9054//EN', 'apple': '-//Apple Inc.//iPhone 17.0//EN'}[style] }",
+        "VERSION:2.0",
+        "BEGIN:VEVENT",
+        f"ATTENDEE;PARTSTAT={partstat};CN={name}:mailto:{attendee}",
+        f"UID:{uid}",
+        "DTSTAMP:20270104T162000Z",
+        "SEQUENCE:0",
+    ]
+    if style == "google":  # Google names the organizer and the occurrence it answers for
+        event += [
+            "ORGANIZER;CN=Priya Shah:mailto:reflect@reflect.example.org",
+            f"RECURRENCE-ID;TZID=Europe/London:{occurrence}",
+        ]
+    event += ["END:VEVENT", "END:VCALENDAR", ""]
+    ics = "\r\n".join(event).encode()
+    subject = {"ACCEPTED": "Accepted", "DECLINED": "Declined", "TENTATIVE": "Tentative"}[partstat]
+    head = (
+        f"From: {name} <{attendee}>\r\nTo: reflect@reflect.example.org\r\n"
+        f"Subject: {subject}: Reflection point\r\nMessage-ID: <{style}-{partstat}-{attendee}@example.org>\r\n"
+        "MIME-Version: 1.0\r\n"
+    )
+    b64 = base64.encodebytes(ics).decode().replace("\n", "\r\n")
+    if style == "apple":
+        return (
+            head + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+            "Content-Type: text/plain\r\n\r\nMaybe.\r\n--b\r\n"
+            'Content-Type: text/calendar; method=REPLY; name="iCal-20270104.ics"\r\n'
+            "Content-Disposition: attachment; filename=iCal-20270104.ics\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
+        ).encode()
+    return (
+        head + 'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain\r\n\r\nReply.\r\n--b\r\n"
+        "Content-Type: text/calendar; charset=utf-8; method=REPLY\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
+    ).encode()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import mailbox
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +14,7 @@ import vobject
 from conftest import Partnership
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
+from mailmaker import rsvp_email
 
 from scheduler.clock import FixedClock
 from scheduler.services import build_services
@@ -142,49 +142,6 @@ async def test_a_year_of_invitations_keeps_the_rules(partnership: Partnership) -
         date(2027, 2, 23),
         date(2027, 4, 6),
     ]
-
-
-def rsvp_email(*, uid: str, attendee: str, name: str, partstat: str, style: str) -> bytes:
-    """A calendar reply shaped as Outlook, Google or Apple send them."""
-    event = [
-        "BEGIN:VCALENDAR",
-        "METHOD:REPLY",
-        f"PRODID:{ {'outlook': 'Microsoft Exchange Server 2010', 'google': '-//Google Inc//Google Calendar 70.9054//EN', 'apple': '-//Apple Inc.//iPhone 17.0//EN'}[style] }",
-        "VERSION:2.0",
-        "BEGIN:VEVENT",
-        f"ATTENDEE;PARTSTAT={partstat};CN={name}:mailto:{attendee}",
-        f"UID:{uid}",
-        "DTSTAMP:20270104T162000Z",
-        "SEQUENCE:0",
-    ]
-    if style == "google":  # Google names the organizer and the occurrence it answers for
-        event += [
-            "ORGANIZER;CN=Priya Shah:mailto:reflect@reflect.example.org",
-            "RECURRENCE-ID;TZID=Europe/London:20270223T100000",
-        ]
-    event += ["END:VEVENT", "END:VCALENDAR", ""]
-    ics = "\r\n".join(event).encode()
-    subject = {"ACCEPTED": "Accepted", "DECLINED": "Declined", "TENTATIVE": "Tentative"}[partstat]
-    head = (
-        f"From: {name} <{attendee}>\r\nTo: reflect@reflect.example.org\r\n"
-        f"Subject: {subject}: Reflection point\r\nMessage-ID: <{style}-{partstat}@example.org>\r\n"
-        "MIME-Version: 1.0\r\n"
-    )
-    b64 = base64.encodebytes(ics).decode().replace("\n", "\r\n")
-    if style == "apple":
-        return (
-            head + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
-            "Content-Type: text/plain\r\n\r\nMaybe.\r\n--b\r\n"
-            'Content-Type: text/calendar; method=REPLY; name="iCal-20270104.ics"\r\n'
-            "Content-Disposition: attachment; filename=iCal-20270104.ics\r\n"
-            f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
-        ).encode()
-    return (
-        head + 'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\n'
-        "Content-Type: text/plain\r\n\r\nReply.\r\n--b\r\n"
-        "Content-Type: text/calendar; charset=utf-8; method=REPLY\r\n"
-        f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
-    ).encode()
 
 
 async def test_rsvps_from_three_calendars_are_recorded_not_answered(
