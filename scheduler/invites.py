@@ -8,6 +8,8 @@ replaces the same calendar entry.
   occurrences) for the attendees named.
 - ``build_cancel``: METHOD:CANCEL, the whole series or one occurrence, for the
   attendees named (e.g. one member who left).
+- ``build_instance_request``: METHOD:REQUEST for one occurrence only (e.g. to
+  say who chairs it), leaving the rest of the series as it is.
 - ``build_feed``: METHOD:PUBLISH, several series, for a subscribed calendar.
 - ``occurrences``: when a series' meetings fall, on the local wall clock.
 - ``validate_rrule``: a plain-words problem with a rule, or None.
@@ -72,6 +74,8 @@ class Series:
     organizer: Person
     exdates: tuple[datetime, ...] = ()  # naive local original starts of cancelled occurrences
     moves: tuple[tuple[datetime, datetime], ...] = ()  # (original start, new start), naive local
+    # (original start, naive local; a note put first in that meeting's description)
+    notes: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -542,6 +546,7 @@ def _event(
     recurrence_id: datetime | None = None,
     rule: _Rule | None = None,
     exdates: Iterable[datetime] = (),
+    note: str = "",
 ) -> icalendar.Event:
     series, tz = context.series, context.tz
     uid = _one_line(series.uid)
@@ -573,7 +578,7 @@ def _event(
     for when in sorted(exdates):
         # One EXDATE per line: every client reads that form.
         event.add("exdate", when.replace(tzinfo=tz))
-    description = _multi_line(series.description)
+    description = _multi_line("\n\n".join(part for part in (note, series.description) if part))
     if description:
         event.add("description", description)
     location = _one_line(series.location)
@@ -594,15 +599,47 @@ def _rule_text(parts: dict[str, object]) -> str:
 
 
 def _series_events(context: _Context) -> list[icalendar.Event]:
-    """The master VEVENT and one VEVENT per moved occurrence."""
+    """The master VEVENT and one VEVENT per moved or annotated occurrence."""
     series = context.series
     tz, rule, date_rule = _compiled(series)
     cancelled, moved = _checked_changes(series, date_rule, tz)
+    notes = _checked_notes(series, date_rule, tz, cancelled)
     first = _naive_local(series.first, tz)
     events = [_event(context, start=first, rule=rule, exdates=cancelled)]
-    for old, new in sorted(moved.items()):
-        events.append(_event(context, start=new, recurrence_id=old))
+    for old in sorted(moved.keys() | notes.keys()):
+        start = moved.get(old, old)
+        events.append(_event(context, start=start, recurrence_id=old, note=notes.get(old, "")))
     return events
+
+
+def _checked_notes(
+    series: Series, date_rule: DateRule | None, tz: ZoneInfo, cancelled: set[datetime]
+) -> dict[datetime, str]:
+    """Each occurrence's note, checked to be for a meeting that is still held."""
+    return {
+        _held(series, date_rule, tz, cancelled, when, "given a note"): note
+        for when, note in series.notes
+    }
+
+
+def _held(
+    series: Series,
+    date_rule: DateRule | None,
+    tz: ZoneInfo,
+    cancelled: set[datetime],
+    when: datetime,
+    verb: str,
+) -> datetime:
+    """``when`` on the local clock, checked to be a meeting of the series not called off."""
+    original = _naive_local(when, tz)
+    if not _is_rule_start(_naive_local(series.first, tz), date_rule, original) or (
+        original in cancelled
+    ):
+        raise ValueError(
+            f"{original:%A %Y-%m-%d %H:%M} is not a meeting of the series "
+            f'"{_one_line(series.title)}" that is still held, so it cannot be {verb}.'
+        )
+    return original
 
 
 _ZONE_LINES: dict[int, tuple[icalendar.Component, bytes]] = {}
@@ -668,6 +705,44 @@ def build_request(series: Series, attendees: Sequence[Attendee], *, stamp: datet
     return _serialise(calendar)
 
 
+def build_instance_request(
+    series: Series, attendees: Sequence[Attendee], *, stamp: datetime, recurrence_id: datetime
+) -> bytes:
+    """METHOD:REQUEST for one meeting of the series, and nothing else.
+
+    The calendar holds the VTIMEZONE and a single VEVENT with the series' UID
+    and ``recurrence_id`` (the meeting's original start, naive local or
+    aware): the form Outlook and Thunderbird send when one occurrence
+    changes, which updates that meeting and leaves the rest of the series
+    alone. Its start is the meeting's (possibly moved) start and its
+    description begins with the meeting's note, if ``series.notes`` has one.
+    ``series.sequence`` is the occurrence's and must be above the series'
+    last (Outlook ignores an occurrence update that does not raise it).
+    Attendees are not asked to answer again (no RSVP=TRUE); pass each one's
+    PARTSTAT so an answer already given stands.
+    """
+    tz, rule, date_rule = _compiled(series)
+    _refuse_bad_rule(series)
+    context = _Context(
+        series=series,
+        tz=tz,
+        stamp=_utc_stamp(stamp),
+        status="CONFIRMED",
+        attendees=tuple(_attendees(attendees, rsvp=False)),  # nothing new to answer
+    )
+    cancelled, moved = _checked_changes(series, date_rule, tz)
+    notes = _checked_notes(series, date_rule, tz, cancelled)
+    original = _held(series, date_rule, tz, cancelled, recurrence_id, "updated")
+    start = moved.get(original, original)
+    event = _event(context, start=start, recurrence_id=original, note=notes.get(original, ""))
+    calendar = _calendar("REQUEST")
+    start_year, end_year = _years(series, tz, rule, date_rule)
+    start_year, end_year = min(start_year, start.year), max(end_year, start.year)
+    calendar.add_component(vtimezone_for(series.tzid, start_year=start_year, end_year=end_year))
+    calendar.add_component(event)
+    return _serialise(calendar)
+
+
 def build_cancel(
     series: Series,
     attendees: Sequence[Attendee],
@@ -697,14 +772,8 @@ def build_cancel(
         first = _naive_local(series.first, tz)
         event = _event(context, start=first, rule=rule, exdates=cancelled)
     else:
-        original = _naive_local(recurrence_id, tz)
         cancelled, moved = _checked_changes(series, date_rule, tz)
-        first = _naive_local(series.first, tz)
-        if not _is_rule_start(first, date_rule, original) or original in cancelled:
-            raise ValueError(
-                f"{original:%A %Y-%m-%d %H:%M} is not a meeting of the series "
-                f'"{_one_line(series.title)}", so it cannot be cancelled.'
-            )
+        original = _held(series, date_rule, tz, cancelled, recurrence_id, "cancelled")
         start = moved.get(original, original)
         start_year, end_year = min(start_year, start.year), max(end_year, start.year)
         event = _event(context, start=start, recurrence_id=original)
