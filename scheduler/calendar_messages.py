@@ -16,7 +16,15 @@ from email.message import EmailMessage
 from .config import Config, Meeting
 from .content import Content
 from .imip import compose_imip
-from .invites import Attendee, Person, Series, build_cancel, build_feed, build_request
+from .invites import (
+    Attendee,
+    Person,
+    Series,
+    build_cancel,
+    build_feed,
+    build_instance_request,
+    build_request,
+)
 from .message_bytes import MessageBytes, invitation
 
 
@@ -35,7 +43,14 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-") or "partnership"
 
 
-def series_for(config: Config, content: Content, meeting: Meeting, sequence: int) -> Series:
+def series_for(
+    config: Config,
+    content: Content,
+    meeting: Meeting,
+    sequence: int,
+    notes: tuple[tuple[datetime, str], ...] = (),
+) -> Series:
+    """The series as members' calendars hold it; ``notes`` are per-meeting (e.g. the chair)."""
     from .render import meeting_purpose
 
     organizer_name = f"{config.convenor.name} ({config.partnership.name})"
@@ -52,6 +67,7 @@ def series_for(config: Config, content: Content, meeting: Meeting, sequence: int
         organizer=Person(email=config.mail.from_address, name=organizer_name),
         exdates=meeting.cancelled,
         moves=meeting.moved,
+        notes=notes,
     )
 
 
@@ -68,11 +84,21 @@ def invite_message(
     text: str,
     html: str,
     occurrence: datetime | None = None,
+    notes: tuple[tuple[datetime, str], ...] = (),
+    partstat: str = "NEEDS-ACTION",
 ) -> MessageBytes:
-    """REQUEST or CANCEL for one member; with ``occurrence`` (naive local), cancel that date only."""
-    series = series_for(config, content, meeting, sequence)
-    attendee = Attendee(email=member_email, name=member_name)
-    if cancel and occurrence is not None:
+    """REQUEST or CANCEL of the series for one member, or of one meeting of it.
+
+    With ``occurrence`` (naive local original start), a CANCEL calls that
+    meeting off and a REQUEST updates that meeting only (say, to name its
+    chair, from ``notes``).
+    """
+    series = series_for(config, content, meeting, sequence, notes)
+    attendee = Attendee(email=member_email, name=member_name, partstat=partstat)
+    if not cancel and occurrence is not None:
+        ics = build_instance_request(series, [attendee], stamp=stamp, recurrence_id=occurrence)
+        method = "REQUEST"
+    elif cancel and occurrence is not None:
         # the date is among the series' cancelled ones now; this message is what says so
         still_held = replace(series, exdates=tuple(d for d in series.exdates if d != occurrence))
         ics = build_cancel(still_held, [attendee], stamp=stamp, recurrence_id=occurrence)

@@ -29,13 +29,14 @@ KIND_ORDER = {
     "invite": 2,
     "cancel": 3,
     "cancel_occurrence": 3,
-    "prompt": 4,
-    "reminder": 5,
-    "handover": 6,
-    "leaver_notice": 7,
-    "digest": 8,
-    "introduction": 9,
-    "conversation": 10,
+    "roles": 4,  # a meeting's calendar entry now names its chair: after the series itself
+    "prompt": 5,
+    "reminder": 6,
+    "handover": 7,
+    "leaver_notice": 8,
+    "digest": 9,
+    "introduction": 10,
+    "conversation": 11,
 }
 GETTING_TO_KNOW_YOU = "getting-to-know-you"
 HANDOVER = "handover"
@@ -119,7 +120,7 @@ class Intent:
     answer_id: int | None = None  # the archived answer this message passes on
     partner: str | None = None  # a conversation's other person
     round_key: str | None = None  # which round of conversations
-    chair: str | None = None  # who chairs the occurrence a prompt is for
+    chair: str | None = None  # who chairs the occurrence a prompt or roles update is for
     note_taker: str | None = None
 
     def sort_key(self) -> tuple[int, datetime, str, str]:
@@ -242,11 +243,7 @@ def _plan_invitations(
                         if localize(when, config.partnership.timezone) > now
                     )
                     continue
-                sequence = meeting.sequence
-                if sent is not None:
-                    sequence = max(
-                        sequence, sent.sequence + (1 if sent.status == "cancelled" else 0)
-                    )
+                sequence = series_sequence(sent, meeting)
                 kind = "invite"
             elif (
                 sent is not None
@@ -269,6 +266,16 @@ def _plan_invitations(
                 )
             )
     return intents
+
+
+def series_sequence(sent: Invitation | None, meeting: MeetingState) -> int:
+    """The SEQUENCE of the series a member holds once this tick's invitation is sent.
+
+    A rejoiner's fresh invitation must rise above the cancellation they hold.
+    """
+    if sent is None:
+        return meeting.sequence
+    return max(meeting.sequence, sent.sequence + (1 if sent.status == "cancelled" else 0))
 
 
 def _newly_called_off(sent: Invitation | None, meeting: MeetingState) -> list[datetime] | None:
@@ -300,6 +307,8 @@ def _plan_prompts(
             if due > now:
                 continue
             roles = _roles(config, state, meeting, occ, reachable)
+            if roles is not None:
+                intents.extend(_roles_updates(config, state, meeting, occ, due, roles, reachable))
             for qid in cycle_questions(config, content, meeting, occ.index):
                 for member in reachable:
                     if member.joined is not None and member.joined > now.date():
@@ -343,6 +352,50 @@ def _roles(
         seed=config.partnership.name,
     )
     return (chosen.chair, chosen.note_taker) if chosen else None
+
+
+def _roles_updates(
+    config: Config,
+    state: State,
+    meeting: Meeting,
+    occ: Occurrence,
+    due: datetime,
+    roles: tuple[str, str],
+    reachable: list[MemberState],
+) -> list[Intent]:
+    """One meeting's calendar entry, updated for everyone who holds the series to name its chair.
+
+    Sent once per member and set of roles, as an update of that meeting only
+    (its SEQUENCE above the series' so Outlook takes it), when the roles are
+    named: with the first question for that meeting.
+    """
+    stored = state.meetings.get(meeting.id)
+    if stored is None or stored.status != "active":
+        return []
+    chair, note_taker = roles
+    return [
+        Intent(
+            key=intent_key(
+                config.partnership.name,
+                "roles",
+                member.email,
+                meeting.id,
+                occ.original,
+                chair,
+                note_taker,
+            ),
+            kind="roles",
+            recipient=member.email,
+            member_email=member.email,
+            due=due,
+            meeting_id=meeting.id,
+            occurrence=occ.original,
+            sequence=series_sequence(state.invitations.get((meeting.id, member.email)), stored) + 1,
+            chair=chair,
+            note_taker=note_taker,
+        )
+        for member in reachable
+    ]
 
 
 def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]:

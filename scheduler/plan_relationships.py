@@ -6,9 +6,8 @@ each week proposes one round of one-to-one conversations across sectors
 of their own (``pairing.newcomer_pairs``). Each conversation comes with a
 suggested slot, a calendar invitation both people can move.
 
-Shared leadership: when the partnership chooses, each reflection point's chair
-and note-taker rotate across organisations (``rotation.assign_roles``); once
-named for an occurrence they are kept, so a re-run names the same people.
+Shared leadership (the chair and note-taker of each reflection point) is
+planned with the prompts, in ``plan``: see ``rotation`` for who is chosen.
 """
 
 from __future__ import annotations

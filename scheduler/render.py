@@ -24,12 +24,13 @@ from typing import Any
 
 import jinja2
 
+from .archive import utc_text
 from .config import Config, Meeting
 from .content import Content
 from .digest import DigestView, digest_context
 from .members import SECTOR_LABELS, SECTORS
 from .message_bytes import MessageBytes, alternative
-from .occurrences import next_occurrences, occurrences_between
+from .occurrences import Occurrence, next_occurrences, occurrences_between
 from .plan import (
     GETTING_TO_KNOW_YOU,
     HANDOVER,
@@ -134,6 +135,10 @@ class Renderer:
     digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
     answer_text: Callable[[int], str] = lambda _id: ""
     invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
+    # (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
+    roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # a member's last calendar answer (PARTSTAT) for a meeting: (email, meeting id, occurrence)
+    answer_to_meeting: Callable[[str, str, datetime], str] = lambda *_: "NEEDS-ACTION"
     _common: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -201,6 +206,12 @@ class Renderer:
         # the same bytes as EmailMessage set_content + add_alternative, ~20x faster
         return alternative(text, html)
 
+    def _held_at(self, meeting: Meeting, occurrence: datetime) -> datetime:
+        """When an occurrence (by its original start) is held: moved, or as planned."""
+        zone = self.config.partnership.zone
+        moved = dict(meeting.moved).get(occurrence.astimezone(zone).replace(tzinfo=None))
+        return moved.replace(tzinfo=zone) if moved else occurrence
+
     def meeting(self, meeting_id: str) -> Meeting:
         found = self.config.meeting(meeting_id)
         if found is not None:
@@ -222,6 +233,7 @@ class Renderer:
             "invite": self._invite,
             "cancel": self._invite,
             "cancel_occurrence": self._invite,
+            "roles": self._roles_update,
             "leaver_notice": self._leaver_notice,
             "introduction": self._introduction,
             "conversation": self._conversation,
@@ -276,13 +288,7 @@ class Renderer:
         if intent.meeting_id and intent.occurrence is not None:
             meeting = self.meeting(intent.meeting_id)
             meeting_title = meeting.title
-            start = dict(meeting.moved).get(
-                intent.occurrence.astimezone(self.config.partnership.zone).replace(tzinfo=None)
-            )
-            moment = (
-                start.replace(tzinfo=self.config.partnership.zone) if start else intent.occurrence
-            )
-            meeting_when = self._when(moment)
+            meeting_when = self._when(self._held_at(meeting, intent.occurrence))
         context = {
             **self._common,
             **question,
@@ -421,6 +427,71 @@ class Renderer:
         member = self.members.get(email or "")
         return f"{member.name} ({member.organisation})" if member else ""
 
+    def _roles_note(self, chair: str, note_taker: str) -> str:
+        """The line a meeting's calendar entry starts with once its roles are named."""
+        return f"Chair: {self._role_holder(chair)}. Notes: {self._role_holder(note_taker)}."
+
+    def _series_notes(
+        self, meeting: Meeting, upcoming: Sequence[Occurrence]
+    ) -> tuple[tuple[datetime, str], ...]:
+        """Named roles of the series' meetings still to come, as notes on those meetings.
+
+        A series sent again (a change, a rejoin) carries them, so the
+        calendar keeps saying who chairs a meeting it was already told of.
+        """
+        zone = self.config.partnership.zone
+        notes = []
+        for occ in upcoming:
+            named = self.roles.get((meeting.id, utc_text(occ.original)))
+            if named is not None:
+                local = occ.original.astimezone(zone).replace(tzinfo=None)
+                notes.append((local, self._roles_note(*named)))
+        return tuple(notes)
+
+    def _roles_update(self, intent: Intent) -> Outgoing:
+        """One meeting's calendar entry, updated to name who chairs it and takes the notes."""
+        from .calendar_messages import invite_message
+
+        member = self._member(intent.member_email)
+        if intent.occurrence is None or not intent.chair or not intent.note_taker:
+            raise ValueError("a roles update needs an occurrence, a chair and a note-taker")
+        meeting = self.meeting(intent.meeting_id or "")
+        when = self._held_at(meeting, intent.occurrence)
+        local_when = when.astimezone(self.config.partnership.zone)
+        role = {intent.chair: "chair", intent.note_taker: "notes"}.get(member.email, "")
+        context = {
+            **self._common,
+            "member_name": member.name,
+            "meeting_title": meeting.title,
+            "meeting_when": self._when(when),
+            "meeting_day": f"{local_when:%a} {local_when.day} {local_when:%b}",
+            "chair": self._role_holder(intent.chair),
+            "note_taker": self._role_holder(intent.note_taker),
+            "role": role,
+        }
+        subject, text, html = render_template("member-roles", context)
+        original = intent.occurrence.astimezone(self.config.partnership.zone).replace(tzinfo=None)
+        body = invite_message(
+            config=self.config,
+            content=self.content,
+            meeting=meeting,
+            member_email=member.email,
+            member_name=member.name,
+            sequence=intent.sequence or 0,
+            cancel=False,
+            stamp=self.now,
+            text=text,
+            html=html,
+            occurrence=original,
+            notes=((original, self._roles_note(intent.chair, intent.note_taker)),),
+            # what the member already answered stands: only the description is new
+            partstat=self.answer_to_meeting(member.email, meeting.id, intent.occurrence),
+        )
+        msg = self._envelope(
+            intent, subject=subject, body=body, to_name=member.name, reply_token=None
+        )
+        return self._outgoing(intent, subject, msg)
+
     def _conversation(self, intent: Intent) -> Outgoing:
         from .calendar_messages import conversation_message
         from .plan_relationships import CONVERSATION_MINUTES
@@ -480,12 +551,7 @@ class Renderer:
         if self.digest_for is None or intent.meeting_id is None or intent.occurrence is None:
             raise ValueError("a digest needs the archive and a meeting occurrence")
         meeting = self.meeting(intent.meeting_id)
-        start = dict(meeting.moved).get(
-            intent.occurrence.astimezone(self.config.partnership.zone).replace(tzinfo=None)
-        )
-        when = self._when(
-            start.replace(tzinfo=self.config.partnership.zone) if start else intent.occurrence
-        )
+        when = self._when(self._held_at(meeting, intent.occurrence))
         view = self.digest_for(meeting, intent.occurrence, when)
         member = self.members.get(intent.recipient)
         to_name = member.name if member else self.config.convenor.name
@@ -565,13 +631,18 @@ class Renderer:
             "purpose_line": meeting_purpose(self.config, self.content, meeting),
         }
         subject, text, html = render_template("member-invite", context)
+        sequence = intent.sequence or 0
+        if one_date is not None and (meeting.id, utc_text(one_date)) in self.roles:
+            # the date's calendar entry was updated to name its chair, at the series' sequence
+            # + 1; a cancellation must rise above that too, or Outlook may keep the meeting
+            sequence += 1
         body = invite_message(
             config=self.config,
             content=self.content,
             meeting=meeting,
             member_email=member.email,
             member_name=member.name,
-            sequence=intent.sequence or 0,
+            sequence=sequence,
             cancel=cancelled,
             stamp=self.now,
             text=text,
@@ -581,6 +652,7 @@ class Renderer:
                 if one_date is not None
                 else None
             ),
+            notes=() if cancelled else self._series_notes(meeting, upcoming),
         )
         msg = self._envelope(
             intent,

@@ -140,7 +140,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "member_name": name, "organisation": name, "meeting_title": "Reflection point",
         "meeting_when": "Tuesday 12 January 2027 at 10:00", "question_text": "What is <b>our</b> purpose?",
         "question_number": 1, "prompts": [name], "points": [], "resources": [], "source": "",
-        "is_checklist": False, "intro": "", "chair": "", "note_taker": "", "purpose": name,
+        "is_checklist": False, "intro": "", "chair": name, "note_taker": name, "purpose": name,
         "story": "", "story_paragraphs": [], "people": [], "meetings": [], "decisions": "",
         "between_meetings": "", "glossary": [], "questions": [], "framework_source": "the framework",
         "handovers": [], "leaver_name": name, "leaver_organisation": name, "leaver_role": "",
@@ -150,7 +150,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "newcomer_organisation": name, "newcomer_role": "", "newcomer_email": "x@example.org",
         "paragraphs": [name], "partner_name": name, "partner_organisation": name, "partner_role": "",
         "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
-        "newcomer_is_me": False,
+        "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9
