@@ -9,18 +9,16 @@ ambiguous one (the autumn fold) is the first of the two.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
+
+from .invites import local_rule, validate_rrule
 
 
-@lru_cache(maxsize=256)
-def _rule(first: datetime, text: str) -> rrule:
-    parsed = rrulestr(text, dtstart=first, ignoretz=True)
-    if not isinstance(parsed, rrule):  # an rruleset: several rules in one string
-        raise ValueError("write one rule only")
-    return parsed
+def _rule(first: datetime, text: str, tz_name: str) -> rrule:
+    """The rule exactly as the invitations write it, so plans and calendars agree."""
+    return local_rule(first, text, tz_name)
 
 
 def localize(naive: datetime, tz_name: str) -> datetime:
@@ -35,12 +33,12 @@ def localize(naive: datetime, tz_name: str) -> datetime:
 
 
 def local_starts(
-    first: datetime, rule: str | None, start: datetime, end: datetime
+    first: datetime, rule: str | None, start: datetime, end: datetime, tz_name: str
 ) -> list[datetime]:
     """Naive local starts in [start, end) (both naive local)."""
     if not rule:
         return [first] if start <= first < end else []
-    r = _rule(first, rule)
+    r = _rule(first, rule, tz_name)
     return [d for d in r.between(start, end, inc=True) if d < end]
 
 
@@ -50,14 +48,12 @@ def rrule_problem(first: datetime, rule: str, tz_name: str) -> str | None:
     Whether real calendars can show the rule is ``invites.validate_rrule``'s
     judgement; this adds only what it leaves to us.
     """
-    from .invites import validate_rrule
-
     if rule.upper().startswith("RRULE:"):
         return 'write the rule without "RRULE:", e.g. "FREQ=WEEKLY;INTERVAL=6".'
-    problem = validate_rrule(first, rule)
+    problem = validate_rrule(first.replace(tzinfo=ZoneInfo(tz_name)), rule)
     if problem:
         return problem
-    if _rule(first, rule).after(first - timedelta(seconds=1), inc=True) is None:
+    if _rule(first, rule, tz_name).after(first - timedelta(seconds=1), inc=True) is None:
         return "never produces a meeting. Check UNTIL and COUNT against the first date."
     return None
 
@@ -66,7 +62,7 @@ def is_occurrence(first: datetime, rule: str | None, when: datetime, tz_name: st
     if not rule:
         return when == first
     try:
-        r = _rule(first, rule)
+        r = _rule(first, rule, tz_name)
     except (ValueError, TypeError):
         return True  # the rule itself is reported elsewhere
     following: datetime | None = r.after(when - timedelta(seconds=1), inc=True)

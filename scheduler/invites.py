@@ -11,7 +11,8 @@ replaces the same calendar entry.
 - ``build_instance_request``: METHOD:REQUEST for one occurrence only (e.g. to
   say who chairs it), leaving the rest of the series as it is.
 - ``build_feed``: METHOD:PUBLISH, several series, for a subscribed calendar.
-- ``occurrences``: when a series' meetings fall, on the local wall clock.
+- ``local_rule``: a series' rule on the local wall clock, read exactly as the
+  invitations write it (a UTC UNTIL included), for whoever plans around it.
 - ``validate_rrule``: a plain-words problem with a rule, or None.
 
 Times in a ``Series`` are naive local wall-clock times in ``Series.tzid``;
@@ -27,6 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -41,8 +43,9 @@ __all__ = [
     "Series",
     "build_cancel",
     "build_feed",
+    "build_instance_request",
     "build_request",
-    "occurrences",
+    "local_rule",
     "validate_rrule",
 ]
 
@@ -148,10 +151,6 @@ def _naive_local(value: datetime, tz: ZoneInfo) -> datetime:
     if value.tzinfo is None:
         return value.replace(fold=0)
     return value.astimezone(tz).replace(tzinfo=None, fold=0)
-
-
-def _aware(value: datetime, tz: ZoneInfo) -> datetime:
-    return _resolve(value, tz) if value.tzinfo is None else value
 
 
 def _utc_stamp(stamp: datetime) -> datetime:
@@ -266,6 +265,22 @@ def _date_rule(first: datetime, rule: _Rule, tz: ZoneInfo) -> DateRule:
 
 def _unparsable(rrule: str, error: ValueError) -> ValueError:
     return ValueError(f'The recurrence rule "{rrule}" could not be read: {error}')
+
+
+@lru_cache(maxsize=256)
+def local_rule(first: datetime, rrule: str, tzid: str) -> DateRule:
+    """The rule on naive local wall-clock times, as members' calendars expand it.
+
+    ``first`` is the naive local first start. UNTIL is read as the
+    invitation writes it: a UTC one is turned to the local clock first, so
+    the planner and the calendars agree on the last meeting. Raises
+    ValueError for a rule that cannot be read.
+    """
+    tz = _zone(tzid)
+    try:
+        return _date_rule(first, _parse_rule(rrule, tz), tz)
+    except ValueError as error:
+        raise _unparsable(rrule, error) from error
 
 
 def _compiled(series: Series) -> tuple[ZoneInfo, _Rule | None, DateRule | None]:
@@ -410,15 +425,6 @@ def _rule_problem(local_first: datetime, rrule: str, tz: ZoneInfo) -> str | None
 # Occurrences
 
 
-def _rule_starts(
-    first: datetime, date_rule: DateRule | None, low: datetime, high: datetime
-) -> list[datetime]:
-    """Naive local starts the rule itself produces in [low, high]."""
-    if date_rule is None:
-        return [first] if low <= first <= high else []
-    return list(date_rule.between(low, high, inc=True))
-
-
 def _is_rule_start(first: datetime, date_rule: DateRule | None, when: datetime) -> bool:
     if date_rule is None:
         return when == first
@@ -442,28 +448,6 @@ def _checked_changes(
         first = min(both)
         raise ValueError(f"{first:%Y-%m-%d %H:%M} is both cancelled and moved; choose one.")
     return cancelled, moved
-
-
-def occurrences(series: Series, *, start: datetime, end: datetime) -> list[datetime]:
-    """Aware local starts of the meetings in [start, end), after moves and cancellations.
-
-    ``start`` and ``end`` may be aware, or naive local times. Raises
-    ValueError if the rule cannot be read.
-    """
-    tz, _rule, date_rule = _compiled(series)
-    cancelled, moved = _checked_changes(series, date_rule, tz)
-    low, high = _aware(start, tz), _aware(end, tz)
-    margin = timedelta(days=2)  # covers any offset between the local clock and start/end
-    candidates = _rule_starts(
-        _naive_local(series.first, tz),
-        date_rule,
-        _naive_local(low, tz) - margin,
-        _naive_local(high, tz) + margin,
-    )
-    naive_starts = [when for when in candidates if when not in cancelled and when not in moved]
-    naive_starts.extend(moved.values())
-    found = {_resolve(when, tz) for when in naive_starts}
-    return sorted(when for when in found if low <= when < high)
 
 
 # --------------------------------------------------------------------------

@@ -32,10 +32,12 @@ def occurrences_between(
     spread = max((abs(b - a) for a, b in meeting.moved), default=timedelta(0))
     local_start = start.astimezone(localize(meeting.first, tz_name).tzinfo).replace(tzinfo=None)
     local_end = end.astimezone(localize(meeting.first, tz_name).tzinfo).replace(tzinfo=None)
-    originals = local_starts(meeting.first, meeting.rrule, local_start - spread, local_end + spread)
+    originals = local_starts(
+        meeting.first, meeting.rrule, local_start - spread, local_end + spread, tz_name
+    )
     if not originals:
         return []
-    before = local_starts(meeting.first, meeting.rrule, meeting.first, originals[0])
+    before = local_starts(meeting.first, meeting.rrule, meeting.first, originals[0], tz_name)
     index = len([d for d in before if d not in cancelled])
     found = []
     for original in originals:

@@ -19,6 +19,7 @@ import recurring_ical_events
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
+from scheduler.config import Meeting
 from scheduler.invites import (
     Attendee,
     Person,
@@ -27,9 +28,9 @@ from scheduler.invites import (
     build_feed,
     build_instance_request,
     build_request,
-    occurrences,
     validate_rrule,
 )
+from scheduler.occurrences import occurrences_between
 from scheduler.vtimezone import vtimezone_for
 
 LONDON = ZoneInfo("Europe/London")
@@ -587,7 +588,36 @@ def test_feed_publishes_every_series_without_attendees() -> None:
 
 
 # --------------------------------------------------------------------------
-# occurrences()
+# When the planner says meetings fall: the same as the invitations say
+
+
+def occurrences(series: Series, *, start: datetime, end: datetime) -> list[datetime]:
+    """The planner's starts in [start, end) for the meeting this series is written from."""
+    meeting = Meeting(
+        id="m",
+        kind="reflection",
+        title=series.title,
+        first=series.first,
+        duration=series.duration,
+        rrule=series.rrule,
+        cancelled=series.exdates,
+        moved=series.moves,
+    )
+    return [occ.start for occ in occurrences_between(meeting, series.tzid, start, end)]
+
+
+def test_a_utc_until_ends_the_plan_where_it_ends_the_calendar() -> None:
+    # UNTIL 09:00 UTC on 1 June is 10:00 BST: the 1 June meeting is the last, for both
+    series = dataclasses.replace(
+        SIX_WEEKLY, first=wall(2027, 5, 4, 10, 0), rrule="FREQ=WEEKLY;UNTIL=20270601T090000Z"
+    )
+    window = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
+
+    planned = occurrences(series, start=window[0], end=window[1])
+
+    in_calendar = expand(build_request(series, MEMBERS, stamp=STAMP), *window)
+    assert planned == in_calendar
+    assert planned[-1] == datetime(2027, 6, 1, 10, 0, tzinfo=LONDON)
 
 
 DAILY_AT_HALF_ONE = dataclasses.replace(
