@@ -187,6 +187,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE invitations ADD COLUMN definition TEXT;
         """,
     ),
+    (
+        "0005-whose-roles-each-copy-names",
+        """
+        ALTER TABLE invitations ADD COLUMN noted TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ same Message-ID (the one case where a member may see a message twice).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -137,10 +138,12 @@ def _record_effects(
         # what this member now holds of the series: its sequence, and the series as sent
         conn.execute(
             """INSERT INTO invitations (meeting_id, member_id, sequence, status, updated_at,
-               definition) VALUES (?,?,?,?,?, (SELECT definition FROM meetings WHERE id = ?))
+               definition, noted)
+               VALUES (?,?,?,?,?, (SELECT definition FROM meetings WHERE id = ?), ?)
                ON CONFLICT(meeting_id, member_id) DO UPDATE SET
                sequence = excluded.sequence, status = excluded.status,
-               updated_at = excluded.updated_at, definition = excluded.definition""",
+               updated_at = excluded.updated_at, definition = excluded.definition,
+               noted = excluded.noted""",
             (
                 intent.meeting_id,
                 member_id,
@@ -148,6 +151,7 @@ def _record_effects(
                 "cancelled" if intent.kind == "cancel" else "invited",
                 stamp,
                 intent.meeting_id,
+                json.dumps(list(intent.noted)),
             ),
         )
 

@@ -76,6 +76,7 @@ class Invitation:
     sequence: int
     status: str  # invited | cancelled
     definition: Mapping[str, object] | None = None  # the series as that member was sent it
+    noted: tuple[str, ...] = ()  # occurrences (UTC text) whose named roles that copy carries
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ class Intent:
     round_key: str | None = None  # which round of conversations
     chair: str | None = None  # who chairs the occurrence a prompt or roles update is for
     note_taker: str | None = None
+    # a series message: the meetings (UTC text) whose named roles it carries; see Invitation
+    noted: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[int, datetime, str, str]:
         """Within one tick everything planned is due: welcomes go before questions."""
@@ -208,7 +211,12 @@ def _plan_invitations(
     name = config.partnership.name
     intents: list[Intent] = []
     can_reach = {m.email for m in reachable}  # a set: a list made this members x members
+    upcoming_roles: dict[str, list[str]] = {}
+    for meeting_id, occurrence in state.roles:
+        if datetime.fromisoformat(occurrence) > now:
+            upcoming_roles.setdefault(meeting_id, []).append(occurrence)
     for meeting_id, meeting in state.meetings.items():
+        noted = tuple(sorted(upcoming_roles.get(meeting_id, ())))
         for member in state.members.values():
             sent = state.invitations.get((meeting_id, member.email))
             if meeting.status == "active" and member.email in can_reach:
@@ -238,6 +246,7 @@ def _plan_invitations(
                             meeting_id=meeting_id,
                             occurrence=localize(when, config.partnership.timezone),
                             sequence=meeting.sequence,
+                            noted=sent.noted if sent is not None else (),
                         )
                         for when in called_off
                         if localize(when, config.partnership.timezone) > now
@@ -263,6 +272,7 @@ def _plan_invitations(
                     due=now,
                     meeting_id=meeting_id,
                     sequence=sequence,
+                    noted=noted if kind == "invite" else (),
                 )
             )
     return intents
@@ -342,7 +352,7 @@ def _roles(
     """Who chairs and takes notes at a reflection point, when roles rotate."""
     if not config.leadership.rotate_roles or meeting.kind != "reflection":
         return None
-    named = state.roles.get((meeting.id, occ.original.astimezone(UTC).isoformat()))
+    named = state.roles.get((meeting.id, _utc_key(occ.original)))
     if named is not None:
         return named
     history = [Roles(chair, note) for chair, note in state.roles.values()]
@@ -373,6 +383,8 @@ def _roles_updates(
     if stored is None or stored.status != "active":
         return []
     chair, note_taker = roles
+    key = _utc_key(occ.original)
+    named_before = (meeting.id, key) in state.roles
     return [
         Intent(
             key=intent_key(
@@ -395,7 +407,22 @@ def _roles_updates(
             note_taker=note_taker,
         )
         for member in reachable
+        # the member's copy of the series names them already (a joiner's, sent since), or will
+        if not (named_before and _series_carries(state, stored, member, key))
     ]
+
+
+def _utc_key(moment: datetime) -> str:
+    """An occurrence as ``State.roles`` names it: its original start in UTC, ISO text."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _series_carries(state: State, meeting: MeetingState, member: MemberState, key: str) -> bool:
+    """Whether the member's copy of the series, held or sent this tick, names a meeting's roles."""
+    sent = state.invitations.get((meeting.id, member.email))
+    if sent is None or sent.status != "invited" or sent.sequence < meeting.sequence:
+        return True  # this tick sends the whole series, with every role named before it
+    return key in sent.noted
 
 
 def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]:

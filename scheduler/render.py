@@ -432,17 +432,19 @@ class Renderer:
         return f"Chair: {self._role_holder(chair)}. Notes: {self._role_holder(note_taker)}."
 
     def _series_notes(
-        self, meeting: Meeting, upcoming: Sequence[Occurrence]
+        self, meeting: Meeting, upcoming: Sequence[Occurrence], noted: Sequence[str]
     ) -> tuple[tuple[datetime, str], ...]:
-        """Named roles of the series' meetings still to come, as notes on those meetings.
+        """The named roles the planner put in a series message, as notes on those meetings.
 
         A series sent again (a change, a rejoin) carries them, so the
         calendar keeps saying who chairs a meeting it was already told of.
+        Only meetings still held are noted.
         """
         zone = self.config.partnership.zone
         notes = []
         for occ in upcoming:
-            named = self.roles.get((meeting.id, utc_text(occ.original)))
+            key = utc_text(occ.original)
+            named = self.roles.get((meeting.id, key)) if key in noted else None
             if named is not None:
                 local = occ.original.astimezone(zone).replace(tzinfo=None)
                 notes.append((local, self._roles_note(*named)))
@@ -652,7 +654,7 @@ class Renderer:
                 if one_date is not None
                 else None
             ),
-            notes=() if cancelled else self._series_notes(meeting, upcoming),
+            notes=() if cancelled else self._series_notes(meeting, upcoming, intent.noted),
         )
         msg = self._envelope(
             intent,

@@ -67,6 +67,7 @@ def load_state(
             row["sequence"],
             row["status"],
             json.loads(row["definition"]) if row["definition"] else None,
+            tuple(json.loads(row["noted"])),
         )
         for row in archive.rows("SELECT * FROM invitations")
     }

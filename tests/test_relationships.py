@@ -303,3 +303,35 @@ async def test_a_meetings_update_keeps_what_each_member_answered(partnership: Pa
     assert answered["dev@trust.example.nhs.uk", january] == "NEEDS-ACTION"
     assert answered["dev@trust.example.nhs.uk", february] == "DECLINED"
     assert answered["grace@foodbank.example.org", february] == "NEEDS-ACTION"
+
+
+async def test_a_joiner_after_the_chair_is_named_finds_it_in_their_invitation(
+    partnership: Partnership,
+) -> None:
+    named, _ = await roles_named_for_6_april(partnership)  # named on 30 March
+    partnership.write_members(
+        SIX + "Rosa Lind,rosa@food.example.org,Food Co-op,vcse,Organiser,2027-04-01,\n"
+    )
+    await run(partnership, datetime(2027, 4, 1, 9, tzinfo=UTC), days=2)
+    to_rosa = {
+        kind: [m for m in messages(partnership, kind) if to(m) == "rosa@food.example.org"]
+        for kind in ("invite", "roles")
+    }
+    (reflection,) = [m for m in to_rosa["invite"] if "Reflection" in str(m["Subject"])]
+    (override,) = [e for e in calendar_of(reflection).vevent_list if hasattr(e, "recurrence_id")]
+    assert override.recurrence_id.value == datetime(2027, 4, 6, 10, tzinfo=LONDON)
+    assert override.description.value.splitlines()[0] == named
+    assert to_rosa["roles"] == []  # her invitation says it already: no second email
+
+
+async def test_status_shows_who_chairs_the_coming_meeting(partnership: Partnership) -> None:
+    from scheduler.report_status import status_text
+
+    named, _ = await roles_named_for_6_april(partnership)
+    chair, notes_by = named.removeprefix("Chair: ").removesuffix(".").split(". Notes: ")
+    services = build_services(partnership.config)
+    text = status_text(services, datetime(2027, 4, 1, 9, tzinfo=UTC))
+    services.close()
+    lines = text.splitlines()
+    at = lines.index("  Tue 06 Apr 2027 10:00  Reflection point")
+    assert lines[at + 1] == f"    chair: {chair}; notes: {notes_by}"
