@@ -20,8 +20,22 @@ def status_text(services: Services, now: datetime) -> str:
     upcoming = next_occurrences(config, now, count=2)
     if not upcoming:
         out.append("  none scheduled")
+    roles = {
+        (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
+        for row in archive.rows(
+            """SELECT r.meeting_id, r.occurrence, c.name || ' (' || c.organisation || ')' AS chair,
+                      n.name || ' (' || n.organisation || ')' AS note_taker
+               FROM occurrence_roles r JOIN members c ON c.email = r.chair
+                    JOIN members n ON n.email = r.note_taker
+               WHERE r.occurrence >= ?""",
+            (utc_text(now),),
+        )
+    }
     for meeting, occ in upcoming[:6]:
         out.append(f"  {occ.start.astimezone(zone):%a %d %b %Y %H:%M}  {meeting.title}")
+        named = roles.get((meeting.id, utc_text(occ.original)))
+        if named is not None:
+            out.append(f"    chair: {named[0]}; notes: {named[1]}")
     if upcoming:
         meeting, occ = upcoming[0]
         rows = archive.rows(
