@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .archive_lock import Busy, hold
 from .clock import SystemClock, parse_now
 from .errors import InputError, Problem, ReflectError
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .services import Services
 
 EX_TEMPFAIL = 75
+INGEST_WAIT_SECONDS = 60.0  # how long a piped reply waits for another reader
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -268,6 +270,9 @@ def cmd_tick(args: argparse.Namespace) -> int:
     try:
         now = _now(args, services.config.partnership.timezone)
         report = asyncio.run(services.tick(now))
+    except Busy as exc:
+        print(f"Skipped: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
     finally:
         services.close()
     print(f"tick at {now:%Y-%m-%d %H:%M} UTC: {report.summary()}")
@@ -365,11 +370,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 except OSError as exc:
                     raise ReflectError(f"{path}: cannot read it ({exc.strerror}).") from None
                 store_raw(services.archive, raw, source="file", ref=str(path), now=now)
-        counts = services.reader().process_pending(now)
+        try:
+            # one reader at a time; another's round is short, so wait for it a while
+            with hold(services.archive.path, wait_seconds=INGEST_WAIT_SECONDS):
+                counts = services.reader().process_pending(now)
+        except Busy:
+            counts = None  # stored safely: the round that holds the archive, or the next, reads it
     finally:
         services.close()
+    out = sys.stderr if not args.files else sys.stdout
+    if counts is None:
+        print("stored; another reflect is reading replies and will read it", file=out)
+        return 0
     detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing new"
-    print(f"read: {detail}", file=sys.stderr if not args.files else sys.stdout)
+    print(f"read: {detail}", file=out)
     return 0
 
 

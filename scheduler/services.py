@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .archive import Archive, utc_text
+from .archive_lock import hold
 from .calendar_messages import series_uid
 from .config import Config, Meeting, parse_config
 from .content import Content, load_bundled_content
@@ -433,10 +434,13 @@ class Services:
         """One pass. A database that is locked or full ends it with an ``ArchiveError``.
 
         Every step commits in short transactions, so what was done stands, what was
-        not is rolled back whole, and the next tick carries on from there.
+        not is rolled back whole, and the next tick carries on from there. Only one
+        tick works on an archive at a time: while another holds it, this one raises
+        ``Busy`` and does nothing.
         """
         try:
-            return await self._tick(now, transport=transport, ingest=ingest)
+            with hold(self.archive.path):
+                return await self._tick(now, transport=transport, ingest=ingest)
         except sqlite3.OperationalError as exc:
             raise ArchiveError(
                 f"{self.archive.path}: {exc}. This round stopped; nothing was half-written, and "

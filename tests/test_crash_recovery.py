@@ -274,9 +274,13 @@ def test_two_ticks_at_once_send_each_message_once(world: World, tmp_path: Path) 
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)
     ]
+    codes = []
     for proc in procs:
         _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err.decode()
+        codes.append(proc.returncode)
+        # the archive's lock lets one work; the other, if they overlapped, does nothing and says so
+        assert proc.returncode == 0 or (proc.returncode == 75 and b"Skipped: " in err), err
+    assert 0 in codes
     assert sorted(Counter(world.sink.ids()).values()) == [1] * 8
     check_safe(world, home, kills=0)
     assert tick(home, T1 + STEP) == 0
