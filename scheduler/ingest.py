@@ -341,6 +341,9 @@ def _still_pending(conn: Any, inbound_id: int) -> bool:
     return row is not None and row[0] == "pending"
 
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
 def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
     """(address, None) when From is exactly one well-formed address, else (best guess, problem).
 
@@ -350,7 +353,9 @@ def strict_sender(msg: EmailMessage) -> tuple[str | None, str | None]:
     values = [value for name, value in msg.raw_items() if name.lower() == "from"]
     if len(values) != 1:
         return None, f"{len(values)} From headers; an answer needs exactly one"
-    source = values[0]
+    # RFC 5322 folding (a line break before a space or tab) is not part of the value, and
+    # clients fold long From headers; any other line break is left for the parser to refuse
+    source = _FOLD.sub("", values[0])
     try:  # RFC 6532 allows UTF-8 in headers: read it as such, not as undecodable bytes
         source = source.encode("utf-8", "surrogateescape").decode("utf-8")
     except UnicodeError:

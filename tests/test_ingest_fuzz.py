@@ -183,6 +183,39 @@ def test_an_answer_needs_exactly_the_members_address_in_from(setup: Setup) -> No
     run()
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        # how clients (and Python's own email package) fold a long From header
+        f'"Okafor, Tom (Public Health Lead, Walsall and Willenhall Council)"\r\n <{TOM}>',
+        f"\r\n =?utf-8?q?Tom_Ok=C3=A1for?= <{TOM}>",
+        f"=?utf-8?q?Tom_Ok=C3=A1for?=\r\n\t<{TOM}>",
+    ],
+)
+def test_a_folded_from_is_the_members_answer(setup: Setup, value: str) -> None:
+    raw = unique(
+        f"From: {value}\r\nTo: {setup.tom.reply_to}\r\nSubject: Re: q\r\n\r\nYes.\r\n".encode()
+    )
+    row = ingest(setup, raw)
+    assert row["status"] == "answer", row["reason"]
+    assert row["from_address"] == TOM
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"{TOM}\r\n <{EVIL}>",  # folding does not hide CVE-2023-27043
+        f"Tom\r\n <{TOM}>,\r\n {EVIL}",
+        f"=?utf-8?q?Tom=0D=0A?=\r\n <{TOM}>",  # a line break inside an encoded word
+    ],
+)
+def test_a_folded_from_still_needs_exactly_the_member(setup: Setup, value: str) -> None:
+    raw = unique(
+        f"From: {value}\r\nTo: {setup.tom.reply_to}\r\nSubject: Re: q\r\n\r\nYes.\r\n".encode()
+    )
+    assert ingest(setup, raw)["status"] != "answer"
+
+
 def test_a_tampered_token_is_never_an_answer(setup: Setup) -> None:
     token = setup.tom.reply_to.split("+", 1)[1].split("@", 1)[0]
 
