@@ -193,6 +193,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE invitations ADD COLUMN noted TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        "0006-the-partnerships-identity",
+        """
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
 ]
 
 
@@ -302,6 +308,21 @@ class Archive:
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
         found = self.rows(sql, params)
         return found[0] if found else None
+
+    def identity(self, name: str, domain: str) -> tuple[str, str]:
+        """The partnership's name and mail domain as it first ran: (key, UID domain).
+
+        Intent keys, pairing and rotation seeds and calendar UIDs are made from
+        these, so a renamed partnership, or one whose mail moves, sends nothing
+        again and keeps everyone's calendar entries.
+        """
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)",
+                [("partnership_key", name), ("uid_domain", domain)],
+            )
+            stored = dict(conn.execute("SELECT name, value FROM settings").fetchall())
+        return stored["partnership_key"], stored["uid_domain"]
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()

@@ -9,6 +9,7 @@ everyone, and a leaver's cancellation touches nobody else's calendar.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -29,7 +30,12 @@ from .message_bytes import MessageBytes, invitation
 
 
 def series_uid(config: Config, meeting_id: str) -> str:
-    return f"{meeting_id}.{_slug(config.partnership.name)}@{config.mail.from_domain}"
+    return f"{meeting_id}.{_slug(config.partnership.identity)}@{uid_domain(config)}"
+
+
+def uid_domain(config: Config) -> str:
+    """The domain of calendar UIDs: the mail domain the partnership first ran with."""
+    return config.partnership.uid_domain or config.mail.from_domain
 
 
 def meeting_for_uid(config: Config, uid: str, known_ids: list[str]) -> str | None:
@@ -40,7 +46,10 @@ def meeting_for_uid(config: Config, uid: str, known_ids: list[str]) -> str | Non
 
 
 def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-") or "partnership"
+    """Letters and digits in ASCII (some calendars mishandle other UIDs), dashes between."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = "".join(ch if ch.isalnum() else "-" for ch in ascii_text.lower()).strip("-")
+    return slug or "partnership"
 
 
 def series_for(
@@ -138,7 +147,7 @@ def conversation_message(
     zone = config.partnership.zone
     names = " and ".join(name for _, name in people)
     series = Series(
-        uid=f"conversation-{key}@{config.mail.from_domain}",
+        uid=f"conversation-{key}@{uid_domain(config)}",
         title=f"Conversation: {names}",
         description=(
             "A one-to-one conversation to get to know each other, suggested by "

@@ -18,7 +18,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, Problem
-from .safety import clean_header_text, is_valid_address
+from .members import quote
+from .safety import clean_header_text, has_control, is_valid_address
 
 MEETING_KINDS = ("reflection", "governance", "relationship")
 SECURITY_MODES = ("tls", "starttls", "none")
@@ -34,6 +35,16 @@ class Partnership:
     decisions: str = ""
     between_meetings: str = ""
     glossary: Mapping[str, str] = field(default_factory=dict)
+    # What the partnership's messages and calendar entries are known by: the name and
+    # mail domain it first ran with, kept by the archive (``Archive.identity``), so that
+    # renaming it or moving its mail changes what people read, not what they hold.
+    key: str = ""
+    uid_domain: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The stable name keys, seeds and calendar UIDs are made from."""
+        return self.key or self.name
 
     @property
     def zone(self) -> ZoneInfo:
@@ -352,7 +363,8 @@ class _Reader:
             self.problem(
                 table,
                 key,
-                "contains a line break or control character; keep it on one line.",
+                f"{quote(value)} contains a line break or control character (shown with a "
+                "backslash); keep it on one line.",
                 index,
             )
         return value
@@ -699,7 +711,12 @@ def _read_meetings(r: _Reader, raw: object, tz_name: str) -> tuple[Meeting, ...]
         duration = r.integer(m, "meeting", "duration_minutes", 60, minimum=1, index=index)
         rule = m.get("rrule")
         if rule is not None and not isinstance(rule, str):
-            r.problem("meeting", "rrule", "should be text in quotes.", index)
+            r.problem(
+                "meeting",
+                "rrule",
+                f'should be text in quotes, e.g. rrule = "FREQ=WEEKLY;INTERVAL=6", not {rule!r}.',
+                index,
+            )
             rule = None
         cancelled: list[datetime] = []
         for value in m.get("cancelled", []) or []:
@@ -720,11 +737,14 @@ def _read_meetings(r: _Reader, raw: object, tz_name: str) -> tuple[Meeting, ...]
             dst = _local_datetime(r, move["to"], "moved", index)
             if src and dst:
                 moved.append((src, dst))
-        if first is not None and rule:
+        issue = _rule_value_problem(rule) if rule else None
+        if issue is None and first is not None and rule:
             issue = rrule_problem(first, rule, tz_name)
-            if issue:
-                r.problem("meeting", "rrule", f'"{rule}": {issue}', index)
-        if first is not None:
+            if issue and f'"{rule}"' not in issue:  # say which rule, once
+                issue = f"{quote(rule)}: {issue}"
+        if issue:
+            r.problem("meeting", "rrule", issue, index)
+        if first is not None and not issue:  # a broken rule cannot say which dates are real
             from .calendar_rules import is_occurrence
 
             for when in [*cancelled, *(src for src, _ in moved)]:
@@ -753,6 +773,142 @@ def _read_meetings(r: _Reader, raw: object, tz_name: str) -> tuple[Meeting, ...]
             )
         )
     return tuple(meetings)
+
+
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_LIST = "MO, TU, WE, TH, FR, SA or SU"
+_FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_WHOLE_NUMBER = re.compile(r"[+-]?\d{1,4}")
+_NUMBERED_DAY = re.compile(r"(?:[+-]?[1-9]\d?)?(MO|TU|WE|TH|FR|SA|SU)")
+# A rule part that holds whole numbers: (lowest, highest, negatives counted from the end?,
+# what to say after 'NAME "value"' when the value is not one of them).
+_NUMBER_PARTS: dict[str, tuple[int, int, bool, str]] = {
+    "INTERVAL": (
+        1,
+        9999,
+        False,
+        "is not a whole number of 1 or more: write e.g. FREQ=WEEKLY;INTERVAL=6 for every "
+        "sixth week.",
+    ),
+    "COUNT": (
+        0,
+        9999,
+        False,
+        "is not a whole number: write e.g. COUNT=10 for ten meetings, or leave COUNT out.",
+    ),
+    "BYMONTHDAY": (
+        1,
+        31,
+        True,
+        "is not a day of the month: use a number from 1 to 31, or -1 for the last day.",
+    ),
+    "BYMONTH": (1, 12, False, "is not a month: use a number from 1 (January) to 12 (December)."),
+    "BYSETPOS": (
+        1,
+        366,
+        True,
+        "is not a position: use 1, 2, 3 or 4 for the first to fourth of the days named in "
+        "BYDAY, or -1 for the last.",
+    ),
+    "BYHOUR": (
+        0,
+        23,
+        False,
+        "is not an hour from 0 to 23. Leave BYHOUR out: the time comes from first.",
+    ),
+    "BYMINUTE": (
+        0,
+        59,
+        False,
+        "is not a minute from 0 to 59. Leave BYMINUTE out: the time comes from first.",
+    ),
+    "BYSECOND": (
+        0,
+        59,
+        False,
+        "is not a second from 0 to 59. Leave BYSECOND out: the time comes from first.",
+    ),
+    "BYYEARDAY": (
+        1,
+        366,
+        True,
+        "is not a day of the year from 1 to 366. Leave BYYEARDAY out: Outlook cannot repeat by it.",
+    ),
+    "BYWEEKNO": (
+        1,
+        53,
+        True,
+        "is not a week of the year from 1 to 53. Leave BYWEEKNO out: Outlook cannot repeat by it.",
+    ),
+}
+
+
+def _rule_value_problem(rule: str) -> str | None:
+    """A value in the rule that calendars cannot read, said plainly, or None.
+
+    Only the values, each against what RFC 5545 allows: whether the rule as a whole
+    makes sense and can be shown by real calendars is ``invites.validate_rrule``'s
+    judgement (through ``calendar_rules.rrule_problem``), asked once this finds nothing.
+    """
+    if has_control(rule):
+        return (
+            f"{quote(rule)} contains a line break or control character (shown with a "
+            'backslash); write the rule on one line, e.g. "FREQ=WEEKLY;INTERVAL=6".'
+        )
+    detail = None
+    for piece in rule.split(";"):
+        name, sep, value = piece.partition("=")
+        name, value = name.strip().upper(), value.strip()
+        if not piece.strip():
+            detail = (
+                'it has an empty part (a ";" at the end, or two together); remove the extra ";".'
+            )
+        elif not sep or not value:
+            continue  # not NAME=VALUE at all: validate_rrule says so
+        elif "," in value and "" in (item.strip() for item in value.split(",")):
+            detail = (
+                f"{name} {quote(value)} has an empty item; separate its items with one comma "
+                "each, e.g. BYDAY=TU,TH."
+            )
+        else:
+            detail = _part_value_problem(name, value)
+        if detail:
+            return f"The recurrence rule {quote(rule)} could not be read: {detail}"
+    return None
+
+
+def _part_value_problem(name: str, value: str) -> str | None:
+    items = [item.strip() for item in value.split(",")]
+    if name == "FREQ":
+        if value.upper() not in _FREQUENCIES:
+            return (
+                f"FREQ {quote(value)} is not a frequency: use DAILY, WEEKLY, MONTHLY or YEARLY; "
+                "for every two weeks write FREQ=WEEKLY;INTERVAL=2."
+            )
+    elif name == "WKST":
+        if value.upper() not in _DAYS:
+            return f"WKST {quote(value)} is not a day: use {_DAY_LIST} (or leave WKST out)."
+    elif name == "BYDAY":
+        for item in items:
+            if not _NUMBERED_DAY.fullmatch(item.upper()):
+                return (
+                    f"BYDAY {quote(item)} is not a day: use {_DAY_LIST}, with an optional "
+                    "number before it such as 2TH (the second Thursday) or -1FR (the last "
+                    "Friday)."
+                )
+    elif name in _NUMBER_PARTS:
+        lowest, highest, from_end, what = _NUMBER_PARTS[name]
+        if name in ("INTERVAL", "COUNT"):
+            items = [value]  # one number, never a list
+        for item in items:
+            number = int(item) if _WHOLE_NUMBER.fullmatch(item) else None
+            if (
+                number is None
+                or (number < 0 and not from_end)
+                or not lowest <= abs(number) <= highest
+            ):
+                return f"{name} {quote(item)} {what}"
+    return None
 
 
 def _read_prompts(
@@ -798,3 +954,57 @@ def question_problems(config: Config, text: str, known: set[str]) -> list[Proble
                 )
             )
     return problems
+
+
+@dataclass(frozen=True)
+class MembersFile:
+    """Where ``[partnership] members`` points, read even from a config with other problems.
+
+    ``path`` is None when that cannot be known; ``unknown_because`` then says why, in
+    words that finish "the membership file was not checked, because ...".
+    """
+
+    path: Path | None
+    setting: str = ""  # the file name as the config writes it
+    line: int | None = None
+    unknown_because: str = ""
+
+
+def members_file(text: str, path: Path) -> MembersFile:
+    """Find the membership file from the config's text alone, as ``parse_config`` would.
+
+    So ``reflect check`` can check the membership file in the same run as a config
+    that has other mistakes.
+    """
+    file = path.name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return MembersFile(
+            None,
+            unknown_because=f"{file} is not valid TOML (see the error above), so its "
+            "[partnership] members setting could not be read",
+        )
+    table = data.get("partnership")
+    if not isinstance(table, Mapping):
+        return MembersFile(
+            None, unknown_because=f"{file} has no [partnership] table to say where it is"
+        )
+    value = table.get("members")
+    line = _Locator(text).key("partnership", "members")
+    if value is None:
+        return MembersFile(
+            None,
+            unknown_because=f"{file} does not say where it is ([partnership] members is missing)",
+        )
+    if not isinstance(value, str):
+        return MembersFile(
+            None,
+            line=line,
+            unknown_because=f"[partnership] members in {file} is not a file name in quotes",
+        )
+    if not value.strip():
+        return MembersFile(
+            None, line=line, unknown_because=f"[partnership] members in {file} is empty"
+        )
+    return MembersFile((path.parent.resolve() / value).resolve(), value, line)

@@ -158,7 +158,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     if now.tzinfo is None:
         raise ValueError("plan needs an aware now")
     now = now.astimezone(UTC)
-    name = config.partnership.name
+    name = config.partnership.identity
     intents: list[Intent] = []
     active = [m for m in state.members.values() if m.status == "active"]
     reachable = [m for m in active if not m.address_failing]
@@ -208,7 +208,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
 def _plan_invitations(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
-    name = config.partnership.name
+    name = config.partnership.identity
     intents: list[Intent] = []
     can_reach = {m.email for m in reachable}  # a set: a list made this members x members
     upcoming_roles: dict[str, list[str]] = {}
@@ -306,7 +306,7 @@ def _dates(value: object) -> set[str]:
 def _plan_prompts(
     config: Config, content: Content, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
-    name = config.partnership.name
+    name = config.partnership.identity
     lead = timedelta(days=config.prompts.before_meeting_days)
     intents = []
     for meeting in config.meetings:
@@ -359,7 +359,7 @@ def _roles(
     chosen = assign_roles(
         [Candidate(m.email, m.organisation, m.sector) for m in reachable],
         history,
-        seed=config.partnership.name,
+        seed=config.partnership.identity,
     )
     return (chosen.chair, chosen.note_taker) if chosen else None
 
@@ -388,7 +388,7 @@ def _roles_updates(
     return [
         Intent(
             key=intent_key(
-                config.partnership.name,
+                config.partnership.identity,
                 "roles",
                 member.email,
                 meeting.id,
@@ -426,7 +426,7 @@ def _series_carries(state: State, meeting: MeetingState, member: MemberState, ke
 
 
 def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]:
-    name = config.partnership.name
+    name = config.partnership.identity
     wait = timedelta(days=config.prompts.reminder_after_days)
     intents = []
     for prompt in state.open_prompts:
@@ -457,7 +457,7 @@ def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]
 
 
 def _plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
-    name = config.partnership.name
+    name = config.partnership.identity
     intents = []
     for member in state.members.values():
         if member.status != "left" or member.left_on is None:
@@ -489,7 +489,7 @@ def _plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
 
 def _plan_digests(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
     """What members said, to the convenor (and everyone, if chosen) before each meeting."""
-    name = config.partnership.name
+    name = config.partnership.identity
     lead = timedelta(days=config.digest.days_before)
     recipients = [config.convenor.email]
     if config.digest.to_all_members:
@@ -524,7 +524,7 @@ def _plan_introductions(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
     """A newcomer's own introduction, shared with everyone else, when they said yes to it."""
-    name = config.partnership.name
+    name = config.partnership.identity
     return [
         Intent(
             key=intent_key(name, "introduction", member.email, answer_id),
@@ -556,7 +556,7 @@ def _plan_conversations(
     if config.induction.existing_members == "induct":  # a new partnership, not an established one
         weekly = weekly_round(
             started=state.started, today=today, weeks=weeks, people=people, history=history,
-            done=done, seed=config.partnership.name, zone=zone,
+            done=done, seed=config.partnership.identity, zone=zone,
         )  # fmt: skip
         if weekly is not None:
             key, pairs, slot = weekly
@@ -571,10 +571,10 @@ def _plan_conversations(
         newcomer = Person(member.email, member.sector, member.organisation)
         for pair, slot in newcomer_round(
             newcomer=newcomer, joined=first_seen, people=people, history=history,
-            seed=config.partnership.name, zone=zone,
+            seed=config.partnership.identity, zone=zone,
         ):  # fmt: skip
             proposals.append((key, pair, slot))
-    name = config.partnership.name
+    name = config.partnership.identity
     intents = []
     for key, pair, slot in proposals:
         for me, other in ((pair.a, pair.b), (pair.b, pair.a)):

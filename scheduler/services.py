@@ -11,7 +11,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -123,11 +123,15 @@ class Services:
         archive: Archive | None = None,
         pace_clock: PaceClock | None = None,
     ) -> None:
-        self.config = config
         self.pace_clock = pace_clock or RealPaceClock()  # the sending caps' waits; tests fake it
         self.environ = dict(os.environ if environ is None else environ)
         self.content = read_content(config)
         self.archive = archive or Archive(config.database)
+        # known by what it first ran as: renaming it, or moving its mail, re-sends nothing
+        key, domain = self.archive.identity(config.partnership.name, config.mail.from_domain)
+        self.config = config = replace(
+            config, partnership=replace(config.partnership, key=key, uid_domain=domain)
+        )
         self.secret = load_secret(
             env_name=config.security.token_key_env,
             key_file=config.security.key_file,

@@ -155,3 +155,36 @@ def test_time_moves_only_when_told() -> None:
     clock = FixedClock(datetime(2027, 1, 1, tzinfo=UTC))
     assert clock.advance(days=42) == datetime(2027, 2, 12, tzinfo=UTC)
     assert clock.now() - timedelta(days=42) == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+async def test_renaming_the_partnership_sends_nothing_again(partnership: Partnership) -> None:
+    await run_days(partnership, datetime(2027, 1, 5, 10, tzinfo=UTC), days=1)  # questions out
+    before = delivered(partnership.outbox)
+    uids = {
+        line for msg in before for line in msg.as_string().splitlines() if line.startswith("UID:")
+    }
+    text = partnership.config.read_text()
+    partnership.write_config(
+        text.replace('name = "Willenhall Together"', 'name = "Willenhall & Bentley Together"')
+        .replace("reflect@reflect.example.org", "reflect@mail.bentley.example")
+        .replace("reflect+{token}@reflect.example.org", "reflect+{token}@mail.bentley.example")
+    )
+    await run_days(partnership, datetime(2027, 1, 5, 11, tzinfo=UTC), days=1)
+    after = delivered(partnership.outbox)
+    assert len(after) == len(before), "nothing is sent twice after a rename"
+    # the next meeting's messages carry the new name, and the calendar entries they update
+    # keep the UIDs members hold
+    await run_days(partnership, datetime(2027, 2, 16, 10, tzinfo=UTC), days=1)
+    seen = {str(m["Message-ID"]) for m in after}
+    later = [m for m in delivered(partnership.outbox) if str(m["Message-ID"]) not in seen]
+    assert later
+    for msg in later:
+        assert "reflect@mail.bentley.example" in str(msg["From"])
+        body = msg.get_body(("plain",))
+        assert body is not None and "Willenhall & Bentley Together" in body.get_content()
+    services = build_services(partnership.config)
+    assert services.config.partnership.name == "Willenhall & Bentley Together"
+    from scheduler.calendar_messages import series_uid
+
+    assert f"UID:{series_uid(services.config, 'reflection')}" in uids
+    services.close()
