@@ -34,6 +34,9 @@ KIND_ORDER = {
     "reminder": 6,
     "handover": 7,
     "leaver_notice": 8,
+    "handover_missing": 8,
+    "handover_arrived": 8,
+    "handover_note": 8,
     "digest": 9,
     "introduction": 10,
     "conversation": 11,
@@ -91,6 +94,15 @@ class OpenPrompt:
 
 
 @dataclass(frozen=True)
+class Handover:
+    """A leaver's handover note, as archived."""
+
+    answer_id: int
+    author: str  # email
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class State:
     members: Mapping[str, MemberState]
     meetings: Mapping[str, MeetingState] = field(default_factory=dict)
@@ -102,6 +114,8 @@ class State:
     pairings: tuple[tuple[str, str, str], ...] = ()  # (round key, a, b) of conversations proposed
     roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     # ^ (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
+    handovers: tuple[Handover, ...] = ()  # notes received recently
+    inducted_at: Mapping[str, datetime] = field(default_factory=dict)  # recent inductions
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,7 @@ class Intent:
     answer_id: int | None = None  # the archived answer this message passes on
     partner: str | None = None  # a conversation's other person
     round_key: str | None = None  # which round of conversations
+    passed_to: tuple[str, ...] = ()  # a handover note: the newcomers it went to
     chair: str | None = None  # who chairs the occurrence a prompt or roles update is for
     note_taker: str | None = None
     # a series message: the meetings (UTC text) whose named roles it carries; see Invitation
@@ -199,6 +214,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents.extend(_plan_prompts(config, content, now, state, reachable))
     intents.extend(_plan_reminders(config, now, state))
     intents.extend(_plan_leavers(config, now, state))
+    intents.extend(_plan_handovers(config, now, state, reachable))
     intents.extend(_plan_digests(config, content, now, state))
     intents.extend(_plan_introductions(config, now, state, reachable))
     intents.extend(_plan_conversations(config, now, state, reachable))
@@ -485,6 +501,94 @@ def _plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
             )
         )
     return intents
+
+
+# A leaver's note goes to newcomers who joined from this long before they left (or after)
+SUCCESSOR_WINDOW = timedelta(days=30)
+HANDOVER_WAIT = timedelta(days=14)  # then the convenor hears that none has come
+
+
+def _plan_handovers(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """Handover notes: to the newcomers already here, and word of them to the convenor.
+
+    A note reaches an induction pack only if it arrived first, so a successor
+    who joined before it came gets it by itself. The convenor is told when
+    it arrives, or that none has after ``HANDOVER_WAIT``.
+    """
+    name = config.partnership.identity
+    intents: list[Intent] = []
+    arrived_from = set()
+    for note in state.handovers:
+        author = state.members.get(note.author)
+        if author is None:
+            continue
+        arrived_from.add(author.email)
+        successors: tuple[str, ...] = ()
+        if author.status == "left" and author.left_on is not None:
+            successors = tuple(
+                m.email
+                for m in reachable
+                if _succeeds(m, author, state.inducted_at.get(m.email), note.received_at)
+            )
+        intents.extend(
+            Intent(
+                key=intent_key(name, "handover_note", email, note.answer_id),
+                kind="handover_note",
+                recipient=email,
+                member_email=author.email,
+                due=now,
+                answer_id=note.answer_id,
+            )
+            for email in successors
+        )
+        intents.append(
+            Intent(
+                key=intent_key(name, "handover_arrived", note.answer_id),
+                kind="handover_arrived",
+                recipient=config.convenor.email,
+                member_email=author.email,
+                due=now,
+                answer_id=note.answer_id,
+                passed_to=successors,
+            )
+        )
+    for member in state.members.values():
+        if member.status != "left" or member.left_on is None or member.address_failing:
+            continue
+        if member.email in arrived_from:
+            continue
+        waited = now.date() - member.left_on
+        if HANDOVER_WAIT.days <= waited.days <= 30:
+            intents.append(
+                Intent(
+                    key=intent_key(name, "handover_missing", member.email, member.left_on),
+                    kind="handover_missing",
+                    recipient=config.convenor.email,
+                    member_email=member.email,
+                    due=now,
+                )
+            )
+    return intents
+
+
+def _succeeds(
+    member: MemberState, author: MemberState, inducted: datetime | None, arrived: datetime
+) -> bool:
+    """Whether a note arriving at ``arrived`` should go to ``member`` by itself.
+
+    They share the leaver's organisation or role, joined from a month before
+    the leaver left, and their induction pack went out before the note came.
+    """
+    if member.email == author.email or not member.inducted or inducted is None:
+        return False
+    if inducted >= arrived or author.left_on is None or member.first_seen is None:
+        return False
+    same_place = member.organisation == author.organisation or (
+        bool(author.role) and member.role == author.role
+    )
+    return same_place and member.first_seen >= author.left_on - SUCCESSOR_WINDOW
 
 
 def _plan_digests(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:

@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address
 from email.utils import format_datetime
 from functools import cache, lru_cache
@@ -235,6 +235,9 @@ class Renderer:
             "cancel_occurrence": self._invite,
             "roles": self._roles_update,
             "leaver_notice": self._leaver_notice,
+            "handover_note": self._handover_note,
+            "handover_arrived": self._handover_news,
+            "handover_missing": self._handover_news,
             "introduction": self._introduction,
             "conversation": self._conversation,
             "digest": self._digest,
@@ -411,17 +414,41 @@ class Renderer:
         }
         return self._simple(intent, "member-welcome-back", context, member.name)
 
-    def _leaver_notice(self, intent: Intent) -> Outgoing:
+    def _leaver(self, intent: Intent) -> dict[str, Any]:
         leaver = self._member(intent.member_email)
-        context = {
+        return {
             **self._common,
             "leaver_name": leaver.name,
             "leaver_organisation": leaver.organisation,
             "leaver_role": leaver.role,
-            "left_on": f"{leaver.left_on:%d %B %Y}" if leaver.left_on else "today",
+            "left_on": long_date(leaver.left_on) if leaver.left_on else "today",
             "handover_sent": not leaver.address_failing,
         }
+
+    def _leaver_notice(self, intent: Intent) -> Outgoing:
+        context = self._leaver(intent)
         return self._simple(intent, "convenor-leaver-notice", context, self.config.convenor.name)
+
+    def _handover_note(self, intent: Intent) -> Outgoing:
+        """A leaver's note, to a newcomer who joined before it arrived."""
+        member = self._member(intent.recipient)
+        context = {
+            **self._leaver(intent),
+            "member_name": member.name,
+            "paragraphs": _paragraphs(self.answer_text(intent.answer_id or 0)),
+        }
+        return self._simple(intent, "member-handover-note", context, member.name)
+
+    def _handover_news(self, intent: Intent) -> Outgoing:
+        """To the convenor: a leaver's note has arrived, or has not after two weeks."""
+        arrived = intent.kind == "handover_arrived"
+        context = {
+            **self._leaver(intent),
+            "arrived": arrived,
+            "passed_to": [self._role_holder(email) for email in intent.passed_to],
+            "paragraphs": _paragraphs(self.answer_text(intent.answer_id or 0)) if arrived else [],
+        }
+        return self._simple(intent, "convenor-handover", context, self.config.convenor.name)
 
     def _role_holder(self, email: str | None) -> str:
         member = self.members.get(email or "")
@@ -664,6 +691,11 @@ class Renderer:
             reply_token=None,
         )
         return self._outgoing(intent, subject, msg)
+
+
+def long_date(day: date) -> str:
+    """A date as the emails write it: 8 February 2027."""
+    return f"{day.day} {day:%B %Y}"
 
 
 @lru_cache(maxsize=4096)

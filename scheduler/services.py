@@ -12,7 +12,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from .archive import Archive, utc_text
@@ -44,7 +44,7 @@ from .outbox import (
 )
 from .plan import MemberState, plan
 from .privacy import purge_raw_older_than
-from .render import HandoverNote, Renderer
+from .render import HandoverNote, Renderer, long_date
 from .state import apply_meetings, apply_membership, load_meetings, load_members, load_state
 from .sync import reconcile_meetings, sync_membership
 from .throttle import THROTTLE_PAUSE, Caps, PaceClock, Pacer, RealPaceClock, is_throttling
@@ -302,13 +302,13 @@ class Services:
         rows = self.archive.rows(
             """SELECT m.name, m.organisation, m.role, m.left_on, a.text FROM answers a
                JOIN members m ON m.id = a.member_id
-               WHERE a.kind = 'handover' AND m.id != ? AND (m.organisation = ? OR
-                     (m.role != '' AND m.role = ?))
+               WHERE a.kind = 'handover' AND a.forgotten = 0 AND m.id != ?
+                 AND m.status = 'left' AND (m.organisation = ? OR (m.role != '' AND m.role = ?))
                ORDER BY a.received_at""",
             (member.id, member.organisation, member.role),
-        )
+        )  # someone who has come back speaks for themselves: only leavers' notes
         return [
-            HandoverNote(r["name"], r["organisation"], r["role"], r["left_on"] or "", r["text"])
+            HandoverNote(r["name"], r["organisation"], r["role"], _day(r["left_on"]), r["text"])
             for r in rows
         ]
 
@@ -471,6 +471,10 @@ class Services:
             if purged:
                 log.info("removed the raw copies of %s message(s) past the retention age", purged)
         return report
+
+
+def _day(iso: str | None) -> str:
+    return long_date(date.fromisoformat(iso)) if iso else ""
 
 
 def build_services(config_path: Path, **kwargs: object) -> Services:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from .archive import Archive, utc_text
 from .config import Config
-from .plan import Invitation, MeetingState, MemberState, OpenPrompt, State
+from .plan import Handover, Invitation, MeetingState, MemberState, OpenPrompt, State
 from .sync import MeetingChange, MembershipChange, meeting_definition
 
 
@@ -106,6 +106,24 @@ def load_state(
         roles={
             (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
             for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
+        },
+        handovers=tuple(
+            Handover(row["id"], by_id[row["member_id"]], datetime.fromisoformat(row["received_at"]))
+            for row in archive.rows(
+                """SELECT id, member_id, received_at FROM answers
+                   WHERE kind = 'handover' AND forgotten = 0 AND received_at >= ?
+                   ORDER BY id""",
+                (utc_text(now - timedelta(days=30)),),
+            )
+        ),
+        inducted_at={
+            by_id[row["member_id"]]: datetime.fromisoformat(row["created_at"])
+            for row in archive.rows(
+                """SELECT member_id, min(created_at) AS created_at FROM outbox
+                   WHERE kind = 'induction' AND member_id IS NOT NULL AND created_at >= ?
+                   GROUP BY member_id""",
+                (utc_text(now - timedelta(days=120)),),
+            )
         },
         introductions=tuple(
             (row["id"], by_id[row["member_id"]])

@@ -19,10 +19,12 @@ class SentPrompt:
     subject: str
 
 
-def sent_prompts(archive: Archive) -> list[SentPrompt]:
-    """The prompts in the outbox, with the addresses a member's reply would use."""
+def sent_prompts(archive: Archive, kind: str = "prompt") -> list[SentPrompt]:
+    """The prompts (or handover requests) in the outbox, with the addresses a reply would use."""
     found = []
-    for row in archive.rows("SELECT recipient, raw FROM outbox WHERE kind = 'prompt' ORDER BY id"):
+    for row in archive.rows(
+        "SELECT recipient, raw FROM outbox WHERE kind = ? ORDER BY id", (kind,)
+    ):
         msg = message_from_bytes(row["raw"], policy=policy.default)
         found.append(
             SentPrompt(

@@ -80,8 +80,81 @@ async def test_six_months_of_joins_leaves_a_rejoin_and_restarts(partnership: Par
     assert grace.count("induction") == 1
     convenor = Counter(mail["priya.shah@grapevine.example.org"])
     assert convenor["leaver_notice"] == 1
+    assert convenor["handover_missing"] == 1  # Dev never wrote one: told once, two weeks on
     for person, kinds in mail.items():
         assert kinds.count("induction") == 1, person
+
+
+SAM = (
+    "Sam Reed,sam.reed@trust.example.nhs.uk,Partnership Trust,nhs,Mental health lead,2027-02-02,\n"
+)
+KIT = "Kit Moss,kit.moss@trust.example.nhs.uk,Partnership Trust,nhs,Data analyst,2027-02-20,\n"
+LEE = "Lee Park,lee.park@trust.example.nhs.uk,Partnership Trust,nhs,Nurse,2027-04-10,\n"
+DEV_NOTE = "Ask Aoife about the diabetes pathway work; the council contact is Tom."
+
+
+def texts_to(p: Partnership, email: str, kind: str) -> list[str]:
+    box = mailbox.Maildir(p.outbox, create=False)
+    found = []
+    for key in box.iterkeys():
+        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        if msg["To"].addresses[0].addr_spec == email and str(msg["X-Reflect-Kind"]) == kind:
+            body = msg.get_body(("plain",))
+            assert body is not None
+            found.append(f"{msg['Subject']}\n{body.get_content()}")
+    return found
+
+
+async def test_a_handover_note_reaches_the_successor_who_came_first(
+    partnership: Partnership,
+) -> None:
+    """Dev leaves; Sam takes over before Dev's note arrives; Kit joins after it; Dev returns."""
+    from mailmaker import reply, sent_prompts
+
+    p = partnership
+    clock = FixedClock(datetime(2027, 1, 20, 9, tzinfo=UTC))
+    for _ in range(90):
+        today = clock.now().date().isoformat()
+        rows = BASE.format(dev_left="2027-01-31")
+        if today >= "2027-02-02":
+            rows += SAM
+        if today >= "2027-02-20":
+            rows += KIT
+        if today >= "2027-04-01":
+            rows = BASE.format(dev_left="") + SAM + KIT
+        if today >= "2027-04-10":
+            rows += LEE
+        p.write_members(rows)
+        services = build_services(p.config)
+        if today == "2027-02-05":  # Dev answers the handover request, after Sam has joined
+            (asked,) = sent_prompts(services.archive, kind="handover")
+            mailbox.Maildir(p.inbox, create=True).add(reply(asked, DEV_NOTE))
+        await services.tick(clock.now())
+        services.close()
+        clock.advance(days=1)
+    dev_name = "Dev Mistry (Partnership Trust, Mental health lead)"
+    # Sam's pack went out before the note came, so the note follows on its own, once
+    (to_sam,) = texts_to(p, "sam.reed@trust.example.nhs.uk", "handover_note")
+    assert (
+        DEV_NOTE in to_sam and f"{dev_name} left Willenhall Together on 31 January 2027" in to_sam
+    )
+    assert DEV_NOTE not in texts_to(p, "sam.reed@trust.example.nhs.uk", "induction")[0]
+    # Kit joined after it: it is in the pack, dated as the emails date things
+    (kit_pack,) = texts_to(p, "kit.moss@trust.example.nhs.uk", "induction")
+    assert DEV_NOTE in kit_pack and "who left on 31 January 2027:" in kit_pack
+    assert texts_to(p, "kit.moss@trust.example.nhs.uk", "handover_note") == []
+    # the convenor hears when Dev left, and when the note came and who has it
+    convenor = "priya.shah@grapevine.example.org"
+    (arrived,) = texts_to(p, convenor, "handover_arrived")
+    assert arrived.startswith("Dev Mistry's handover note has arrived")
+    assert DEV_NOTE in arrived and "passed to Sam Reed (Partnership Trust)" in arrived
+    assert texts_to(p, convenor, "handover_missing") == []
+    (notice,) = texts_to(p, convenor, "leaver_notice")
+    assert "You will get an email when it arrives" in notice and "`" not in notice
+    # Dev came back: a later newcomer hears from Dev in person, not from an old note
+    (lee_pack,) = texts_to(p, "lee.park@trust.example.nhs.uk", "induction")
+    assert DEV_NOTE not in lee_pack and "NOTES FROM THOSE BEFORE YOU" not in lee_pack
 
 
 async def test_a_bounce_marks_the_address_failing_and_stops_mail(partnership: Partnership) -> None:
@@ -151,6 +224,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "paragraphs": [name], "partner_name": name, "partner_organisation": name, "partner_role": "",
         "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
         "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
+        "arrived": True, "passed_to": [name],
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9
