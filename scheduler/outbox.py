@@ -123,6 +123,13 @@ def _record_effects(
             "UPDATE prompts SET reminded = 1 WHERE outbox_id = (SELECT id FROM outbox WHERE key = ?)",
             (intent.follows,),
         )
+        # one reminder for a checklist's open parts: they all count as reminded
+        occurrence = utc_text(intent.occurrence) if intent.occurrence else None
+        conn.executemany(
+            """UPDATE prompts SET reminded = 1 WHERE member_id = ? AND kind = 'checklist'
+               AND meeting_id IS ? AND occurrence IS ? AND question_id = ?""",
+            [(member_id, intent.meeting_id, occurrence, qid) for qid in intent.also],
+        )
     if intent.kind == "conversation" and intent.partner and intent.occurrence:
         a, b = sorted((out.recipient, intent.partner))
         conn.execute(

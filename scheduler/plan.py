@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from .calendar_rules import localize
 from .config import Config, Meeting
@@ -136,6 +137,7 @@ class Intent:
     partner: str | None = None  # a conversation's other person
     round_key: str | None = None  # which round of conversations
     passed_to: tuple[str, ...] = ()  # a handover note: the newcomers it went to
+    also: tuple[str, ...] = ()  # a checklist reminder: the other parts still unanswered
     chair: str | None = None  # who chairs the occurrence a prompt or roles update is for
     note_taker: str | None = None
     # a series message: the meetings (UTC text) whose named roles it carries; see Invitation
@@ -212,7 +214,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
 
     intents.extend(_plan_invitations(config, now, state, reachable))
     intents.extend(_plan_prompts(config, content, now, state, reachable))
-    intents.extend(_plan_reminders(config, now, state))
+    intents.extend(_plan_reminders(config, content, now, state))
     intents.extend(_plan_leavers(config, now, state))
     intents.extend(_plan_handovers(config, now, state, reachable))
     intents.extend(_plan_digests(config, content, now, state))
@@ -441,15 +443,35 @@ def _series_carries(state: State, meeting: MeetingState, member: MemberState, ke
     return key in sent.noted
 
 
-def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]:
+def _plan_reminders(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
+    """One reminder for each unanswered question, on a weekday.
+
+    The checklist of a governance review comes as one email per part; its
+    reminder is one per member, on the first part still open, naming the rest.
+    """
     name = config.partnership.identity
     wait = timedelta(days=config.prompts.reminder_after_days)
+    order = {area.id: n for n, area in enumerate(content.checklist)}
+    checklists: dict[tuple[str, str | None, datetime | None], list[OpenPrompt]] = {}
+    for prompt in state.open_prompts:
+        if prompt.kind == "checklist":
+            review = (prompt.member_email, prompt.meeting_id, prompt.occurrence)
+            checklists.setdefault(review, []).append(prompt)
     intents = []
     for prompt in state.open_prompts:
         member = state.members.get(prompt.member_email)
         if member is None or member.status != "active" or member.address_failing:
             continue
-        due = prompt.sent_at + wait
+        also: tuple[str, ...] = ()
+        if prompt.kind == "checklist":
+            parts = sorted(
+                checklists[(prompt.member_email, prompt.meeting_id, prompt.occurrence)],
+                key=lambda p: (order.get(p.question_id, len(order)), p.question_id),
+            )
+            if prompt is not parts[0]:
+                continue  # the review's one reminder follows its first open part
+            also = tuple(p.question_id for p in parts[1:])
+        due = _weekday(prompt.sent_at + wait, config.partnership.zone)
         if due > now:
             continue
         if prompt.occurrence is not None and prompt.occurrence <= now:
@@ -467,9 +489,19 @@ def _plan_reminders(config: Config, now: datetime, state: State) -> list[Intent]
                 occurrence=prompt.occurrence,
                 question_id=prompt.question_id,
                 follows=prompt.key,
+                also=also,
             )
         )
     return intents
+
+
+def _weekday(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment``, or if it falls on a weekend, 09:00 on the Monday after, local time."""
+    local = moment.astimezone(zone)
+    if local.weekday() < 5:
+        return moment
+    monday = local.date() + timedelta(days=7 - local.weekday())
+    return datetime.combine(monday, time(9, 0), tzinfo=zone).astimezone(UTC)
 
 
 def _plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:

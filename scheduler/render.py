@@ -301,6 +301,12 @@ class Renderer:
             "meeting_when": meeting_when,
             "chair": self._role_holder(intent.chair),
             "note_taker": self._role_holder(intent.note_taker),
+            "also": [
+                area.title
+                for qid in intent.also
+                for area in self.content.checklist
+                if area.id == qid
+            ],
             "intro": (
                 "Welcome again. To help us get to know you, here is a first question. "
                 "Your answer is kept in the partnership's archive"

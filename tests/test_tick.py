@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from conftest import Partnership
 
 from scheduler.clock import FixedClock
 from scheduler.services import build_services
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def delivered(outbox: Path) -> list[EmailMessage]:
@@ -95,9 +98,18 @@ async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partne
     # prompts for the 12 January meeting went a week before, at the first tick after 10:00
     first = [m for m in prompts if "Question 1" in str(m["Subject"])]
     assert {m["Date"].datetime.date().isoformat() for m in first} == {"2027-01-05"}
-    # nobody answered, so every question and checklist area got exactly one reminder
-    reminders = Counter(str(m["To"]) for m in messages if str(m["X-Reflect-Kind"]) == "reminder")
-    assert set(reminders.values()) == {3 + 6}
+    # nobody answered: one reminder for each question, and one for the whole checklist
+    # (naming its other five parts), never at a weekend
+    sent_reminders = [m for m in messages if str(m["X-Reflect-Kind"]) == "reminder"]
+    reminders = Counter(str(m["To"]) for m in sent_reminders)
+    assert set(reminders.values()) == {3 + 1}
+    for msg in sent_reminders:
+        assert msg["Date"].datetime.astimezone(LONDON).weekday() < 5, msg["Date"]
+    (checklist_reminder, *_) = [m for m in sent_reminders if "checklist" in str(m["Subject"])]
+    text = checklist_reminder.get_body(("plain",)).get_content()
+    assert "the only reminder you will get for the checklist" in text
+    others = text.split("came in their own emails at the same time: ")[1].split(". A reply")[0]
+    assert len(others.split(", ")) == 5
     reminder = next(m for m in messages if str(m["X-Reflect-Kind"]) == "reminder")
     original = next(m for m in prompts if str(m["Message-ID"]) == str(reminder["In-Reply-To"]))
     assert original["Reply-To"].addresses[0] == reminder["Reply-To"].addresses[0]
@@ -188,3 +200,19 @@ async def test_renaming_the_partnership_sends_nothing_again(partnership: Partner
 
     assert f"UID:{series_uid(services.config, 'reflection')}" in uids
     services.close()
+
+
+async def test_a_reminder_due_at_the_weekend_waits_for_monday(partnership: Partnership) -> None:
+    # a Thursday meeting: its question goes on Thursday 7 January, three days on is a Sunday
+    partnership.write_config(
+        partnership.config.read_text().replace(
+            "first = 2027-01-12T10:00:00", "first = 2027-01-14T10:00:00"
+        )
+    )
+    await run_days(partnership, datetime(2027, 1, 6, 9, tzinfo=UTC), days=7, step_hours=6)
+    reminders = [m for m in delivered(partnership.outbox) if str(m["X-Reflect-Kind"]) == "reminder"]
+    assert len(reminders) == 4  # one for each member
+    days = {m["Date"].datetime.astimezone(LONDON) for m in reminders}
+    assert {(d.date().isoformat(), d.weekday(), d.hour >= 9) for d in days} == {
+        ("2027-01-11", 0, True)
+    }
