@@ -308,7 +308,7 @@ class Renderer:
                 if area.id == qid
             ],
             "intro": (
-                "Welcome again. To help us get to know you, here is a first question. "
+                "To help us get to know you, here is a first question. "
                 "Your answer is kept in the partnership's archive"
                 + (
                     " and shared with the others as your introduction, as you agreed."
@@ -578,6 +578,10 @@ class Renderer:
             "newcomer_organisation": newcomer.organisation,
             "newcomer_role": newcomer.role,
             "newcomer_email": newcomer.email,
+            # at a partnership's start everyone is new together: nobody is "the newcomer"
+            "founder": newcomer.first_seen is not None
+            and newcomer.first_seen
+            == min((m.first_seen for m in self.members.values() if m.first_seen), default=None),
             "paragraphs": _paragraphs(self.answer_text(intent.answer_id or 0)),
         }
         return self._simple(intent, "member-introduction", context, member.name)
@@ -660,7 +664,7 @@ class Renderer:
             and held.status == "invited",
             "rhythm": describe_rhythm(meeting),
             "time_range": f"{start:%H:%M}–{(start + meeting.duration):%H:%M}",
-            "tz": self.config.partnership.timezone,
+            "tz": zone_label(self.config.partnership.timezone),
             "next": self._when(upcoming[0].start) if upcoming else "no further dates",
             "location": meeting.location,
             "purpose_line": meeting_purpose(self.config, self.content, meeting),
@@ -697,6 +701,12 @@ class Renderer:
             reply_token=None,
         )
         return self._outgoing(intent, subject, msg)
+
+
+def zone_label(tz_name: str) -> str:
+    """A time zone as people say it: "London time", "New York time"; UTC as it is."""
+    place = tz_name.rsplit("/", 1)[-1].replace("_", " ")
+    return "UTC" if tz_name in ("UTC", "Etc/UTC") else f"{place} time"
 
 
 def long_date(day: date) -> str:

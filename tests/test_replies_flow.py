@@ -294,6 +294,8 @@ async def test_an_introduction_is_shared_only_when_the_member_said_yes(
         "priya.shah@grapevine.example.org",
     ]
     text = intros[0].get_body(("plain",)).get_content()
-    assert str(intros[0]["Subject"]) == "Meet Tom Okafor, new to Willenhall Together"
+    # everyone started together, so nobody is introduced as "new"
+    assert str(intros[0]["Subject"]) == "Meet Tom Okafor of City Council"
+    assert "is one of us from the start of Willenhall Together" in text
     assert "Tom Okafor here: I bring a map of every lunch club." in text
     assert "Dev Mistry here" not in "".join(m.get_body(("plain",)).get_content() for m in intros)
