@@ -42,6 +42,7 @@ KIND_ORDER = {
     "introduction": 10,
     "conversation": 11,
 }
+SETTLING_IN = timedelta(days=28)  # a newcomer takes no role at meetings this soon after joining
 GETTING_TO_KNOW_YOU = "getting-to-know-you"
 HANDOVER = "handover"
 
@@ -374,8 +375,18 @@ def _roles(
     if named is not None:
         return named
     history = [Roles(chair, note) for chair, note in state.roles.values()]
+    # a newcomer is not asked to chair or take notes before finding their feet (those
+    # who started the partnership are all new together, and take turns from the first)
+    settled_by = occ.start.date() - SETTLING_IN
+    settled = [
+        m
+        for m in reachable
+        if (arrived := _arrived(m)) is None
+        or arrived <= settled_by
+        or (state.started is not None and arrived <= state.started)
+    ]
     chosen = assign_roles(
-        [Candidate(m.email, m.organisation, m.sector) for m in reachable],
+        [Candidate(m.email, m.organisation, m.sector) for m in settled],
         history,
         seed=config.partnership.identity,
     )
@@ -615,12 +626,19 @@ def _succeeds(
     """
     if member.email == author.email or not member.inducted or inducted is None:
         return False
-    if inducted >= arrived or author.left_on is None or member.first_seen is None:
+    joined = _arrived(member)
+    if inducted >= arrived or author.left_on is None or joined is None:
         return False
     same_place = member.organisation == author.organisation or (
         bool(author.role) and member.role == author.role
     )
-    return same_place and member.first_seen >= author.left_on - SUCCESSOR_WINDOW
+    return same_place and joined >= author.left_on - SUCCESSOR_WINDOW
+
+
+def _arrived(member: MemberState) -> date | None:
+    """When a member came: their ``joined`` date, or the day they were first listed if later."""
+    days = [d for d in (member.first_seen, member.joined) if d is not None]
+    return max(days) if days else None
 
 
 def _plan_digests(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:

@@ -335,3 +335,23 @@ async def test_status_shows_who_chairs_the_coming_meeting(partnership: Partnersh
     lines = text.splitlines()
     at = lines.index("  Tue 06 Apr 2027 10:00  Reflection point")
     assert lines[at + 1] == f"    chair: {chair}; notes: {notes_by}"
+
+
+async def test_a_newcomer_takes_no_role_in_their_first_four_weeks(partnership: Partnership) -> None:
+    partnership.write_members(SIX)
+    with_settings(partnership, "relationship_weeks = 0\n\n[leadership]\nrotate_roles = true")
+    await run(partnership, datetime(2027, 1, 1, 9, tzinfo=UTC), days=20)
+    # Rosa is listed now and joins on 1 February, three weeks before the next meeting
+    partnership.write_members(
+        SIX + "Rosa Lind,rosa@food.example.org,Food Co-op,vcse,Organiser,2027-02-01,\n"
+    )
+    await run(partnership, datetime(2027, 1, 21, 9, tzinfo=UTC), days=80)
+    named = {
+        calendar_of(m).vevent.recurrence_id.value.date().isoformat(): calendar_of(
+            m
+        ).vevent.description.value.splitlines()[0]
+        for m in messages(partnership, "roles")
+    }
+    assert sorted(named) == ["2027-01-12", "2027-02-23", "2027-04-06"]
+    assert "Rosa Lind" not in named["2027-02-23"]  # three weeks after she joined
+    assert named["2027-02-23"].startswith("Chair: ") and " Notes: " in named["2027-02-23"]
