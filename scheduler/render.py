@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from difflib import SequenceMatcher
 from email.headerregistry import Address
 from email.utils import format_datetime
 from functools import cache, lru_cache
@@ -265,7 +266,7 @@ class Renderer:
                 "question_text": q.text,
                 "question_number": q.number,
                 "prompts": list(q.prompts),
-                "points": list(q.points),
+                "points": list(new_points(tuple(q.prompts), tuple(q.points))),
                 "resources": [
                     {"title": r.title, "description": r.description} for r in q.resources
                 ],
@@ -701,6 +702,31 @@ class Renderer:
             reply_token=None,
         )
         return self._outgoing(intent, subject, msg)
+
+
+@lru_cache(maxsize=64)
+def new_points(prompts: tuple[str, ...], points: tuple[str, ...]) -> tuple[str, ...]:
+    """The long read's points that the one-page prompts do not already ask.
+
+    The framework's points mostly restate its prompts word for word or
+    nearly; a point is kept only if one of its questions (sentences) is
+    unlike every prompt, so an email does not ask the same thing twice.
+    """
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    asked = [words(p) for p in prompts]
+
+    def already_asked(sentence: str) -> bool:
+        said = words(sentence)
+        return any(SequenceMatcher(None, said, p).ratio() >= 0.8 for p in asked)
+
+    return tuple(
+        point
+        for point in points
+        if not all(already_asked(s) for s in re.split(r"(?<=[?.])\s+", point) if s.strip())
+    )
 
 
 def zone_label(tz_name: str) -> str:

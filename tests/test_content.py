@@ -371,3 +371,18 @@ def test_checklist_area_is_a_frozen_record(content: Content) -> None:
     assert isinstance(area, ChecklistArea)
     with pytest.raises(AttributeError):
         area.title = "Changed"  # type: ignore[misc]
+
+
+def test_a_question_email_does_not_ask_the_same_thing_twice() -> None:
+    from scheduler.content import load_bundled_content
+    from scheduler.render import new_points
+
+    content = load_bundled_content()
+    members = content.questions["members"]
+    # the long read's points for question 3 restate the one-page prompts
+    assert new_points(tuple(members.prompts), tuple(members.points)) == ()
+    # question 4's include three questions the prompts do not ask: those are kept, whole
+    work = content.questions["work"]
+    kept = new_points(tuple(work.prompts), tuple(work.points))
+    assert len(kept) == 3 and all(point in work.points for point in kept)
+    assert any(point.startswith("Do smaller VCSE organisations") for point in kept)
