@@ -26,6 +26,7 @@ from .clock import SystemClock, parse_now
 from .errors import InputError, Problem, ReflectError
 
 if TYPE_CHECKING:
+    from .config import MembersFile
     from .services import Services
 
 EX_TEMPFAIL = 75
@@ -179,9 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .config import question_problems
+    from .config import members_file, question_problems
     from .content import load_bundled_content
-    from .members import parse_members
     from .services import read_config
 
     path = _config_path(args)
@@ -192,6 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except InputError as exc:
         problems.extend(exc.problems)
         config = None
+    text = path.read_text(encoding="utf-8-sig")
     if config is not None:
         content = None
         extra = [config.prompts.extra_questions] if config.prompts.extra_questions else []
@@ -201,24 +202,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
         if content is not None:
             known = set(content.questions)
-            problems.extend(question_problems(config, path.read_text(encoding="utf-8-sig"), known))
-        members_path = config.partnership.members
-        if not members_path.exists():
-            problems.append(
-                Problem(
-                    path.name,
-                    f"{members_path} does not exist. Create it with the header "
-                    "name,email,organisation,sector,role,joined,left or fix the path.",
-                    None,
-                    "[partnership] members",
-                )
-            )
-        else:
-            try:
-                membership = parse_members(members_path.read_bytes(), file=members_path.name)
-                warnings.extend(membership.warnings)
-            except InputError as exc:
-                problems.extend(exc.problems)
+            problems.extend(question_problems(config, text, known))
+    # the membership file is checked even when the rest of the config has problems
+    members = members_file(text, path)
+    not_checked = ""
+    if members.path is None:
+        not_checked = (
+            f"Not checked: the membership file, because {members.unknown_because}. "
+            "Once that is fixed, run reflect check again."
+        )
+    else:
+        _check_members_file(path.name, members, problems, warnings)
+    if config is not None:
         smtp = config.mail.smtp
         if (
             config.mail.transport == "smtp"
@@ -249,6 +244,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems:
         for problem in problems:
             print(f"Error: {problem}")
+        if not_checked:
+            print(not_checked)
         print(f"{len(problems)} problem(s) found. Nothing was sent.")
         return 2
     assert config is not None
@@ -257,6 +254,43 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"members from {config.partnership.members.name}."
     )
     return 0
+
+
+def _check_members_file(
+    config_name: str, members: MembersFile, problems: list[Problem], warnings: list[Problem]
+) -> None:
+    """Add the membership file's problems and warnings; ``members.path`` is known."""
+    from .members import parse_members, quote
+
+    path = members.path
+    assert path is not None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        name, where = quote(members.setting), quote(str(path), limit=1000)
+        if isinstance(exc, FileNotFoundError):
+            message = (
+                f"{name} does not exist (looked for {where}). Create it with the first row "
+                "name,email,organisation,sector,role,joined,left, or correct the file name here."
+            )
+        elif isinstance(exc, IsADirectoryError):
+            message = (
+                f"{name} is a folder ({where}); name the membership spreadsheet itself, "
+                'e.g. members = "members.csv".'
+            )
+        else:
+            message = (
+                f"{name} cannot be read ({exc.strerror}); check that {where} is a file "
+                "this account may read."
+            )
+        problems.append(Problem(config_name, message, members.line, "[partnership] members"))
+        return
+    try:
+        membership = parse_members(raw, file=path.name)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    else:
+        warnings.extend(membership.warnings)
 
 
 def _services(args: argparse.Namespace) -> Services:

@@ -231,11 +231,17 @@ def _parse_rule(text: str, tz: ZoneInfo) -> _Rule:
         name, sep, value = piece.partition("=")
         name, value = name.strip().upper(), value.strip().upper()
         if not sep or not name or not value:
-            raise ValueError(f'"{piece}" is not NAME=VALUE.')
+            raise ValueError(
+                f'"{piece}" is not a part written as NAME=VALUE; write the parts like '
+                'FREQ=WEEKLY;INTERVAL=6, separated by ";".'
+            )
         if name not in _RULE_PARTS:
-            raise ValueError(f'"{name}" is not a part of a recurrence rule.')
+            raise ValueError(
+                f'"{name}" is not a part of a recurrence rule; the parts are FREQ, INTERVAL, '
+                "COUNT, UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS and WKST."
+            )
         if name in seen:
-            raise ValueError(f"{name} is given twice.")
+            raise ValueError(f"{name} is given twice; keep one.")
         seen.add(name)
         if name == "UNTIL":
             until = _parse_until(value, tz)
@@ -257,7 +263,7 @@ def _date_rule(first: datetime, rule: _Rule, tz: ZoneInfo) -> DateRule:
     try:
         parsed = rrulestr(rule.text(until=until), dtstart=first, ignoretz=True)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"it could not be read ({error}).") from error
+        raise ValueError(f"a value in it is not one calendars accept ({error}).") from error
     if not isinstance(parsed, DateRule):  # pragma: no cover - one RRULE gives one rule
         raise ValueError("write one rule only.")
     return parsed

@@ -9,6 +9,7 @@ line number and the column at fault, and never reaches an email header.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -89,6 +90,33 @@ class Membership:
         return {m.email: m for m in self.members}
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
+_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
+
+
+def quote(value: str, *, limit: int = 80) -> str:
+    """``value`` in double quotes, fit for a one-line message a convenor reads.
+
+    Like ``repr``: a line break shows as \\n, a tab as \\t, any other invisible or
+    control character as \\xNN or \\uNNNN, and a quote or backslash is escaped, so
+    the value can neither break the message's line nor hide what is wrong with it.
+    A value longer than ``limit`` characters is cut short with "...".
+    """
+    shown: list[str] = []
+    for ch in value[:limit]:
+        if ch in _ESCAPES:
+            shown.append(_ESCAPES[ch])
+        elif ch.isprintable():
+            shown.append(ch)
+        elif ord(ch) < 0x100:
+            shown.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            shown.append(f"\\u{ord(ch):04x}")
+        else:
+            shown.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(shown) + ("..." if len(value) > limit else "") + '"'
+
+
 def decode_spreadsheet(raw: bytes) -> str:
     """UTF-8 (a BOM is dropped) if it decodes, else Windows-1252 as Excel writes it."""
     try:
@@ -121,20 +149,24 @@ def parse_members(raw: bytes, *, file: str = "members.csv") -> Membership:
     warnings: list[Problem] = []
     header: list[str] | None = None
     members: dict[str, Member] = {}
+    consumed = 0
     for row in reader:
-        line = reader.line_num
+        line = consumed + 1  # where the row starts: a quoted line break spans two lines
+        consumed = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = [HEADINGS.get(cell.strip().lower(), cell.strip().lower()) for cell in row]
             missing = [col for col in REQUIRED if col not in header]
             if missing:
+                names = [f'"{c}"' for c in missing]
+                listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
                 problems.append(
                     Problem(
                         file,
-                        "the first row should name the columns; missing "
-                        + ", ".join(f'"{c}"' for c in missing)
-                        + ". Expected: name,email,organisation,sector,role,joined,left",
+                        f"the first row should name the columns, but it reads "
+                        f"{quote(_dialect(text).join(row))}, which has no {listed} column. "
+                        "Make the first row: name,email,organisation,sector,role,joined,left",
                         line,
                     )
                 )
@@ -150,8 +182,8 @@ def parse_members(raw: bytes, *, file: str = "members.csv") -> Membership:
             warnings.append(
                 Problem(
                     file,
-                    f"{member.email} is also on line {earlier.line}; treated as one member "
-                    f"(this later row wins). Delete one of the rows.",
+                    f"{quote(member.email)} is also on line {earlier.line}; treated as one "
+                    "member (this later row wins). Delete one of the rows.",
                     line,
                     'column "email"',
                 )
@@ -159,11 +191,47 @@ def parse_members(raw: bytes, *, file: str = "members.csv") -> Membership:
         members[member.email] = member
     if header is None and not problems:
         problems.append(
-            Problem(file, "is empty. The first row names the columns: name,email,...", 1)
+            Problem(
+                file,
+                "the file is empty. Its first row should name the columns: "
+                "name,email,organisation,sector,role,joined,left",
+                1,
+            )
         )
     if problems:
         raise MembersError(problems)
     return Membership(tuple(members.values()), tuple(warnings))
+
+
+def _plain_text(value: str) -> str | None:
+    """``value`` with its markup taken out (``&amp;`` read as ``&``), if that is clean."""
+    plain = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", value)).split())
+    if not plain or plain == value or has_control(plain) or has_markup(plain):
+        return None
+    if any(ch in plain for ch in "<>"):
+        return None
+    return plain
+
+
+def _text_problem(value: str, what: str, *, no_angles: bool = False) -> str | None:
+    """What is wrong with a cell that must be one line of plain text, or None.
+
+    ``no_angles``: a lone < or > counts as markup too (names go into email headers).
+    """
+    if any(mark in value for mark in _LINE_BREAKS):
+        return f"{quote(value)} contains a line break; put the whole {what} on one line."
+    if has_control(value):
+        return (
+            f"{quote(value)} contains an invisible control character (shown with a "
+            f"backslash); retype the {what} as plain text."
+        )
+    if has_markup(value) or (no_angles and any(ch in value for ch in "<>")):
+        plain = _plain_text(value)
+        fix = f", e.g. {quote(plain)}" if plain else ""
+        return (
+            f"{quote(value)} contains markup (< > or &...;); write the {what} as plain text{fix}."
+        )
+    return None
 
 
 def _read_row(cells: dict[str, str], line: int, file: str) -> tuple[Member | None, list[Problem]]:
@@ -179,29 +247,27 @@ def _read_row(cells: dict[str, str], line: int, file: str) -> tuple[Member | Non
         name = display
     if not name:
         bad("name", "empty. Every row needs the member's name.")
-    elif has_control(name) or "\n" in name:
-        bad("name", "contains a line break; put the whole name on one line.")
-    elif has_markup(name) or any(ch in name for ch in "<>"):
-        bad("name", f'"{name}" contains markup (< > or &...;); write the name as plain text.')
+    elif (issue := _text_problem(name, "name", no_angles=True)) is not None:
+        bad("name", issue)
     if not raw_email:
         bad("email", "empty. Every row needs an address.")
     elif has_control(raw_email) or not is_valid_address(address) or raw_email.count("@") != 1:
-        bad("email", f'"{raw_email}" is not an email address, e.g. tom.okafor@council.gov.uk.')
+        bad("email", f"{quote(raw_email)} is not an email address, e.g. tom.okafor@council.gov.uk.")
     organisation = cells.get("organisation", "")
     if not organisation:
         bad("organisation", "empty. Say which organisation the member comes from.")
-    elif has_control(organisation) or has_markup(organisation):
-        bad("organisation", "contains a line break or markup; write it as plain text.")
+    elif (issue := _text_problem(organisation, "organisation's name")) is not None:
+        bad("organisation", issue)
     sector_raw = cells.get("sector", "").strip()
     sector = SECTOR_ALIASES.get(sector_raw.lower(), sector_raw.lower().replace(" ", "_"))
     if sector not in SECTORS:
         bad(
             "sector",
-            f'"{sector_raw}" is not a sector; use one of ' + ", ".join(SECTORS) + ".",
+            f"{quote(sector_raw)} is not a sector; use one of " + ", ".join(SECTORS) + ".",
         )
     role = cells.get("role", "")
-    if has_control(role) or has_markup(role):
-        bad("role", "contains a line break or markup; write it as plain text.")
+    if (issue := _text_problem(role, "role")) is not None:
+        bad("role", issue)
     dates: dict[str, date | None] = {}
     for column in ("joined", "left"):
         try:
@@ -209,15 +275,24 @@ def _read_row(cells: dict[str, str], line: int, file: str) -> tuple[Member | Non
         except ValueError:
             bad(
                 column,
-                f'"{cells[column]}" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
+                f"{quote(cells[column])} is not a date; use YYYY-MM-DD, e.g. 2027-02-28.",
             )
             dates[column] = None
     joined, left = dates["joined"], dates["left"]
     if joined and left and left < joined:
-        bad("left", f"{left} is before the joining date {joined}.")
-    share = cells.get("share_introduction", "").strip().lower()
+        bad(
+            "left",
+            f"{quote(cells['left'])} is before the joining date {quote(cells['joined'])}; "
+            "a member leaves on or after the day they join, so correct one of the two dates.",
+        )
+    share_raw = cells.get("share_introduction", "").strip()
+    share = share_raw.lower()
     if share not in ("", "yes", "no", "y", "n", "true", "false", "1", "0"):
-        bad("share_introduction", f'"{share}" should be yes or no.')
+        bad(
+            "share_introduction",
+            f"{quote(share_raw)} is not yes or no; write yes to share the member's "
+            "introduction with everyone, or no (an empty cell also means no).",
+        )
     if problems:
         return None, problems
     return (

@@ -85,9 +85,136 @@ def test_a_missing_members_file_is_named(partnership: Partnership) -> None:
     partnership.members.unlink()
     result = reflect("--config", str(partnership.config), "check")
     assert result.returncode == 2
-    assert (
-        "[partnership] members: " in result.stdout and "members.csv does not exist" in result.stdout
+    assert result.stdout.splitlines() == [
+        f"Error: config.toml, line {line_in(partnership.config, 'members =')}, "
+        f'[partnership] members: "members.csv" does not exist (looked for "{partnership.members}"). '
+        "Create it with the first row name,email,organisation,sector,role,joined,left, or "
+        "correct the file name here.",
+        "1 problem(s) found. Nothing was sent.",
+    ]
+
+
+def line_in(path: Path, fragment: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if fragment in line)
+
+
+def check(partnership: Partnership, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    """``reflect check`` as the convenor runs it: exit code and what it prints."""
+    from scheduler.cli import main
+
+    code = main(["--config", str(partnership.config), "check"])
+    out, err = capsys.readouterr()
+    assert err == ""
+    return code, out.splitlines()
+
+
+BROKEN_MEMBERS = (
+    "name,email,organisation,sector,role,joined,left\n"
+    "Ann,ann@example.org,Org,vcse,,,\n"
+    "Cat,c@d,Food &amp; Friends,vcse,,31/02/2027,\n"
+)
+BROKEN_MEMBERS_ERRORS = [
+    'Error: members.csv, line 3, column "email": "c@d" is not an email address, '
+    "e.g. tom.okafor@council.gov.uk.",
+    'Error: members.csv, line 3, column "organisation": "Food &amp; Friends" contains markup '
+    '(< > or &...;); write the organisation\'s name as plain text, e.g. "Food & Friends".',
+    'Error: members.csv, line 3, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, '
+    "e.g. 2027-02-28.",
+]
+
+
+def test_check_lists_config_and_membership_problems_together(
+    partnership: Partnership, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partnership.config.write_text(
+        partnership.config.read_text().replace(
+            '"FREQ=WEEKLY;INTERVAL=6"', '"FREQ=MONTHLY;BYDAY=2THU"'
+        )
     )
+    partnership.write_members(BROKEN_MEMBERS)
+
+    code, lines = check(partnership, capsys)
+
+    assert code == 2
+    assert lines == [
+        f"Error: config.toml, line {line_in(partnership.config, '2THU')}, [[meeting]] 1 rrule: "
+        'The recurrence rule "FREQ=MONTHLY;BYDAY=2THU" could not be read: BYDAY "2THU" is not '
+        "a day: use MO, TU, WE, TH, FR, SA or SU, with an optional number before it such as 2TH "
+        "(the second Thursday) or -1FR (the last Friday).",
+        *BROKEN_MEMBERS_ERRORS,
+        "4 problem(s) found. Nothing was sent.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "because"),
+    [
+        (
+            ('members = "members.csv"\n', ""),
+            "config.toml does not say where it is ([partnership] members is missing)",
+        ),
+        (
+            ("[convenor]", "[convenor"),
+            "config.toml is not valid TOML (see the error above), so its [partnership] "
+            "members setting could not be read",
+        ),
+    ],
+)
+def test_check_says_when_the_members_file_could_not_be_checked(
+    partnership: Partnership,
+    capsys: pytest.CaptureFixture[str],
+    change: tuple[str, str],
+    because: str,
+) -> None:
+    partnership.config.write_text(partnership.config.read_text().replace(*change))
+    partnership.write_members(BROKEN_MEMBERS)
+
+    code, lines = check(partnership, capsys)
+
+    assert code == 2
+    assert lines[-2:] == [
+        f"Not checked: the membership file, because {because}. Once that is fixed, run "
+        "reflect check again.",
+        "1 problem(s) found. Nothing was sent.",
+    ]
+    assert not any(line.startswith("Error: members.csv") for line in lines)
+
+
+def test_check_shows_a_line_break_in_a_cell_as_backslash_n(
+    partnership: Partnership, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partnership.write_members(
+        "name,email,organisation,sector,role,joined,left\n"
+        'Ann,ann@example.org,"Grapevine\nand Friends",vcse,,,\n'
+    )
+
+    code, lines = check(partnership, capsys)
+
+    assert code == 2
+    assert lines == [
+        'Error: members.csv, line 2, column "organisation": "Grapevine\\nand Friends" contains a '
+        "line break; put the whole organisation's name on one line.",
+        "1 problem(s) found. Nothing was sent.",
+    ]
+
+
+def test_check_names_a_members_setting_that_is_a_folder(
+    partnership: Partnership, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partnership.config.write_text(
+        partnership.config.read_text().replace('members = "members.csv"', 'members = "."')
+    )
+
+    code, lines = check(partnership, capsys)
+
+    assert code == 2
+    assert lines == [
+        f"Error: config.toml, line {line_in(partnership.config, 'members =')}, "
+        f'[partnership] members: "." is a folder ("{partnership.dir}"); name the membership '
+        'spreadsheet itself, e.g. members = "members.csv".',
+        "1 problem(s) found. Nothing was sent.",
+    ]
 
 
 def test_a_missing_config_is_one_error_line(tmp_path: Path) -> None:

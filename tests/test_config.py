@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Partnership
 
-from scheduler.config import KNOWN_KEYS, parse_config
+from scheduler.config import KNOWN_KEYS, members_file, parse_config
 from scheduler.errors import ConfigError
 
 
@@ -101,7 +101,7 @@ def test_invalid_toml_names_line_and_column() -> None:
     [
         ("FREQ=MONTHLY;BYDAY=1TU,3TU", "which Outlook cannot show; use one series for each"),
         ("FREQ=HOURLY", "more often than daily"),
-        ("FREQ=FORTNIGHTLY", "could not be read"),
+        ("FREQ=FORTNIGHTLY", 'FREQ "FORTNIGHTLY" is not a frequency'),
         ("FREQ=WEEKLY;BYDAY=WE", "start the series on a day the rule picks"),
     ],
 )
@@ -130,3 +130,173 @@ def test_unknown_key_gets_a_suggestion(partnership: Partnership) -> None:
         in p
         for p in found
     )
+
+
+def line_in(partnership: Partnership, fragment: str) -> int:
+    lines = partnership.config.read_text().splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if fragment in line)
+
+
+RULE = 'rrule = "FREQ=WEEKLY;INTERVAL=6"'  # the reflection meeting's, in the conftest config
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        (
+            "FREQ=MONTHLY;BYDAY=2THU",
+            'BYDAY "2THU" is not a day: use MO, TU, WE, TH, FR, SA or SU, with an optional '
+            "number before it such as 2TH (the second Thursday) or -1FR (the last Friday).",
+        ),
+        (
+            "FREQ=WEEKLY;BYDAY=TU,thu",
+            'BYDAY "thu" is not a day: use MO, TU, WE, TH, FR, SA or SU, with an optional '
+            "number before it such as 2TH (the second Thursday) or -1FR (the last Friday).",
+        ),
+        (
+            "FREQ=FORTNIGHTLY",
+            'FREQ "FORTNIGHTLY" is not a frequency: use DAILY, WEEKLY, MONTHLY or YEARLY; '
+            "for every two weeks write FREQ=WEEKLY;INTERVAL=2.",
+        ),
+        (
+            "FREQ=WEEKLY;INTERVAL=six",
+            'INTERVAL "six" is not a whole number of 1 or more: write e.g. '
+            "FREQ=WEEKLY;INTERVAL=6 for every sixth week.",
+        ),
+        (
+            "FREQ=WEEKLY;INTERVAL=0",  # dateutil takes it, and then never finds a next meeting
+            'INTERVAL "0" is not a whole number of 1 or more: write e.g. '
+            "FREQ=WEEKLY;INTERVAL=6 for every sixth week.",
+        ),
+        (
+            "FREQ=YEARLY;BYMONTH=13",
+            'BYMONTH "13" is not a month: use a number from 1 (January) to 12 (December).',
+        ),
+        (
+            "FREQ=MONTHLY;BYMONTHDAY=1st",
+            'BYMONTHDAY "1st" is not a day of the month: use a number from 1 to 31, or -1 for '
+            "the last day.",
+        ),
+        (
+            "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=first",
+            'BYSETPOS "first" is not a position: use 1, 2, 3 or 4 for the first to fourth of '
+            "the days named in BYDAY, or -1 for the last.",
+        ),
+        (
+            "FREQ=WEEKLY;BYHOUR=25",
+            'BYHOUR "25" is not an hour from 0 to 23. Leave BYHOUR out: the time comes from first.',
+        ),
+        (
+            "FREQ=WEEKLY;WKST=XX",
+            'WKST "XX" is not a day: use MO, TU, WE, TH, FR, SA or SU (or leave WKST out).',
+        ),
+        (
+            "FREQ=WEEKLY;",
+            'it has an empty part (a ";" at the end, or two together); remove the extra ";".',
+        ),
+        (
+            "every six weeks",
+            '"every six weeks" is not a part written as NAME=VALUE; write the parts like '
+            'FREQ=WEEKLY;INTERVAL=6, separated by ";".',
+        ),
+        (
+            "FREQ=WEEKLY;FREQ=DAILY",
+            "FREQ is given twice; keep one.",
+        ),
+        (
+            "FREQ=WEEKLY;EVERY=2",
+            '"EVERY" is not a part of a recurrence rule; the parts are FREQ, INTERVAL, COUNT, '
+            "UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS and WKST.",
+        ),
+    ],
+)
+def test_a_rule_calendars_cannot_read_is_explained_once_in_plain_words(
+    partnership: Partnership, rule: str, says: str
+) -> None:
+    text = partnership.config.read_text().replace('"FREQ=WEEKLY;INTERVAL=6"', f'"{rule}"')
+    assert problems_for(text) == [
+        f"config.toml, line {line_in(partnership, RULE)}, [[meeting]] 1 rrule: The recurrence rule "
+        f'"{rule}" could not be read: {says}'
+    ]
+
+
+def test_a_rule_problem_from_the_calendar_checks_names_the_rule_once(
+    partnership: Partnership,
+) -> None:
+    text = partnership.config.read_text().replace(
+        '"FREQ=WEEKLY;INTERVAL=6"', '"FREQ=MONTHLY;BYDAY=1TU,3TU"'
+    )
+    (found,) = problems_for(text)
+    assert found.startswith(
+        f"config.toml, line {line_in(partnership, RULE)}, [[meeting]] 1 rrule: The recurrence rule "
+        '"FREQ=MONTHLY;BYDAY=1TU,3TU" is not one Outlook can show: '
+    )
+    assert found.count("FREQ=MONTHLY;BYDAY=1TU,3TU") == 1
+    # and one calendar_rules words itself still gets the rule put in front, once
+    text = partnership.config.read_text().replace('"FREQ=WEEKLY;INTERVAL=6"', '"RRULE:FREQ=WEEKLY"')
+    assert problems_for(text) == [
+        f'config.toml, line {line_in(partnership, RULE)}, [[meeting]] 1 rrule: "RRULE:FREQ=WEEKLY": write the '
+        'rule without "RRULE:", e.g. "FREQ=WEEKLY;INTERVAL=6".'
+    ]
+
+
+def test_a_broken_rule_is_not_also_blamed_on_its_cancelled_dates(partnership: Partnership) -> None:
+    text = partnership.config.read_text().replace(
+        'rrule = "FREQ=WEEKLY;INTERVAL=6"',
+        'rrule = "FREQ=WEEKLY;INTERVAL=0"\ncancelled = [2027-02-23T10:00:00]',
+    )
+    (found,) = problems_for(text)  # no hang, and no second error about 2027-02-23
+    assert 'INTERVAL "0"' in found
+
+
+def test_a_line_break_in_a_one_line_setting_is_shown_quoted(partnership: Partnership) -> None:
+    text = partnership.config.read_text().replace('name = "Priya Shah"', 'name = "Priya\\nShah"')
+    assert problems_for(text) == [
+        f"config.toml, line {line_in(partnership, 'Priya')}, [convenor] name: "
+        '"Priya\\nShah" contains a line break or control '
+        "character (shown with a backslash); keep it on one line."
+    ]
+
+
+def test_the_members_file_is_found_even_when_the_rest_of_the_config_is_broken(
+    partnership: Partnership,
+) -> None:
+    text = partnership.config.read_text().replace('timezone = "Europe/London"', "timezone = 3")
+    found = members_file(text, partnership.config)
+    assert found.path == partnership.members.resolve()
+    assert (found.setting, found.line) == ("members.csv", line_in(partnership, "members ="))
+
+
+@pytest.mark.parametrize(
+    ("change", "because"),
+    [
+        (
+            ('members = "members.csv"', ""),
+            "config.toml does not say where it is ([partnership] members is missing)",
+        ),
+        (
+            ('members = "members.csv"', "members = members.csv"),
+            "config.toml is not valid TOML (see the error above), so its [partnership] "
+            "members setting could not be read",
+        ),
+        (
+            ('members = "members.csv"', "members = ['members.csv']"),
+            "[partnership] members in config.toml is not a file name in quotes",
+        ),
+        (
+            ('members = "members.csv"', 'members = " "'),
+            "[partnership] members in config.toml is empty",
+        ),
+        (
+            ("[partnership]", "[partnership_]"),
+            "config.toml has no [partnership] table to say where it is",
+        ),
+    ],
+)
+def test_when_the_members_file_cannot_be_found_it_says_why(
+    partnership: Partnership, change: tuple[str, str], because: str
+) -> None:
+    text = partnership.config.read_text().replace(*change)
+    found = members_file(text, partnership.config)
+    assert found.path is None
+    assert found.unknown_because == because
