@@ -3,7 +3,10 @@
 ``build_digest`` reads one cycle (a meeting occurrence) from the archive: its
 questions in the order they were sent, every answer to each (attributed by
 name and organisation, or not at all when the partnership anonymises), who
-has not replied yet, and the cycle's participation picture. ``digest_context``
+has not replied yet, and the cycle's participation picture. Who has not
+replied is read from that same picture, so the names listed are exactly the
+members its figures count (a member asked who left before the meeting is
+said to have left, never counted; see ``participation``). ``digest_context``
 turns that into the variables of the ``convenor-digest`` templates.
 
 Anonymised digests name nobody: answers carry no attribution, members' names
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from markupsafe import Markup
@@ -106,6 +109,7 @@ def build_digest(
     anonymise: bool,
     min_group: int = 3,
     quiet_cycles: int = 3,
+    zone: tzinfo | None = None,
 ) -> DigestView:
     if occurrence.tzinfo is None:
         raise ValueError("build_digest needs an aware occurrence")
@@ -145,7 +149,7 @@ def build_digest(
         questions.append(DigestQuestion(prompt["question_id"], prompt["question_text"], found))
 
     picture = participation(
-        archive, min_group=min_group, anonymise=anonymise, quiet_cycles=quiet_cycles
+        archive, min_group=min_group, anonymise=anonymise, quiet_cycles=quiet_cycles, zone=zone
     )
     cycle = picture.cycle(meeting_id, datetime.fromisoformat(cycle_key[1]))
     if cycle is None:
@@ -157,7 +161,9 @@ def build_digest(
         summary = cycle_summary(cycle, min_group)
         flags = cycle.flags + picture.quiet_flags
         prompted, replied = cycle.prompted, cycle.replied
-        not_replied = _silent_counts(cycle) if anonymise else _silent_names(archive, *cycle_key)
+        not_replied = (
+            _silent_counts(cycle) if anonymise else tuple(info.named for info in cycle.silent)
+        )
     return DigestView(
         partnership=partnership,
         meeting_id=meeting_id,
@@ -174,21 +180,6 @@ def build_digest(
         if cycle is not None
         else "",
     )
-
-
-def _silent_names(archive: Archive, meeting_id: str, occurrence: str) -> tuple[str, ...]:
-    rows = archive.rows(
-        """SELECT m.name, m.organisation FROM members m
-           WHERE m.status = 'active' AND m.id IN (
-               SELECT p.member_id FROM prompts p JOIN outbox o ON o.id = p.outbox_id
-               WHERE p.meeting_id = ? AND p.occurrence = ? AND o.status = 'sent'
-               GROUP BY p.member_id
-               HAVING max(p.answered = 1 OR EXISTS (SELECT 1 FROM answers a
-                                                     WHERE a.prompt_id = p.id)) = 0)
-           ORDER BY m.name COLLATE NOCASE""",
-        (meeting_id, occurrence),
-    )
-    return tuple(f"{row['name']} ({row['organisation']})" for row in rows)
 
 
 def _silent_counts(cycle: CycleParticipation) -> tuple[str, ...]:

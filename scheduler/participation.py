@@ -1,10 +1,20 @@
 """Who is being heard: replies by sector and organisation, per cycle and over time.
 
 A *cycle* is one occurrence of a meeting that had questions sent for it
-(``prompts.meeting_id`` and ``prompts.occurrence``). Its membership is the
-members a question was actually sent to; a member *replied* when any of their
-questions for that cycle has an answer (a forgotten member's erased answer
-still counts).
+(``prompts.meeting_id`` and ``prompts.occurrence``). A member *replied* when
+any of their questions for that cycle has an answer (a forgotten member's
+erased answer still counts). Who a cycle *counts* (its figures, its named
+non-repliers, its sector flags and the quiet-member streaks):
+
+* only members a question for it was actually sent to (``outbox.status = 'sent'``);
+* of those, only members still in the partnership on the day of the meeting,
+  as the membership history records it (``membership_events``, or the
+  member's ``joined`` and ``left_on`` where there is none): someone asked who
+  has left by then is listed as asked-but-left, not counted;
+* and a member who joined after the cycle's question first went out (so got
+  it late) counts only once they reply: they are never a non-replier.
+
+Days are the partnership's calendar days when a ``zone`` is given, else UTC.
 
 ``participation`` reads the archive once and hands plain rows to
 ``summarise``, which is pure. In anonymised mode no figure is shown for a
@@ -18,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from html import escape
 
 from .archive import Archive
@@ -59,6 +69,12 @@ class PromptedRow:
     occurrence: datetime  # aware UTC, the occurrence's original start
     member_id: int
     replied: bool
+    sent_at: datetime | None = None  # aware, when their first question for the cycle went out
+
+
+# One spell of membership: from the day they joined, until the day they left
+# (no longer a member that day, as ``Member.is_active`` has it), or still open.
+Spell = tuple[date | None, date | None]
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,24 @@ class MemberInfo:
     organisation: str
     sector: str
     status: str
+    spells: tuple[Spell, ...] = ((None, None),)  # a member throughout, unless told otherwise
+    forgotten: bool = False  # erased at their request: counted still, named by number only
+
+    def member_on(self, day: date) -> bool:
+        return any(
+            (start is None or start <= day) and (end is None or day < end)
+            for start, end in self.spells
+        )
+
+    def left_by(self, day: date) -> date | None:
+        """The day they last left on or before ``day``."""
+        ends = [end for _start, end in self.spells if end is not None and end <= day]
+        return max(ends, default=None)
+
+    @property
+    def named(self) -> str:
+        """How a list of members names them: "Tom Okafor (City Council)"."""
+        return self.name if self.forgotten else f"{self.name} ({self.organisation})"
 
 
 @dataclass(frozen=True)
@@ -104,6 +138,13 @@ class CycleParticipation:
     by_organisation: tuple[GroupCount, ...]
     withheld: bool  # anonymised and too few members asked to show anything
     flags: tuple[str, ...]
+    # Counted but no reply yet, by name (the digest lists them unless anonymised).
+    silent: tuple[MemberInfo, ...] = ()
+    # Asked, but had left by the meeting: not counted. With the day they left.
+    left: tuple[tuple[MemberInfo, date | None], ...] = ()
+    # Joined after the question went out and not replied: not counted.
+    late: tuple[MemberInfo, ...] = ()
+    anonymised: bool = False
 
     @property
     def percent(self) -> int:
@@ -143,16 +184,17 @@ class Participation:
 
 
 def read_rows(archive: Archive) -> tuple[list[PromptedRow], dict[int, MemberInfo], dict[str, str]]:
-    """The sent cycle questions, the members, and the meeting titles."""
+    """The sent cycle questions, the members with their history, and the meeting titles."""
     rows = [
         PromptedRow(
             meeting_id=row["meeting_id"],
             occurrence=datetime.fromisoformat(row["occurrence"]),
             member_id=row["member_id"],
             replied=bool(row["replied"]),
+            sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
         )
         for row in archive.rows(
-            """SELECT p.meeting_id, p.occurrence, p.member_id,
+            """SELECT p.meeting_id, p.occurrence, p.member_id, min(o.sent_at) AS sent_at,
                       max(p.answered = 1 OR EXISTS (SELECT 1 FROM answers a
                                                     WHERE a.prompt_id = p.id)) AS replied
                FROM prompts p JOIN outbox o ON o.id = p.outbox_id
@@ -161,18 +203,72 @@ def read_rows(archive: Archive) -> tuple[list[PromptedRow], dict[int, MemberInfo
                GROUP BY p.meeting_id, p.occurrence, p.member_id"""
         )
     ]
+    events: dict[int, list[tuple[str, date]]] = {}
+    for row in archive.rows(
+        """SELECT member_id, kind, on_date FROM membership_events
+           WHERE kind IN ('joined', 'left', 'rejoined') ORDER BY on_date, id"""
+    ):
+        events.setdefault(row["member_id"], []).append(
+            (row["kind"], date.fromisoformat(row["on_date"][:10]))
+        )
     members = {
         row["id"]: MemberInfo(
-            row["id"], row["name"], row["organisation"], row["sector"], row["status"]
+            row["id"],
+            row["name"],
+            row["organisation"],
+            row["sector"],
+            row["status"],
+            membership_spells(
+                events.get(row["id"], []),
+                joined=_day(row["joined"]),
+                left_on=_day(row["left_on"]) if row["status"] == "left" else None,
+            ),
+            forgotten=bool(row["forgotten_at"]),
         )
-        for row in archive.rows("SELECT id, name, organisation, sector, status FROM members")
+        for row in archive.rows(
+            """SELECT id, name, organisation, sector, status, joined, left_on, forgotten_at
+               FROM members"""
+        )
     }
     titles = {row["id"]: row["title"] for row in archive.rows("SELECT id, title FROM meetings")}
     return rows, members, titles
 
 
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text[:10]) if text else None
+
+
+def membership_spells(
+    events: Sequence[tuple[str, date]], *, joined: date | None, left_on: date | None
+) -> tuple[Spell, ...]:
+    """A member's spells from their ``joined``/``left``/``rejoined`` events, in date order.
+
+    With no events (an archive written without them) the member row's own
+    ``joined`` and ``left_on`` make the one spell.
+    """
+    if not events:
+        return ((joined, left_on),)
+    spells: list[Spell] = []
+    start: date | None = None
+    inside = False
+    for kind, on in events:
+        if kind in ("joined", "rejoined") and not inside:
+            start, inside = on, True
+        elif kind == "left" and inside:
+            spells.append((start, on))
+            inside = False
+    if inside:
+        spells.append((start, None))
+    return tuple(spells)
+
+
 def participation(
-    archive: Archive, *, min_group: int = 3, anonymise: bool = False, quiet_cycles: int = 3
+    archive: Archive,
+    *,
+    min_group: int = 3,
+    anonymise: bool = False,
+    quiet_cycles: int = 3,
+    zone: tzinfo | None = None,
 ) -> Participation:
     rows, members, titles = read_rows(archive)
     return summarise(
@@ -182,6 +278,7 @@ def participation(
         min_group=min_group,
         anonymise=anonymise,
         quiet_cycles=quiet_cycles,
+        zone=zone,
     )
 
 
@@ -196,28 +293,56 @@ def summarise(
     min_group: int = 3,
     anonymise: bool = False,
     quiet_cycles: int = 3,
+    zone: tzinfo | None = None,
 ) -> Participation:
     by_cycle: dict[tuple[datetime, str], dict[int, bool]] = {}
+    first_sent: dict[tuple[datetime, str], datetime] = {}
     for row in rows:
-        asked = by_cycle.setdefault((row.occurrence, row.meeting_id), {})
+        key = (row.occurrence, row.meeting_id)
+        asked = by_cycle.setdefault(key, {})
         asked[row.member_id] = asked.get(row.member_id, False) or row.replied
+        if row.sent_at is not None and (key not in first_sent or row.sent_at < first_sent[key]):
+            first_sent[key] = row.sent_at
     cycles = []
+    counted_by_cycle = []
     for occurrence, meeting_id in sorted(by_cycle):
         asked = by_cycle[(occurrence, meeting_id)]
-        cycles.append(
-            _cycle(
-                meeting_id,
-                titles.get(meeting_id, meeting_id),
-                occurrence,
-                asked,
-                members,
-                min_group=min_group,
-                anonymise=anonymise,
-            )
+        went_out = first_sent.get((occurrence, meeting_id), occurrence)
+        cycle = _cycle(
+            meeting_id,
+            titles.get(meeting_id, meeting_id),
+            occurrence,
+            asked,
+            members,
+            meeting_day=_local_day(occurrence, zone),
+            question_day=_local_day(went_out, zone),
+            min_group=min_group,
+            anonymise=anonymise,
         )
-    ordered = [by_cycle[key] for key in sorted(by_cycle)]
-    quiet = _quiet_flags(ordered, members, quiet_cycles=quiet_cycles, anonymise=anonymise)
+        cycles.append(cycle)
+        counted_by_cycle.append(_counted(asked, cycle))
+    quiet = _quiet_flags(counted_by_cycle, members, quiet_cycles=quiet_cycles, anonymise=anonymise)
     return Participation(tuple(cycles), quiet, anonymise, min_group, quiet_cycles)
+
+
+def _local_day(moment: datetime, zone: tzinfo | None) -> date:
+    return moment.astimezone(zone or UTC).date()
+
+
+def _info(members: dict[int, MemberInfo], member_id: int) -> MemberInfo:
+    return members.get(member_id) or MemberInfo(
+        member_id, f"member #{member_id}", "Unknown", "other", "left"
+    )
+
+
+def _counted(asked: dict[int, bool], cycle: CycleParticipation) -> dict[int, bool]:
+    """The members a cycle counts, and whether each replied."""
+    left_out = {info.id for info, _on in cycle.left} | {info.id for info in cycle.late}
+    return {mid: replied for mid, replied in asked.items() if mid not in left_out}
+
+
+def _by_name(info: MemberInfo) -> tuple[str, int]:
+    return (info.name.casefold(), info.id)
 
 
 def _cycle(
@@ -227,17 +352,31 @@ def _cycle(
     asked: dict[int, bool],
     members: dict[int, MemberInfo],
     *,
+    meeting_day: date,
+    question_day: date,
     min_group: int,
     anonymise: bool,
 ) -> CycleParticipation:
     sectors: dict[str, list[bool]] = {}
     organisations: dict[str, list[bool]] = {}
+    silent: list[MemberInfo] = []
+    left: list[tuple[MemberInfo, date | None]] = []
+    late: list[MemberInfo] = []
+    prompted = replied = 0
     for member_id, answered in asked.items():
-        info = members.get(member_id)
-        sector = info.sector if info else "other"
-        organisation = info.organisation if info else "Unknown"
-        sectors.setdefault(sector, []).append(answered)
-        organisations.setdefault(organisation, []).append(answered)
+        info = _info(members, member_id)
+        if not info.member_on(meeting_day):
+            left.append((info, info.left_by(meeting_day)))
+            continue
+        if not answered and not info.member_on(question_day):
+            late.append(info)  # joined since the question went out: not a non-replier
+            continue
+        prompted += 1
+        replied += answered
+        if not answered:
+            silent.append(info)
+        sectors.setdefault(info.sector, []).append(answered)
+        organisations.setdefault(info.organisation, []).append(answered)
     order = {s: i for i, s in enumerate(SECTORS)}
     by_sector = [
         GroupCount(SECTOR_SHORT.get(s, s), _SECTOR_PHRASE.get(s, s), len(v), sum(v), (s,))
@@ -247,7 +386,6 @@ def _cycle(
         GroupCount(o, o, len(v), sum(v), (o,))
         for o, v in sorted(organisations.items(), key=lambda kv: kv[0].casefold())
     ]
-    prompted, replied = len(asked), sum(asked.values())
     withheld = anonymise and prompted < min_group
     if anonymise:
         by_sector = [] if withheld else protect(by_sector, min_group, _merge_sectors)
@@ -267,6 +405,10 @@ def _cycle(
         by_organisation=tuple(by_org),
         withheld=withheld,
         flags=flags,
+        silent=tuple(sorted(silent, key=_by_name)),
+        left=tuple(sorted(left, key=lambda pair: _by_name(pair[0]))),
+        late=tuple(sorted(late, key=_by_name)),
+        anonymised=anonymise,
     )
 
 
@@ -330,7 +472,12 @@ def _quiet_flags(
     quiet_cycles: int,
     anonymise: bool,
 ) -> tuple[str, ...]:
-    """Active members whose last ``quiet_cycles`` (or more) questions all went unanswered."""
+    """Active members whose last ``quiet_cycles`` (or more) questions all went unanswered.
+
+    ``cycles`` holds, oldest first, the members each cycle counts: a cycle a
+    member had left by, or joined too late for, is not one of their silences.
+    Only members still active now are named.
+    """
     if quiet_cycles < 1:
         return ()
     streaks: dict[int, int] = {}
@@ -376,7 +523,39 @@ def cycle_summary(cycle: CycleParticipation, min_group: int) -> list[str]:
             + "; ".join(f"{g.label} {g.replied} of {g.prompted}" for g in cycle.by_organisation)
             + "."
         )
+    lines.extend(not_counted_lines(cycle))
     return lines
+
+
+def not_counted_lines(cycle: CycleParticipation) -> list[str]:
+    """Who was sent the question but is left out of the figures, and why."""
+    lines = []
+    if cycle.left:
+        if cycle.anonymised:
+            n = len(cycle.left)
+            who = "1 member who was" if n == 1 else f"{n} members who were"
+            lines.append(f"Not counted: {who} asked but left the partnership before the meeting.")
+        else:
+            lines.append(
+                "Not counted, as they left the partnership before the meeting: "
+                + "; ".join(
+                    info.named + (f", left on {_day_text(on)}" if on else "")
+                    for info, on in cycle.left
+                )
+                + "."
+            )
+    # Anonymised, a newcomer would be known by when they joined, and this line
+    # would say they have not replied: so it says nothing of them.
+    if cycle.late and not cycle.anonymised:
+        lines.append(
+            "Not counted, as they joined after the question went out and have not "
+            "replied: " + "; ".join(info.named for info in cycle.late) + "."
+        )
+    return lines
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def status_lines(p: Participation, *, zone: tzinfo | None = None, last: int = 3) -> list[str]:
@@ -389,9 +568,15 @@ def status_lines(p: Participation, *, zone: tzinfo | None = None, last: int = 3)
             out.append(f"  {cycle.title(zone)}: figures withheld (fewer than {p.min_group} asked)")
             continue
         sectors = ", ".join(f"{g.label} {g.replied}/{g.prompted}" for g in cycle.by_sector)
+        left_out = []
+        if cycle.left:
+            left_out.append(f"{len(cycle.left)} asked who left before the meeting")
+        if cycle.late and not cycle.anonymised:
+            left_out.append(f"{len(cycle.late)} who joined since the question went out")
         out.append(
             f"  {cycle.title(zone)}: {cycle.replied} of {cycle.prompted} replied "
             f"({cycle.percent}%); {sectors}"
+            + (f"; not counted: {', '.join(left_out)}" if left_out else "")
         )
     out.extend(f"  ! {flag}" for flag in p.flags)
     return out

@@ -131,7 +131,9 @@ def report_html(
     if now.tzinfo is None:
         raise ValueError("report_html needs an aware now")
     zone = now.tzinfo
-    p = participation(archive, min_group=min_group, anonymise=anonymise, quiet_cycles=quiet_cycles)
+    p = participation(
+        archive, min_group=min_group, anonymise=anonymise, quiet_cycles=quiet_cycles, zone=zone
+    )
     latest = p.latest
     sectors = [s for s in SECTORS if any(s in g.keys for c in p.cycles for g in c.by_sector)]
     table = []
@@ -161,6 +163,7 @@ def report_html(
             anonymise=anonymise,
             min_group=min_group,
             quiet_cycles=quiet_cycles,
+            zone=zone,
         )
         answers.append(
             {

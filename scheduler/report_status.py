@@ -111,6 +111,7 @@ def status_text(services: Services, now: datetime) -> str:
         anonymise=settings.anonymise,
         min_group=settings.min_group,
         quiet_cycles=settings.quiet_cycles,
+        zone=zone,
     )
     out.append("Who is replying:")
     out.extend(f"  {line}" for line in status_lines(picture, zone=zone) or ["no cycles yet"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -145,3 +145,57 @@ def test_digest_with_no_answers_yet(tmp_path: Path) -> None:
     assert "No answers have come in yet for this cycle's question." in text
     assert "1. Why are we here?\n\n    No answers yet." in text
     assert "Not yet replied: Tom Okafor (City Council)." in text
+
+
+def leavers_digest(seed: Seed, *, anonymise: bool = False) -> str:
+    _subject, text, _html = digest(seed, anonymise=anonymise)
+    return text
+
+
+def member_id(seed: Seed, name: str) -> int:
+    return int(seed.archive.scalar("SELECT id FROM members WHERE name = ?", (name,)))
+
+
+def test_a_member_who_left_after_the_question_is_not_counted_or_named(seed: Seed) -> None:
+    # Lee, asked on 5 January, leaves on the 10th, before the meeting on the 12th.
+    seed.leave(member_id(seed, "Lee Chan"), date(2027, 1, 10))
+
+    text = leavers_digest(seed)
+
+    assert "3 of 4 members replied (75%)." in text
+    assert "Not yet replied: Nia Evans (Walsall Trust)." in text  # 4 - 3 = one name
+    assert "By organisation: City Council 1 of 1; Food Bank 1 of 1; Grapevine 1 of 1;" in text
+    assert (
+        "Not counted, as they left the partnership before the meeting: "
+        "Lee Chan (Grapevine), left on 10 January 2027."
+    ) in text
+    assert "* No reply from the NHS sector this cycle" in text  # Nia is still a member
+
+
+def test_no_sector_is_flagged_silent_when_its_only_member_has_left(seed: Seed) -> None:
+    seed.leave(member_id(seed, "Nia Evans"), date(2027, 1, 10))
+
+    text = leavers_digest(seed)
+
+    assert "3 of 4 members replied (75%)." in text
+    assert "Not yet replied: Lee Chan (Grapevine)." in text
+    assert "By sector: Voluntary & community 2 of 3; Local authority 1 of 1." in text
+    assert "No reply from the NHS sector" not in text
+    assert "No reply from" not in text
+    assert (
+        "Not counted, as they left the partnership before the meeting: "
+        "Nia Evans (Walsall Trust), left on 10 January 2027."
+    ) in text
+
+
+def test_an_anonymised_digest_counts_leavers_out_without_naming_them(seed: Seed) -> None:
+    seed.leave(member_id(seed, "Nia Evans"), date(2027, 1, 10))
+
+    text = leavers_digest(seed, anonymise=True)
+
+    assert "3 of 4 members replied (75%)." in text
+    assert "Not yet replied: 1 member." in text
+    assert (
+        "Not counted: 1 member who was asked but left the partnership before the meeting." in text
+    )
+    assert "Nia" not in text and "Walsall" not in text and "NHS sector" not in text

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -17,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from scheduler.archive import Archive, utc_text
-from scheduler.participation import participation, participation_svg, status_lines
+from scheduler.participation import (
+    cycle_summary,
+    membership_spells,
+    participation,
+    participation_svg,
+    status_lines,
+)
 
 T0 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
 SENT = T0 - timedelta(days=7)
@@ -32,16 +39,48 @@ class Seed:
         self.stamp = utc_text(SENT)
 
     def member(
-        self, name: str, email: str, organisation: str, sector: str, *, status: str = "active"
+        self,
+        name: str,
+        email: str,
+        organisation: str,
+        sector: str,
+        *,
+        status: str = "active",
+        joined: date = date(2026, 9, 1),
     ) -> int:
         with self.archive.transaction() as conn:
             cursor = conn.execute(
                 """INSERT INTO members (email, name, organisation, sector, role, status, joined,
                    first_seen, updated_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-                (email, name, organisation, sector, "Lead", status, "2026-09-01", self.stamp,
-                 self.stamp),
+                (email, name, organisation, sector, "Lead", status, joined.isoformat(),
+                 self.stamp, self.stamp),
             )  # fmt: skip
-            return int(cursor.lastrowid or 0)
+            member_id = int(cursor.lastrowid or 0)
+            self._event(conn, member_id, "joined", joined)
+            return member_id
+
+    def _event(self, conn: sqlite3.Connection, member_id: int, kind: str, on: date) -> None:
+        conn.execute(
+            """INSERT INTO membership_events (member_id, kind, on_date, detail, recorded_at)
+               VALUES (?,?,?,'',?)""",
+            (member_id, kind, on.isoformat(), self.stamp),
+        )
+
+    def leave(self, member_id: int, on: date) -> None:
+        """The member leaves, as ``apply_membership`` records it."""
+        with self.archive.transaction() as conn:
+            conn.execute(
+                "UPDATE members SET status = 'left', left_on = ? WHERE id = ?",
+                (on.isoformat(), member_id),
+            )
+            self._event(conn, member_id, "left", on)
+
+    def rejoin(self, member_id: int, on: date) -> None:
+        with self.archive.transaction() as conn:
+            conn.execute(
+                "UPDATE members SET status = 'active', left_on = NULL WHERE id = ?", (member_id,)
+            )
+            self._event(conn, member_id, "rejoined", on)
 
     def meeting(self, meeting_id: str, title: str, kind: str = "reflection") -> None:
         with self.archive.transaction() as conn:
@@ -70,9 +109,11 @@ class Seed:
         question_text: str,
         *,
         status: str = "sent",
+        sent_at: datetime | None = None,
     ) -> int:
         member = self.archive.one("SELECT name, email FROM members WHERE id = ?", (member_id,))
         assert member is not None
+        stamp = utc_text(sent_at) if sent_at else self.stamp
         n = next(self._n)
         body = f"Dear {member['name']},\n\n{question_text}\n\nJust reply to this email."
         raw = self._message(
@@ -87,7 +128,7 @@ class Seed:
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (f"k{n}", "prompt", member_id, member["email"], meeting_id, utc_text(occurrence),
                  question_id, f"t{n}", f"<p{n}@reflect.example.org>", question_text, raw, status,
-                 self.stamp, self.stamp, self.stamp if status == "sent" else None, self.stamp),
+                 stamp, stamp, stamp if status == "sent" else None, stamp),
             ).lastrowid  # fmt: skip
             cursor = conn.execute(
                 """INSERT INTO prompts (outbox_id, member_id, kind, meeting_id, occurrence,
@@ -307,3 +348,155 @@ def test_status_lines(seed: Seed) -> None:
         "NHS 0/1, Local authority 1/1",
         "  ! No reply from the NHS sector this cycle",
     ]
+
+
+# ---------------------------------------------------------------- who a cycle counts
+
+
+def asked_all(seed: Seed, ids: dict[str, int], repliers: tuple[str, ...]) -> None:
+    """Everyone asked for the 12 January meeting on 5 January; ``repliers`` answer."""
+    for who, member in ids.items():
+        prompt = seed.prompt(member, "reflection", T0, "purpose", "Why are we here?")
+        if who in repliers:
+            seed.answer(prompt, "words")
+
+
+def test_a_member_asked_who_left_before_the_meeting_is_not_counted(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    asked_all(seed, ids, ("priya", "ama", "tom"))
+    seed.leave(ids["nia"], date(2027, 1, 10))  # after the question (5 Jan), before the meeting
+
+    p = participation(seed.archive)
+
+    (cycle,) = p.cycles
+    assert (cycle.prompted, cycle.replied) == (4, 3)
+    assert [g.label for g in cycle.by_sector] == ["Voluntary & community", "Local authority"]
+    assert [info.name for info in cycle.silent] == ["Lee Chan"]
+    assert [(info.name, on) for info, on in cycle.left] == [("Nia Evans", date(2027, 1, 10))]
+    assert p.flags == ()  # the NHS's only member has gone: no "No reply from the NHS sector"
+    assert cycle_summary(cycle, 3)[-1] == (
+        "Not counted, as they left the partnership before the meeting: "
+        "Nia Evans (Walsall Trust), left on 10 January 2027."
+    )
+    assert status_lines(p) == [
+        "Participation:",
+        "  Reflection point, 12 Jan 2027: 3 of 4 replied (75%); Voluntary & community 2/3, "
+        "Local authority 1/1; not counted: 1 asked who left before the meeting",
+    ]
+
+
+def test_leaving_on_the_meeting_day_is_leaving_before_it_and_after_it_is_not(
+    seed: Seed,
+) -> None:
+    ids = partnership_of_five(seed)
+    asked_all(seed, ids, ("priya", "ama", "tom"))
+    seed.leave(ids["nia"], T0.date())  # a ``left`` date is the first day not a member
+    seed.leave(ids["lee"], T0.date() + timedelta(days=1))
+
+    (cycle,) = participation(seed.archive).cycles
+
+    assert (cycle.prompted, cycle.replied) == (4, 3)
+    assert [info.name for info, _on in cycle.left] == ["Nia Evans"]
+    assert [info.name for info in cycle.silent] == ["Lee Chan"]  # a member at the meeting
+
+
+def test_a_leaver_who_replied_before_leaving_is_not_counted_either(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    asked_all(seed, ids, ("priya", "ama", "tom", "nia"))
+    seed.leave(ids["nia"], date(2027, 1, 10))
+
+    (cycle,) = participation(seed.archive).cycles
+
+    assert (cycle.prompted, cycle.replied) == (4, 3)
+    assert "NHS" not in [g.label for g in cycle.by_sector]
+
+
+def test_a_member_who_joined_after_the_question_went_out_is_never_a_non_replier(
+    seed: Seed,
+) -> None:
+    ids = partnership_of_five(seed)
+    asked_all(seed, ids, ("priya", "ama", "lee", "tom"))
+    # Both join on 8 January, after the question went out on the 5th, and get it then.
+    late = datetime(2027, 1, 8, 9, tzinfo=UTC)
+    sam = seed.member("Sam Rowe", "sam@gp.example.org", "Hill GP", "primary_care",
+                      joined=late.date())  # fmt: skip
+    kay = seed.member("Kay Lim", "kay@x.example.org", "Kay Co", "community", joined=late.date())
+    seed.prompt(sam, "reflection", T0, "purpose", "Why are we here?", sent_at=late)
+    seed.answer(seed.prompt(kay, "reflection", T0, "purpose", "Why?", sent_at=late), "hello")
+
+    p = participation(seed.archive)
+
+    (cycle,) = p.cycles
+    # Kay replied, so counts; Sam has not, and is neither counted nor flagged.
+    assert (cycle.prompted, cycle.replied) == (6, 5)
+    assert [info.name for info in cycle.late] == ["Sam Rowe"]
+    assert [info.name for info in cycle.silent] == ["Nia Evans"]
+    assert p.flags == ("No reply from the NHS sector this cycle",)  # not primary care
+    assert cycle_summary(cycle, 3)[-1] == (
+        "Not counted, as they joined after the question went out and have not replied: "
+        "Sam Rowe (Hill GP)."
+    )
+    anonymous = participation(seed.archive, anonymise=True)
+    # Anonymised, a newcomer's silence is not remarked on: they would be known by it.
+    assert not any("joined" in line for line in cycle_summary(anonymous.cycles[0], 3))
+    assert "joined" not in "\n".join(status_lines(anonymous))
+
+
+def test_anonymised_leavers_are_counted_out_without_a_name(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    asked_all(seed, ids, ("priya", "ama", "tom"))
+    seed.leave(ids["nia"], date(2027, 1, 10))
+
+    p = participation(seed.archive, anonymise=True)
+
+    (cycle,) = p.cycles
+    assert (cycle.prompted, cycle.replied) == (4, 3)
+    assert sum(g.prompted for g in cycle.by_sector) == 4
+    lines = cycle_summary(cycle, 3)
+    assert lines[-1] == (
+        "Not counted: 1 member who was asked but left the partnership before the meeting."
+    )
+    assert "Nia" not in "\n".join(lines) and "Walsall" not in "\n".join(lines)
+
+
+def test_quiet_streaks_skip_cycles_a_member_had_left_by(seed: Seed) -> None:
+    ids = partnership_of_five(seed)
+    weeks = [T0 + timedelta(weeks=6 * n) for n in range(4)]
+    for n, occurrence in enumerate(weeks):
+        sent = occurrence - timedelta(days=7)
+        for who, member in ids.items():
+            prompt = seed.prompt(member, "reflection", occurrence, f"q{n}", "Why?", sent_at=sent)
+            if who != "nia" or n == 0:
+                seed.answer(prompt, "words")
+    # Nia, silent since the first cycle, left between the third cycle's question and its
+    # meeting, and was back before the fourth's question went out.
+    seed.leave(ids["nia"], (weeks[2] - timedelta(days=2)).date())
+    seed.rejoin(ids["nia"], (weeks[3] - timedelta(days=10)).date())
+
+    p = participation(seed.archive, quiet_cycles=2)
+    assert [len(c.silent) for c in p.cycles] == [0, 1, 0, 1]
+    assert p.quiet_flags == ("Nia Evans has not replied for 2 cycles",)  # not 3: she had left
+    assert participation(seed.archive, quiet_cycles=3).quiet_flags == ()
+
+    seed.leave(ids["nia"], (weeks[3] + timedelta(days=1)).date())
+    assert participation(seed.archive, quiet_cycles=2).quiet_flags == ()  # a leaver: never
+
+
+def test_membership_spells_from_events_or_from_the_member_row() -> None:
+    d = date.fromisoformat
+    events = [
+        ("joined", d("2026-09-01")),
+        ("left", d("2027-01-31")),
+        ("left", d("2027-02-02")),  # a second leave changes nothing
+        ("rejoined", d("2027-04-01")),
+    ]
+    assert membership_spells(events, joined=None, left_on=None) == (
+        (d("2026-09-01"), d("2027-01-31")),
+        (d("2027-04-01"), None),
+    )
+    # An archive with no history: the member row's own dates.
+    assert membership_spells([], joined=d("2026-09-01"), left_on=d("2027-01-31")) == (
+        (d("2026-09-01"), d("2027-01-31")),
+    )
+    # A pending member dropped from the spreadsheet was never a member.
+    assert membership_spells([("left", d("2027-01-31"))], joined=None, left_on=None) == ()
