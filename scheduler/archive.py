@@ -316,12 +316,14 @@ class Archive:
         these, so a renamed partnership, or one whose mail moves, sends nothing
         again and keeps everyone's calendar entries.
         """
-        with self.transaction() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)",
-                [("partnership_key", name), ("uid_domain", domain)],
-            )
-            stored = dict(conn.execute("SELECT name, value FROM settings").fetchall())
+        stored = dict(self.conn.execute("SELECT name, value FROM settings").fetchall())
+        if "partnership_key" not in stored or "uid_domain" not in stored:
+            with self.transaction() as conn:  # the first run only: later ones just read
+                conn.executemany(
+                    "INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)",
+                    [("partnership_key", name), ("uid_domain", domain)],
+                )
+                stored = dict(conn.execute("SELECT name, value FROM settings").fetchall())
         return stored["partnership_key"], stored["uid_domain"]
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:

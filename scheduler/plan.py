@@ -39,6 +39,7 @@ KIND_ORDER = {
     "handover_arrived": 8,
     "handover_note": 8,
     "digest": 9,
+    "quarantine_notice": 9,
     "introduction": 10,
     "conversation": 11,
 }
@@ -105,6 +106,16 @@ class Handover:
 
 
 @dataclass(frozen=True)
+class HeldBack:
+    """A message quarantined since the convenor was last told of any."""
+
+    inbound_id: int
+    sender: str
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class State:
     members: Mapping[str, MemberState]
     meetings: Mapping[str, MeetingState] = field(default_factory=dict)
@@ -118,6 +129,7 @@ class State:
     # ^ (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
     handovers: tuple[Handover, ...] = ()  # notes received recently
     inducted_at: Mapping[str, datetime] = field(default_factory=dict)  # recent inductions
+    held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,16 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents.extend(_plan_leavers(config, now, state))
     intents.extend(_plan_handovers(config, now, state, reachable))
     intents.extend(_plan_digests(config, content, now, state))
+    if state.held_back:  # at most one notice a day, of what is new since the last
+        day = now.astimezone(config.partnership.zone).date()
+        intents.append(
+            Intent(
+                key=intent_key(config.partnership.identity, "quarantine_notice", day),
+                kind="quarantine_notice",
+                recipient=config.convenor.email,
+                due=now,
+            )
+        )
     intents.extend(_plan_introductions(config, now, state, reachable))
     intents.extend(_plan_conversations(config, now, state, reachable))
     return sorted(intents, key=Intent.sort_key)

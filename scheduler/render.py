@@ -35,6 +35,7 @@ from .occurrences import Occurrence, next_occurrences, occurrences_between
 from .plan import (
     GETTING_TO_KNOW_YOU,
     HANDOVER,
+    HeldBack,
     Intent,
     Invitation,
     MeetingState,
@@ -138,6 +139,7 @@ class Renderer:
     invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
     # (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
     roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    held_back: Sequence[HeldBack] = ()  # what a quarantine notice lists
     # a member's last calendar answer (PARTSTAT) for a meeting: (email, meeting id, occurrence)
     answer_to_meeting: Callable[[str, str, datetime], str] = lambda *_: "NEEDS-ACTION"
     _common: dict[str, Any] = field(default_factory=dict)
@@ -242,6 +244,7 @@ class Renderer:
             "introduction": self._introduction,
             "conversation": self._conversation,
             "digest": self._digest,
+            "quarantine_notice": self._quarantine_notice,
         }[intent.kind]
         return handler(intent)
 
@@ -597,6 +600,23 @@ class Renderer:
         to_name = member.name if member else self.config.convenor.name
         context = {**self._common, **digest_context(view)}
         return self._simple(intent, "convenor-digest", context, to_name)
+
+    def _quarantine_notice(self, intent: Intent) -> Outgoing:
+        """To the convenor: replies held back for a person to look at, so none is missed."""
+        context = {
+            **self._common,
+            "count": len(self.held_back),
+            "items": [
+                {
+                    "id": h.inbound_id,
+                    "sender": h.sender or "an unreadable address",
+                    "subject": h.subject,
+                    "reason": h.reason,
+                }
+                for h in self.held_back
+            ],
+        }
+        return self._simple(intent, "convenor-quarantine", context, self.config.convenor.name)
 
     def _simple(
         self, intent: Intent, template: str, context: Mapping[str, Any], to_name: str

@@ -254,6 +254,7 @@ class Services:
             invitations=state.invitations,
             roles=state.roles,
             answer_to_meeting=self.answer_to_meeting,
+            held_back=state.held_back,
         )
         member_ids = {m.email: m.id for m in state.members.values()}
         batch = []
@@ -281,6 +282,7 @@ class Services:
             anonymise=settings.anonymise,
             min_group=settings.min_group,
             quiet_cycles=settings.quiet_cycles,
+            zone=self.config.partnership.zone,
         )
 
     def answer_text(self, answer_id: int) -> str:
@@ -374,7 +376,8 @@ class Services:
                         crash_point("after_smtp_250")
                         mark_sent(self.archive, item, pacer.record() if pacer else now)
                         report.sent += 1
-                        log.info("sent %s to %s", item.kind, item.recipient)
+                        done = "previewed" if transport.name == "preview" else "sent"
+                        log.info("%s %s to %s", done, item.kind, item.recipient)
 
     def _pacer(self, now: datetime, transport: Transport) -> Pacer | None:
         """The sending caps, for an SMTP relay that has them (not for files or previews)."""

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from .archive import Archive, utc_text
 from .config import Config
-from .plan import Handover, Invitation, MeetingState, MemberState, OpenPrompt, State
+from .plan import Handover, HeldBack, Invitation, MeetingState, MemberState, OpenPrompt, State
 from .sync import MeetingChange, MembershipChange, meeting_definition
 
 
@@ -91,7 +91,20 @@ def load_state(
             (utc_text(now - lookback),),
         )
     )
+    last_notice = archive.scalar(
+        "SELECT max(created_at) FROM outbox WHERE kind = 'quarantine_notice'"
+    ) or utc_text(now - timedelta(days=7))
+    held_back = tuple(
+        HeldBack(row["id"], row["from_address"] or "", row["subject"] or "", row["reason"])
+        for row in archive.rows(
+            """SELECT id, from_address, subject, reason FROM inbound
+               WHERE status = 'quarantined' AND coalesce(processed_at, received_at) > ?
+               ORDER BY id""",
+            (last_notice,),
+        )
+    )
     return State(
+        held_back=held_back,
         members=members,
         meetings=load_meetings(archive),
         invitations=invitations,

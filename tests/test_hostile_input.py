@@ -209,3 +209,43 @@ def test_status_lists_the_quarantine_with_reasons(partnership: Partnership, tmp_
     assert "2 message(s) held back:" in status.stdout
     assert "why: the From header" in status.stdout  # the CVE-2023-27043 shape
     assert "why: reply token in reflect+aaaa" in status.stdout
+
+
+def test_the_convenor_is_told_once_a_day_of_what_was_held_back(partnership: Partnership) -> None:
+    import asyncio
+    import mailbox
+    from email import message_from_bytes, policy
+
+    tom, own = prepared(partnership)
+    expected = cases(tom, own)
+
+    def notices() -> list[str]:
+        box = mailbox.Maildir(partnership.outbox, create=False)
+        found = []
+        for key in box.iterkeys():
+            msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
+            if str(msg["X-Reflect-Kind"]) == "quarantine_notice":
+                assert msg["To"].addresses[0].addr_spec == "priya.shah@grapevine.example.org"
+                found.append(f"{msg['Subject']}\n{msg.get_body(('plain',)).get_content()}")
+        return sorted(found)
+
+    async def tick(at: datetime) -> None:
+        services = build_services(partnership.config)
+        await services.tick(at)
+        services.close()
+
+    fill_maildir(partnership.inbox, [expected[n][0] for n in ("cve_2023_27043", "forged_token")])
+    asyncio.run(tick(NOW + timedelta(hours=1)))
+    (first,) = notices()
+    assert first.startswith("2 messages held back for you to check (Willenhall Together)")
+    assert first.count("\n      why: ") == 2 and "reflect quarantine accept N" in first
+    # a third that day waits for tomorrow's notice, which names only what is new
+    fill_maildir(partnership.inbox, [expected["tampered_token"][0]], start=1_800_000_000.0)
+    asyncio.run(tick(NOW + timedelta(hours=2)))
+    assert len(notices()) == 1
+    asyncio.run(tick(NOW + timedelta(days=1)))
+    second = next(n for n in notices() if n != first)
+    assert second.startswith("1 message held back for you to check")
+    assert second.count("\n      why: ") == 1
+    asyncio.run(tick(NOW + timedelta(days=2)))  # nothing new: no notice
+    assert len(notices()) == 2
