@@ -251,6 +251,9 @@ def _parse_rule(text: str, tz: ZoneInfo) -> _Rule:
         raise ValueError("FREQ is missing; start with e.g. FREQ=WEEKLY.")
     if "COUNT" in seen and until is not None:
         raise ValueError("COUNT and UNTIL cannot both be given; keep one.")
+    for name, value in parts:  # dateutil would loop for ever on INTERVAL=0
+        if name in ("INTERVAL", "COUNT") and not (value.isdigit() and int(value) >= 1):
+            raise ValueError(f'{name} "{value}" is not a whole number of 1 or more.')
     parts.sort(key=lambda part: part[0] != "FREQ")  # FREQ first, as clients expect
     return _Rule(tuple(parts), until)
 

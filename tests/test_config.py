@@ -87,7 +87,7 @@ def test_every_problem_is_listed_at_once_with_line_and_fix() -> None:
         )
         for p in found
     )
-    assert any("[[meeting]] 1 rrule" in p and "never produces a meeting" in p for p in found)
+    assert any("[[meeting]] 1 rrule" in p and 'COUNT "0"' in p and "1 or more" in p for p in found)
     assert len(found) == 5
 
 

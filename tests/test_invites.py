@@ -716,6 +716,8 @@ def test_validate_rrule_accepts_rules_every_client_can_show(first: datetime, rul
         (wall(2027, 3, 2, 14), "FREQ=SECONDLY", "more often than daily"),
         (wall(2027, 3, 2, 14), "FREQ=MONTHLY;BYDAY=5TU", "first to fourth or last"),
         (wall(2027, 3, 2, 14), "FREQ=WEEKLY;INTERVAL=six", "could not be read"),
+        (wall(2027, 3, 2, 14), "FREQ=WEEKLY;INTERVAL=0", "1 or more"),
+        (wall(2027, 3, 2, 14), "FREQ=WEEKLY;COUNT=0", "1 or more"),
         (wall(2027, 3, 2, 14), "every six weeks", "could not be read"),
         (wall(2027, 3, 2, 14), "INTERVAL=6", "FREQ is missing"),
         (wall(2027, 3, 2, 14), "FREQ=WEEKLY;COUNT=3;UNTIL=20280101", "COUNT and UNTIL"),
