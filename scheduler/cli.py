@@ -309,7 +309,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
         return EX_TEMPFAIL
     finally:
         services.close()
-    print(f"tick at {now:%Y-%m-%d %H:%M} UTC: {report.summary()}")
+    local = now.astimezone(services.config.partnership.zone)  # as the convenor's clock reads
+    print(f"tick at {local:%Y-%m-%d %H:%M %Z}: {report.summary()}")
     for problem in report.problems:
         print(f"Problem: {problem}")
     return 0
