@@ -199,6 +199,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        "0007-what-the-planner-reads-by-kind",
+        """
+        CREATE INDEX outbox_kind ON outbox(kind, created_at);
+        CREATE INDEX answers_kind ON answers(kind, received_at);
+        """,
+    ),
 ]
 
 
