@@ -475,13 +475,16 @@ def _quiet_flags(
     """Active members whose last ``quiet_cycles`` (or more) questions all went unanswered.
 
     ``cycles`` holds, oldest first, the members each cycle counts: a cycle a
-    member had left by, or joined too late for, is not one of their silences.
-    Only members still active now are named.
+    member had left by, or joined too late for, is not one of their silences,
+    and ends a run of them: someone who left and came back is counted from
+    their return. Only members still active now are named.
     """
     if quiet_cycles < 1:
         return ()
     streaks: dict[int, int] = {}
     for asked in cycles:
+        for member_id in streaks.keys() - asked.keys():
+            streaks[member_id] = 0  # not counted this time (away, say): the run is broken
         for member_id, replied in asked.items():
             streaks[member_id] = 0 if replied else streaks.get(member_id, 0) + 1
     quiet = [
@@ -496,7 +499,9 @@ def _quiet_flags(
         who = "1 member has" if count == 1 else f"{count} members have"
         return (f"{who} not replied for {quiet_cycles} cycles or more",)
     quiet.sort(key=lambda pair: (-pair[1], pair[0].name.casefold()))
-    return tuple(f"{info.name} has not replied for {n} cycles" for info, n in quiet)
+    return tuple(
+        f"{info.name} has not replied for {n} cycle{'' if n == 1 else 's'}" for info, n in quiet
+    )
 
 
 # ---------------------------------------------------------------- words and pictures

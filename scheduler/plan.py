@@ -130,6 +130,7 @@ class State:
     handovers: tuple[Handover, ...] = ()  # notes received recently
     inducted_at: Mapping[str, datetime] = field(default_factory=dict)  # recent inductions
     held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
+    handover_asked: Mapping[str, datetime] = field(default_factory=dict)  # recent requests
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,13 @@ class Intent:
     # a series message: the meetings (UTC text) whose named roles it carries; see Invitation
     noted: tuple[str, ...] = ()
 
-    def sort_key(self) -> tuple[int, datetime, str, str]:
-        """Within one tick everything planned is due: welcomes go before questions."""
-        return (KIND_ORDER.get(self.kind, 99), self.due, self.recipient, self.key)
+    def sort_key(self) -> tuple[int, datetime, str]:
+        """Within one tick everything planned is due: welcomes go before questions.
+
+        Ties keep the order planned (the sort is stable), so a checklist's parts
+        go out, and are listed in the digest, in the checklist's own order.
+        """
+        return (KIND_ORDER.get(self.kind, 99), self.due, self.recipient)
 
 
 def intent_key(partnership: str, kind: str, *parts: object) -> str:
@@ -624,8 +629,8 @@ def _plan_handovers(
             continue
         if member.email in arrived_from:
             continue
-        waited = now.date() - member.left_on
-        if HANDOVER_WAIT.days <= waited.days <= 30:
+        asked = state.handover_asked.get(member.email)
+        if asked is not None and HANDOVER_WAIT <= now - asked <= timedelta(days=30):
             intents.append(
                 Intent(
                     key=intent_key(name, "handover_missing", member.email, member.left_on),

@@ -433,6 +433,7 @@ class Renderer:
             "leaver_role": leaver.role,
             "left_on": long_date(leaver.left_on) if leaver.left_on else "today",
             "handover_sent": not leaver.address_failing,
+            "back": leaver.status == "active",  # left, and has since rejoined
         }
 
     def _leaver_notice(self, intent: Intent) -> Outgoing:
@@ -729,24 +730,25 @@ def new_points(prompts: tuple[str, ...], points: tuple[str, ...]) -> tuple[str, 
     """The long read's points that the one-page prompts do not already ask.
 
     The framework's points mostly restate its prompts word for word or
-    nearly; a point is kept only if one of its questions (sentences) is
-    unlike every prompt, so an email does not ask the same thing twice.
+    nearly, sometimes two prompts in one point or one prompt's sentences
+    apart. A point is kept only if one of its sentences is unlike every
+    sentence of the prompts, so an email does not ask the same thing twice.
     """
 
-    def words(text: str) -> str:
-        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    def sentences(text: str) -> list[str]:
+        spelt_out = re.sub(r"\bVCSE\b", "voluntary, community and social enterprise", text)
+        found = (" ".join(re.findall(r"[a-z0-9]+", s.lower())) for s in _SENTENCE.split(spelt_out))
+        return [s for s in found if s]
 
-    asked = [words(p) for p in prompts]
+    asked = [s for prompt in prompts for s in sentences(prompt)]
 
     def already_asked(sentence: str) -> bool:
-        said = words(sentence)
-        return any(SequenceMatcher(None, said, p).ratio() >= 0.8 for p in asked)
+        return any(SequenceMatcher(None, sentence, a).ratio() >= 0.75 for a in asked)
 
-    return tuple(
-        point
-        for point in points
-        if not all(already_asked(s) for s in re.split(r"(?<=[?.])\s+", point) if s.strip())
-    )
+    return tuple(p for p in points if not all(already_asked(s) for s in sentences(p)))
+
+
+_SENTENCE = re.compile(r"(?<=[?.!])\s+")
 
 
 def zone_label(tz_name: str) -> str:

@@ -105,6 +105,14 @@ def load_state(
     )
     return State(
         held_back=held_back,
+        handover_asked={
+            row["recipient"]: datetime.fromisoformat(row["created_at"])
+            for row in archive.rows(
+                """SELECT recipient, max(created_at) AS created_at FROM outbox
+                   WHERE kind = 'handover' AND created_at >= ? GROUP BY recipient""",
+                (utc_text(now - timedelta(days=60)),),
+            )
+        },
         members=members,
         meetings=load_meetings(archive),
         invitations=invitations,

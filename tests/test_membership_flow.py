@@ -225,7 +225,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
         "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
         "arrived": True, "passed_to": [name], "founder": False, "also": [name],
-        "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name}],
+        "back": False, "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name}],
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9
@@ -237,3 +237,60 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         checker.feed(html)
         assert not checker.errors and checker.stack == [], (family, checker.errors, checker.stack)
         assert text.strip(), family
+
+
+async def test_no_handover_note_is_chased_until_two_weeks_after_it_was_asked(
+    partnership: Partnership,
+) -> None:
+    p = partnership
+    p.write_members(BASE.format(dev_left=""))
+    clock = FixedClock(datetime(2027, 1, 4, 9, tzinfo=UTC))
+    services = build_services(p.config)
+    await services.tick(clock.now())
+    services.close()
+    # the convenor records Dev's leaving late: 17 days ago
+    p.write_members(BASE.format(dev_left="2026-12-18"))
+    convenor = "priya.shah@grapevine.example.org"
+    for _ in range(20):
+        clock.advance(days=1)
+        services = build_services(p.config)
+        await services.tick(clock.now())
+        services.close()
+        if clock.now().date().isoformat() == "2027-01-06":
+            # asked on 5 January: the convenor is told Dev left, not yet that nothing came
+            assert len(texts_to(p, convenor, "leaver_notice")) == 1
+            assert texts_to(p, convenor, "handover_missing") == []
+    (chased,) = texts_to(p, convenor, "handover_missing")
+    assert chased.startswith("No handover note yet from Dev Mistry")
+    delivered = mailbox.Maildir(p.outbox, create=False)
+    sent_on = {
+        str(m["X-Reflect-Kind"]): m["Date"].datetime.date().isoformat()
+        for m in (message_from_bytes(delivered.get_bytes(k), policy=policy.default)
+                  for k in delivered.iterkeys())
+        if m["To"].addresses[0].addr_spec == convenor
+    }  # fmt: skip
+    assert sent_on["leaver_notice"] == "2027-01-05" and sent_on["handover_missing"] == "2027-01-19"
+
+
+async def test_a_note_from_someone_who_has_come_back_is_kept_not_passed_on(
+    partnership: Partnership,
+) -> None:
+    from mailmaker import reply, sent_prompts
+
+    p = partnership
+    clock = FixedClock(datetime(2027, 1, 30, 9, tzinfo=UTC))
+    for _ in range(8):
+        today = clock.now().date().isoformat()
+        left = "" if today >= "2027-02-03" else "2027-01-31"  # Dev leaves, then comes back
+        p.write_members(BASE.format(dev_left=left) + (SAM if today >= "2027-02-02" else ""))
+        services = build_services(p.config)
+        if today == "2027-02-04":  # ... and only then answers the handover request
+            (asked,) = sent_prompts(services.archive, kind="handover")
+            mailbox.Maildir(p.inbox, create=True).add(reply(asked, DEV_NOTE))
+        await services.tick(clock.now())
+        services.close()
+        clock.advance(days=1)
+    (arrived,) = texts_to(p, "priya.shah@grapevine.example.org", "handover_arrived")
+    assert "As they have since rejoined, it is archived but not passed on" in arrived
+    assert "left on today" not in arrived and DEV_NOTE in arrived
+    assert texts_to(p, "sam.reed@trust.example.nhs.uk", "handover_note") == []

@@ -95,6 +95,20 @@ async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partne
     # the governance review on 2 March 2027 takes the six checklist areas, one email each
     checklist = [s for s in subjects if s.startswith("Partnership checklist")]
     assert len(checklist) == 6 and all(subjects[s] == 4 for s in checklist)
+    # ... sent in the checklist's own order, Relationships first
+    from scheduler.content import load_bundled_content
+
+    services = build_services(partnership.config)
+    sent_order = [
+        row["subject"].split(": ", 1)[1].rsplit(" [", 1)[0]
+        for row in services.archive.rows(
+            "SELECT subject FROM outbox WHERE kind = 'prompt' AND recipient = ? "
+            "AND subject LIKE 'Partnership checklist%' ORDER BY id",
+            ("tom.okafor@council.example.gov.uk",),
+        )
+    ]
+    services.close()
+    assert sent_order == [area.title for area in load_bundled_content().checklist]
     # prompts for the 12 January meeting went a week before, at the first tick after 10:00
     first = [m for m in prompts if "Question 1" in str(m["Subject"])]
     assert {m["Date"].datetime.date().isoformat() for m in first} == {"2027-01-05"}
