@@ -674,6 +674,20 @@ def _zone_lines(zone: icalendar.Component) -> bytes:
     return data
 
 
+def _request_context(
+    series: Series, tz: ZoneInfo, attendees: Sequence[Attendee], *, stamp: datetime, rsvp: bool
+) -> _Context:
+    """What a REQUEST's events share, once the series' rule is known to suit calendars."""
+    _refuse_bad_rule(series)
+    return _Context(
+        series=series,
+        tz=tz,
+        stamp=_utc_stamp(stamp),
+        status="CONFIRMED",
+        attendees=tuple(_attendees(attendees, rsvp=rsvp)),
+    )
+
+
 def build_request(series: Series, attendees: Sequence[Attendee], *, stamp: datetime) -> bytes:
     """METHOD:REQUEST for the whole series, with its cancelled and moved meetings.
 
@@ -682,14 +696,7 @@ def build_request(series: Series, attendees: Sequence[Attendee], *, stamp: datet
     series, a naive ``stamp``, or an attendee that is not an email address.
     """
     tz, _rule, _date_rule = _compiled(series)
-    _refuse_bad_rule(series)
-    context = _Context(
-        series=series,
-        tz=tz,
-        stamp=_utc_stamp(stamp),
-        status="CONFIRMED",
-        attendees=tuple(_attendees(attendees, rsvp=True)),
-    )
+    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=True)
     calendar = _calendar("REQUEST")
     start_year, end_year = _years(series, tz, _rule, _date_rule)
     calendar.add_component(vtimezone_for(series.tzid, start_year=start_year, end_year=end_year))
@@ -715,14 +722,7 @@ def build_instance_request(
     PARTSTAT so an answer already given stands.
     """
     tz, rule, date_rule = _compiled(series)
-    _refuse_bad_rule(series)
-    context = _Context(
-        series=series,
-        tz=tz,
-        stamp=_utc_stamp(stamp),
-        status="CONFIRMED",
-        attendees=tuple(_attendees(attendees, rsvp=False)),  # nothing new to answer
-    )
+    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=False)
     cancelled, moved = _checked_changes(series, date_rule, tz)
     notes = _checked_notes(series, date_rule, tz, cancelled)
     original = _held(series, date_rule, tz, cancelled, recurrence_id, "updated")
