@@ -218,6 +218,7 @@ def _parse_until(value: str, tz: ZoneInfo) -> datetime:
     return _resolve(parsed, tz).astimezone(UTC)
 
 
+@lru_cache(maxsize=256)  # pure, and asked for every invitation
 def _parse_rule(text: str, tz: ZoneInfo) -> _Rule:
     body = text.strip()
     if body.upper().startswith("RRULE:"):
@@ -258,6 +259,7 @@ def _parse_rule(text: str, tz: ZoneInfo) -> _Rule:
     return _Rule(tuple(parts), until)
 
 
+@lru_cache(maxsize=256)  # pure, and asked for every invitation
 def _date_rule(first: datetime, rule: _Rule, tz: ZoneInfo) -> DateRule:
     """The rule for dateutil, on naive local wall-clock times."""
     until = None
@@ -399,6 +401,7 @@ def validate_rrule(first: datetime, rrule: str) -> str | None:
     return _rule_problem(_naive_local(first, tz), rrule, tz)
 
 
+@lru_cache(maxsize=256)  # pure, and asked for every invitation
 def _rule_problem(local_first: datetime, rrule: str, tz: ZoneInfo) -> str | None:
     try:
         rule = _parse_rule(rrule, tz)

@@ -478,6 +478,8 @@ class Renderer:
         calendar keeps saying who chairs a meeting it was already told of.
         Only meetings still held are noted.
         """
+        if not noted:
+            return ()
         zone = self.config.partnership.zone
         notes = []
         for occ in upcoming:
