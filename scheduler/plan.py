@@ -266,11 +266,7 @@ def _plan_invitations(
         for member in state.members.values():
             sent = state.invitations.get((meeting_id, member.email))
             if meeting.status == "active" and member.email in can_reach:
-                if (
-                    sent is not None
-                    and sent.status == "invited"
-                    and sent.sequence >= meeting.sequence
-                ):
+                if _holds_current(sent, meeting):
                     continue
                 called_off = _newly_called_off(sent, meeting)
                 if called_off is not None:
@@ -322,6 +318,11 @@ def _plan_invitations(
                 )
             )
     return intents
+
+
+def _holds_current(sent: Invitation | None, meeting: MeetingState) -> bool:
+    """Whether a member's copy of the series is the current one (nothing to send)."""
+    return sent is not None and sent.status == "invited" and sent.sequence >= meeting.sequence
 
 
 def series_sequence(sent: Invitation | None, meeting: MeetingState) -> int:
@@ -476,7 +477,7 @@ def _utc_key(moment: datetime) -> str:
 def _series_carries(state: State, meeting: MeetingState, member: MemberState, key: str) -> bool:
     """Whether the member's copy of the series, held or sent this tick, names a meeting's roles."""
     sent = state.invitations.get((meeting.id, member.email))
-    if sent is None or sent.status != "invited" or sent.sequence < meeting.sequence:
+    if sent is None or not _holds_current(sent, meeting):
         return True  # this tick sends the whole series, with every role named before it
     return key in sent.noted
 
