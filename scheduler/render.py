@@ -143,6 +143,7 @@ class Renderer:
     # a member's last calendar answer (PARTSTAT) for a meeting: (email, meeting id, occurrence)
     answer_to_meeting: Callable[[str, str, datetime], str] = lambda *_: "NEEDS-ACTION"
     _common: dict[str, Any] = field(default_factory=dict)
+    started: date | None = None  # the day the partnership began here (State.started)
 
     def __post_init__(self) -> None:
         self._common = {
@@ -586,9 +587,7 @@ class Renderer:
             "newcomer_role": newcomer.role,
             "newcomer_email": newcomer.email,
             # at a partnership's start everyone is new together: nobody is "the newcomer"
-            "founder": newcomer.first_seen is not None
-            and newcomer.first_seen
-            == min((m.first_seen for m in self.members.values() if m.first_seen), default=None),
+            "founder": newcomer.first_seen is not None and newcomer.first_seen == self.started,
             "paragraphs": _paragraphs(self.answer_text(intent.answer_id or 0)),
         }
         return self._simple(intent, "member-introduction", context, member.name)

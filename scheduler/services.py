@@ -255,6 +255,7 @@ class Services:
             roles=state.roles,
             answer_to_meeting=self.answer_to_meeting,
             held_back=state.held_back,
+            started=state.started,
         )
         member_ids = {m.email: m.id for m in state.members.values()}
         batch = []
