@@ -181,7 +181,8 @@ class Reader:
         elif sender != prompt.member_email:
             outcome = Outcome(
                 "quarantined",
-                f"sent from {sender}, but the prompt was for another member",
+                f"sent from {sender}, but the question went to {prompt.member_email} (accept "
+                "it only if it truly is theirs, written from another address)",
                 prompt_id=prompt.id,
             )
         elif parsed.kind == ReplyKind.EMPTY:

@@ -154,8 +154,8 @@ async def test_trust_rules_send_doubtful_replies_to_quarantine(partnership: Part
     ]
     reasons = " | ".join(row["reason"] for row in held)
     assert (
-        "sent from dev.mistry@trust.example.nhs.uk, but the prompt was for another member"
-        in reasons
+        "sent from dev.mistry@trust.example.nhs.uk, but the question went to "
+        "tom.okafor@council.example.gov.uk (accept it only if it truly is theirs" in reasons
     )
     assert "refused: the token's signature does not match" in reasons
     assert reasons.count("From") >= 2
