@@ -246,6 +246,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"Error: {problem}")
         if not_checked:
             print(not_checked)
+        if config is None:
+            print(
+                "Not checked yet: the question ids under [prompts] and the password settings; "
+                "they are checked once the problems above are fixed."
+            )
         print(f"{len(problems)} problem(s) found. Nothing was sent.")
         return 2
     assert config is not None
