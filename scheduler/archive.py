@@ -18,7 +18,10 @@ from typing import Any
 
 import sqlite_utils
 
+from .clock import utc_text
 from .errors import ArchiveError
+
+__all__ = ["Archive", "from_utc_text", "utc_text"]  # utc_text lives with the clock
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -207,13 +210,6 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
-
-
-def utc_text(moment: datetime) -> str:
-    """One sortable text form for every stored time: UTC, seconds, +00:00."""
-    if moment.tzinfo is None:
-        raise ValueError("archive times must be aware")
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def from_utc_text(text: str) -> datetime:

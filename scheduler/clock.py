@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
+def utc_text(moment: datetime) -> str:
+    """One sortable text form for every stored time: UTC, seconds, +00:00."""
+    if moment.tzinfo is None:
+        raise ValueError("archive times must be aware")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """An aware datetime in UTC."""

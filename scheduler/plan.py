@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar_rules import localize
+from .clock import utc_text
 from .config import Config, Meeting
 from .content import Content
 from .occurrences import Occurrence, occurrences_between
@@ -399,7 +400,7 @@ def _roles(
     """Who chairs and takes notes at a reflection point, when roles rotate."""
     if not config.leadership.rotate_roles or meeting.kind != "reflection":
         return None
-    named = state.roles.get((meeting.id, _utc_key(occ.original)))
+    named = state.roles.get((meeting.id, utc_text(occ.original)))
     if named is not None:
         return named
     history = [Roles(chair, note) for chair, note in state.roles.values()]
@@ -440,7 +441,7 @@ def _roles_updates(
     if stored is None or stored.status != "active":
         return []
     chair, note_taker = roles
-    key = _utc_key(occ.original)
+    key = utc_text(occ.original)
     named_before = (meeting.id, key) in state.roles
     return [
         Intent(
@@ -467,11 +468,6 @@ def _roles_updates(
         # the member's copy of the series names them already (a joiner's, sent since), or will
         if not (named_before and _series_carries(state, stored, member, key))
     ]
-
-
-def _utc_key(moment: datetime) -> str:
-    """An occurrence as ``State.roles`` names it: its original start in UTC, ISO text."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _series_carries(state: State, meeting: MeetingState, member: MemberState, key: str) -> bool:
