@@ -2,7 +2,8 @@
 
 User errors print one ``Error:`` line (``check`` lists every problem) and exit
 1 (2 for ``check`` problems, 75 when ``ingest`` could not take custody of a
-message, so the mail server tries again). Tracebacks are for bugs.
+message, so the mail server tries again, 65 when the piped message is larger
+than ``[inbox] max_message_bytes``, so the server returns it to its sender). Tracebacks are for bugs.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from typing import TYPE_CHECKING
 from .archive_lock import Busy, hold
 from .clock import SystemClock, parse_now
 from .errors import InputError, Problem, ReflectError
+from .safety import printable
 
 if TYPE_CHECKING:
     from .config import MembersFile
     from .services import Services
 
 EX_TEMPFAIL = 75
+EX_DATAERR = 65  # sysexits: the mail server returns the message to its sender
 INGEST_WAIT_SECONDS = 60.0  # how long a piped reply waits for another reader
 
 
@@ -152,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PrintableFormatter(logging.Formatter):
+    """Log lines that a message's own text cannot break or colour: one record, one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.exc_info:  # a traceback is ours, and its line breaks are wanted
+            return text
+        return printable(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -160,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    for installed in logging.getLogger().handlers:
+        installed.setFormatter(PrintableFormatter("%(levelname)s %(message)s"))
     if not args.verbose:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
     handler = COMMANDS[args.command]
@@ -386,7 +401,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from .inboxes import HEAD_BYTES, head_of
     from .ingest import store_raw
+    from .mail_limits import too_large
 
     try:
         services = _services(args)
@@ -396,8 +413,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     now = SystemClock().now()
     try:
         if not args.files:
+            limit = services.config.inbox.max_message_bytes
             try:
-                raw = sys.stdin.buffer.read()
+                raw = sys.stdin.buffer.read(limit + 1)
+                if len(raw) > limit:
+                    # the mail server returns this to the sender; it never reaches us whole
+                    print(
+                        f"message refused: larger than this service accepts ({limit:,} bytes)",
+                        file=sys.stderr,
+                    )
+                    return EX_DATAERR
                 store_raw(services.archive, raw, source="stdin", ref=None, now=now)
             except Exception as exc:  # custody failed: the mail server must keep it and retry
                 print(f"Error: message not stored, try again later: {exc}", file=sys.stderr)
@@ -406,6 +431,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             for name in args.files:
                 path = Path(name)
                 try:
+                    size = path.stat().st_size
+                    limit = services.config.inbox.max_message_bytes
+                    if size > limit:
+                        with path.open("rb") as handle:
+                            head = head_of(handle.read(HEAD_BYTES))
+                        held = f"{too_large(size, services.limits)}: set aside unread; it is {path}"
+                        store_raw(services.archive, head, source="file", ref=str(path), now=now,
+                                  held=held, size=size)  # fmt: skip
+                        continue
                     raw = path.read_bytes()
                 except OSError as exc:
                     raise ReflectError(f"{path}: cannot read it ({exc.strerror}).") from None

@@ -79,6 +79,9 @@ class MailSettings:
     rehearsal: bool = False
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     give_up_after_hours: float = 48.0
+    # each message's envelope sender is its own signed return address (VERP), so a
+    # delivery report proves which message, and so which member, it is about
+    verp: bool = True
 
     @property
     def from_domain(self) -> str:
@@ -101,6 +104,9 @@ class InboxSettings:
     source: Literal["imap", "maildir", "none"] = "maildir"
     maildir: Path = Path("var/inbox")
     imap: ImapSettings = field(default_factory=ImapSettings)
+    max_message_bytes: int = 10 * 1024 * 1024
+    # the receiving server whose Authentication-Results header is believed ("" = none)
+    trusted_authserv_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "outbox_maildir",
         "rehearsal",
         "give_up_after_hours",
+        "verp",
         "smtp",
     },
     "mail.smtp": {
@@ -223,7 +230,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
         "max_per_minute",
         "max_per_day",
     },
-    "inbox": {"source", "maildir", "imap"},
+    "inbox": {"source", "maildir", "imap", "max_message_bytes", "trusted_authserv_id"},
     "inbox.imap": {
         "host",
         "port",
@@ -617,6 +624,7 @@ def _read_mail(r: _Reader, m: Mapping[str, Any], base: Path) -> MailSettings:
         rehearsal=r.boolean(m, "mail", "rehearsal", False),
         smtp=smtp,
         give_up_after_hours=r.number(m, "mail", "give_up_after_hours", 48.0),
+        verp=r.boolean(m, "mail", "verp", True),
     )
 
 
@@ -651,6 +659,10 @@ def _read_inbox(r: _Reader, i: Mapping[str, Any], base: Path) -> InboxSettings:
         source=r.choice(i, "inbox", "source", ("imap", "maildir", "none"), "maildir"),  # type: ignore[arg-type]
         maildir=r.path(i, "inbox", "maildir", "var/inbox", base),
         imap=imap,
+        max_message_bytes=r.integer(
+            i, "inbox", "max_message_bytes", InboxSettings.max_message_bytes, minimum=65536
+        ),
+        trusted_authserv_id=r.text(i, "inbox", "trusted_authserv_id").strip().lower(),
     )
 
 

@@ -72,6 +72,7 @@ class ImapInbox:
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30.0,
         batch_size: int = 100,
+        max_bytes: int | None = None,
     ) -> None:
         if security not in _SECURITIES:
             raise InboxError(f'IMAP security "{security}" is not tls, starttls or none.')
@@ -87,6 +88,7 @@ class ImapInbox:
         self.done_folder = done_folder
         self.timeout = timeout
         self.batch_size = batch_size
+        self.max_bytes = max_bytes
         self._password = password
         # imaplib's own default context does not check certificates: never use it.
         self._ssl_context = ssl_context or ssl.create_default_context()
@@ -293,10 +295,29 @@ class ImapInbox:
         uids = uids[: self.batch_size]
         if not uids:
             return []
-        typ, data = imap.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
-        self._check(typ, data, f"reading messages in folder {self.folder!r}")
-        bodies = _parse_fetch(data)
-        return [FetchedMail(f"{validity}:{uid}", bodies[uid]) for uid in uids if uid in bodies]
+        sizes: dict[int, int] = {}
+        if self.max_bytes is not None:
+            typ, data = imap.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
+            self._check(typ, data, f"reading message sizes in folder {self.folder!r}")
+            sizes = _parse_sizes(data)
+        large = [uid for uid in uids if sizes.get(uid, 0) > (self.max_bytes or 0)]
+        whole = [uid for uid in uids if uid not in large]
+        bodies: dict[int, bytes] = {}
+        if whole:
+            typ, data = imap.uid("FETCH", ",".join(map(str, whole)), "(UID BODY.PEEK[])")
+            self._check(typ, data, f"reading messages in folder {self.folder!r}")
+            bodies = _parse_fetch(data)
+        if large:  # too large to read: the headers say whose it is; it stays whole on the server
+            typ, data = imap.uid("FETCH", ",".join(map(str, large)), "(UID BODY.PEEK[HEADER])")
+            self._check(typ, data, f"reading message headers in folder {self.folder!r}")
+            bodies.update(_parse_fetch(data))
+        return [
+            FetchedMail(
+                f"{validity}:{uid}", bodies[uid], sizes.get(uid, -1) if uid in large else -1
+            )
+            for uid in uids
+            if uid in bodies
+        ]
 
     def _acknowledge_sync(self, validity: int, uid: int) -> bool:
         imap = self._session()
@@ -400,7 +421,7 @@ def _parse_fetch(data: Sequence[object]) -> dict[int, bytes]:
             head, body = item
             if not (isinstance(head, bytes) and isinstance(body, bytes)):
                 continue
-            if b"BODY[]" not in head.upper():
+            if b"BODY[]" not in head.upper() and b"BODY[HEADER]" not in head.upper():
                 continue
             match = _FETCH_UID.search(head)
             if match:
@@ -414,6 +435,25 @@ def _parse_fetch(data: Sequence[object]) -> dict[int, bytes]:
                 bodies[int(match.group(1))] = waiting
             waiting = None
     return bodies
+
+
+_FETCH_SIZE = re.compile(
+    rb"\bUID\s+(\d+)\s+RFC822\.SIZE\s+(\d+)|\bRFC822\.SIZE\s+(\d+)\s+UID\s+(\d+)", re.IGNORECASE
+)
+
+
+def _parse_sizes(data: Sequence[object]) -> dict[int, int]:
+    """UID -> size from a UID FETCH (UID RFC822.SIZE) answer."""
+    sizes: dict[int, int] = {}
+    for item in data:
+        line = item[0] if isinstance(item, tuple) and item else item
+        if isinstance(line, bytes):
+            for found in _FETCH_SIZE.finditer(line):
+                if found.group(1):
+                    sizes[int(found.group(1))] = int(found.group(2))
+                else:
+                    sizes[int(found.group(4))] = int(found.group(3))
+    return sizes
 
 
 def _decode(data: Sequence[object]) -> str:

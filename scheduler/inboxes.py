@@ -15,8 +15,31 @@ from typing import Protocol, Self
 
 @dataclass(frozen=True)
 class FetchedMail:
+    """One waiting message. One over the size limit comes as its headers alone.
+
+    ``size`` is the whole message's size; when it is more than ``len(raw)`` the
+    rest was not read (the message stays whole where the inbox keeps it).
+    """
+
     ref: str
     raw: bytes
+    size: int = -1
+
+    @property
+    def whole(self) -> bool:
+        return self.size < 0 or self.size == len(self.raw)
+
+
+HEAD_BYTES = 64 * 1024  # what is read of a message too large to read whole
+
+
+def head_of(data: bytes) -> bytes:
+    """The header block of a message's first bytes (all of them if no blank line shows)."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        found = data.find(separator)
+        if found != -1:
+            return data[: found + len(separator)]
+    return data
 
 
 class Inbox(Protocol):
@@ -45,9 +68,10 @@ class MaildirInbox:
 
     name = "maildir"
 
-    def __init__(self, *, path: Path, batch_size: int = 500) -> None:
+    def __init__(self, *, path: Path, batch_size: int = 500, max_bytes: int | None = None) -> None:
         self.path = path
         self.batch_size = batch_size
+        self.max_bytes = max_bytes
         self.done = path / ".Processed"
 
     async def __aenter__(self) -> Self:
@@ -65,16 +89,20 @@ class MaildirInbox:
         return None
 
     async def fetch(self) -> list[FetchedMail]:
-        found: list[tuple[float, Path]] = []
+        found: list[tuple[float, Path, int]] = []
         for sub in ("new", "cur"):
             for entry in os.scandir(self.path / sub):
                 if entry.is_file() and not entry.name.startswith("."):
-                    found.append((entry.stat().st_mtime, Path(entry.path)))
+                    info = entry.stat()
+                    found.append((info.st_mtime, Path(entry.path), info.st_size))
         found.sort()
-        return [
-            FetchedMail(ref=str(path), raw=path.read_bytes())
-            for _, path in found[: self.batch_size]
-        ]
+        return [self._read(path, size) for _, path, size in found[: self.batch_size]]
+
+    def _read(self, path: Path, size: int) -> FetchedMail:
+        if self.max_bytes is not None and size > self.max_bytes:
+            with path.open("rb") as handle:  # too large: its headers are enough to say whose
+                return FetchedMail(ref=str(path), raw=head_of(handle.read(HEAD_BYTES)), size=size)
+        return FetchedMail(ref=str(path), raw=path.read_bytes())
 
     async def acknowledge(self, ref: str) -> bool:
         source = Path(ref)

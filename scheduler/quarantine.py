@@ -6,8 +6,9 @@ from datetime import datetime
 
 from .archive import Archive, utc_text
 from .errors import ReflectError
-from .ingest import ANSWER_KINDS
+from .ingest import record_answer
 from .replies import parse_reply
+from .safety import printable
 from .services import Services
 
 
@@ -21,8 +22,8 @@ def list_quarantine(archive: Archive) -> str:
     lines = [f"{len(rows)} message(s) held back:"]
     for row in rows:
         lines.append(
-            f"  #{row['id']}  {row['received_at'][:16]}  from {row['from_address'] or '?'}"
-            f'  "{(row["subject"] or "")[:50]}"\n        why: {row["reason"]}'
+            f"  #{row['id']}  {row['received_at'][:16]}  from {printable(row['from_address'] or '?', 80)}"
+            f'  "{printable(row["subject"] or "", 50)}"\n        why: {printable(row["reason"])}'
         )
     lines.append(
         "Accept one with: reflect quarantine accept N   Reject: reflect quarantine reject N"
@@ -54,14 +55,10 @@ def accept(services: Services, item: int, now: datetime) -> str:
     raw = row["raw"]
     assert isinstance(raw, bytes)
     parsed = parse_reply(raw, prompt_text=str(prompt["body_text"]))
-    kind = ANSWER_KINDS.get(str(prompt["kind"]), "answer")
     with archive.transaction() as conn:
-        conn.execute(
-            "INSERT INTO answers (inbound_id, prompt_id, member_id, kind, text, received_at) "
-            "VALUES (?,?,?,?,?,?)",
-            (item, prompt["id"], prompt["member_id"], kind, parsed.text, utc_text(now)),
+        record_answer(
+            conn, item, prompt["id"], prompt["member_id"], str(prompt["kind"]), parsed.text, now
         )
-        conn.execute("UPDATE prompts SET answered = 1 WHERE id = ?", (prompt["id"],))
         conn.execute(
             "UPDATE inbound SET status = 'answer', reason = ? WHERE id = ?",
             (f"accepted by the convenor (was: {row['reason']})", item),

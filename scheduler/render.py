@@ -1,8 +1,9 @@
 """Turning an ``Intent`` into the exact message bytes that will be sent.
 
 Rendering never sends: it produces an ``Outgoing`` (the outbox row to be). The
-Message-ID and reply token derive from the intent's key, so a message that is
-rendered, lost and rendered again is still the same message. Member-provided
+Message-ID and reply token derive from the intent's key and the secret, so a
+message that is rendered, lost and rendered again is still the same message,
+and nobody without the key can name either. Member-provided
 strings reach headers only through ``email.headerregistry.Address`` (which
 encodes them) and HTML only through autoescaped Jinja2.
 """
@@ -41,8 +42,8 @@ from .plan import (
     MeetingState,
     MemberState,
 )
-from .safety import clean_header_text
-from .tokens import sign_token, token_id_for
+from .safety import clean_header_text, printable
+from .tokens import keyed_message_id, sign_token, token_id_for
 
 REPLY_MARKER = "## Please reply above this line ##"
 POLICY = email.policy.SMTP
@@ -156,7 +157,8 @@ class Renderer:
     # ------------------------------------------------------------ helpers
 
     def message_id(self, key: str) -> str:
-        return f"<{key}@{self.config.mail.from_domain}>"
+        # keyed: a reply that names it in its thread proves it saw our message
+        return keyed_message_id(key, self.secret, self.config.mail.from_domain)
 
     def _member(self, email: str | None) -> MemberState:
         if email is None or email not in self.members:
@@ -609,11 +611,11 @@ class Renderer:
             **self._common,
             "count": len(self.held_back),
             "items": [
-                {
+                {  # a stranger's words: shown for what they are, each on its one line
                     "id": h.inbound_id,
-                    "sender": h.sender or "an unreadable address",
-                    "subject": h.subject,
-                    "reason": h.reason,
+                    "sender": printable(h.sender or "an unreadable address", 120),
+                    "subject": printable(h.subject, 120),
+                    "reason": printable(h.reason, 500),
                 }
                 for h in self.held_back
             ],

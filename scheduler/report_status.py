@@ -8,6 +8,7 @@ from .archive import utc_text
 from .occurrences import next_occurrences
 from .participation import participation, status_lines
 from .quarantine import list_quarantine
+from .safety import printable
 from .services import Services
 
 
@@ -74,21 +75,22 @@ def status_text(services: Services, now: datetime) -> str:
     for row in archive.rows(
         "SELECT kind, recipient, last_error FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 10"
     ):
-        out.append(f"  failed {row['kind']} to {row['recipient']}: {row['last_error']}")
+        out.append(f"  failed {row['kind']} to {row['recipient']}: {printable(row['last_error'])}")
     for row in archive.rows(
         "SELECT kind, recipient, last_error, next_attempt_at FROM outbox "
         "WHERE status = 'queued' AND last_error IS NOT NULL ORDER BY id LIMIT 10"
     ):
         out.append(
             f"  retrying {row['kind']} to {row['recipient']} at {row['next_attempt_at'][:16]} UTC: "
-            f"{row['last_error']}"
+            f"{printable(row['last_error'])}"
         )
     failing = archive.rows(
         "SELECT name, email, failing_reason FROM members WHERE address_failing = 1"
     )
     for row in failing:
         out.append(
-            f"  address failing: {row['name']} <{row['email']}> {row['failing_reason'] or ''}"
+            f"  address failing: {printable(row['name'])} <{row['email']}> "
+            f"{printable(row['failing_reason'] or '')}"
         )
     out.append("")
 

@@ -31,6 +31,7 @@ from .errors import (
 from .faults import crash_point
 from .inboxes import Inbox, MaildirInbox
 from .ingest import Reader, store_raw
+from .mail_limits import Limits, too_large
 from .members import Membership, parse_members
 from .outbox import (
     claim_due,
@@ -48,7 +49,7 @@ from .render import HandoverNote, Renderer, long_date
 from .state import apply_meetings, apply_membership, load_meetings, load_members, load_state
 from .sync import reconcile_meetings, sync_membership
 from .throttle import THROTTLE_PAUSE, Caps, PaceClock, Pacer, RealPaceClock, is_throttling
-from .tokens import load_secret
+from .tokens import load_secret, return_address
 from .transports import MaildirTransport, ServerRefusedError, SmtpTransport, Transport
 
 log = logging.getLogger("reflect")
@@ -175,7 +176,7 @@ class Services:
         if inbox.source == "none":
             return None
         if inbox.source == "maildir":
-            return MaildirInbox(path=inbox.maildir)
+            return MaildirInbox(path=inbox.maildir, max_bytes=inbox.max_message_bytes)
         from .imap_inbox import ImapInbox
 
         imap = inbox.imap
@@ -187,6 +188,7 @@ class Services:
             password=self._secret_from_env(imap.password_env, f"IMAP login to {imap.host}"),
             folder=imap.folder,
             done_folder=imap.done_folder,
+            max_bytes=inbox.max_message_bytes,
         )
 
     # ------------------------------------------------------------ steps
@@ -317,7 +319,6 @@ class Services:
 
     async def send_due(self, now: datetime, report: TickReport, transport: Transport) -> None:
         give_up = timedelta(hours=self.config.mail.give_up_after_hours)
-        sender = self.config.mail.from_address
         pacer = self._pacer(now, transport)
         while True:
             claimed = claim_due(self.archive, now, limit=pacer.batch(200) if pacer else 200)
@@ -332,7 +333,7 @@ class Services:
                         return
                     try:
                         await transport.send(
-                            sender=sender,
+                            sender=self.envelope_sender(item.key),
                             recipient=(
                                 self.config.convenor.email
                                 if self.config.mail.rehearsal
@@ -380,6 +381,11 @@ class Services:
                         done = "previewed" if transport.name == "preview" else "sent"
                         log.info("%s %s to %s", done, item.kind, item.recipient)
 
+    def envelope_sender(self, key: str) -> str:
+        """Where a message's delivery reports go: its own signed return address (VERP)."""
+        mail = self.config.mail
+        return return_address(key, self.secret, mail.reply_to) if mail.verp else mail.from_address
+
     def _pacer(self, now: datetime, transport: Transport) -> Pacer | None:
         """The sending caps, for an SMTP relay that has them (not for files or previews)."""
         smtp = self.config.mail.smtp
@@ -417,14 +423,35 @@ class Services:
                 crash_point("after_fetch")
                 with self.archive.transaction():  # the whole batch's bytes in one commit
                     for mail in fetched:
-                        store_raw(self.archive, mail.raw, source=inbox.name, ref=mail.ref, now=now)
+                        store_raw(
+                            self.archive,
+                            mail.raw,
+                            source=inbox.name,
+                            ref=mail.ref,
+                            now=now,
+                            held=None if mail.whole else self._set_aside(mail.size),
+                            size=mail.size if not mail.whole else None,
+                        )
                 for mail in fetched:
                     crash_point("before_imap_move")
                     await inbox.acknowledge(mail.ref)  # only after the commit
                 if len(fetched) < getattr(inbox, "batch_size", 10**9):
                     break
 
+    def _set_aside(self, size: int) -> str:
+        inbox = self.config.inbox
+        kept = (
+            f"the IMAP folder {inbox.imap.done_folder!r}"
+            if inbox.source == "imap"
+            else f"{inbox.maildir / '.Processed'}"
+        )
+        return (
+            f"{too_large(size, self.limits)}: set aside unread, only its headers are here; "
+            f"the whole message is kept in {kept}"
+        )
+
     def reader(self) -> Reader:
+        inbox = self.config.inbox
         return Reader(
             self.archive,
             secret=self.secret,
@@ -434,7 +461,23 @@ class Services:
                 series_uid(self.config, m): m
                 for m in [row["id"] for row in self.archive.rows("SELECT id FROM meetings")]
             },
+            called_off=self.called_off(),
+            trusted_authserv_id=inbox.trusted_authserv_id,
+            limits=self.limits,
         )
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_bytes=self.config.inbox.max_message_bytes)
+
+    def called_off(self) -> set[tuple[str, str]]:
+        """(meeting id, occurrence in UTC text) of every meeting the config calls off."""
+        zone = self.config.partnership.zone
+        return {
+            (meeting.id, utc_text(when.replace(tzinfo=zone)))
+            for meeting in self.config.meetings
+            for when in meeting.cancelled
+        }
 
     async def tick(
         self, now: datetime, *, transport: Transport | None = None, ingest: bool = True

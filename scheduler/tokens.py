@@ -1,9 +1,16 @@
-"""Signed reply tokens.
+"""Signed tokens: reply tokens, Message-IDs and return (bounce) addresses.
 
 A prompt's Reply-To carries ``reflect+<token>@domain``. The token is the
 prompt's 10-byte id and a 10-byte HMAC-SHA256 of it, in lower-case base32 (32
 characters, safe in a local part even where a server folds case). Forging one
 needs the key; a tampered token fails verification.
+
+The same shape, signed for another purpose, makes the local part of every
+Message-ID we write (so a reply matched by its thread is as proved as one
+matched by its token) and of every message's return address
+(``reflect+bounce-<token>@domain``, the envelope sender), so that a delivery
+report is believed only when it comes back to the address we gave that one
+message. A token of one purpose never verifies as another.
 """
 
 from __future__ import annotations
@@ -38,24 +45,62 @@ def token_id_for(key: str) -> str:
     return _b32(hashlib.sha256(key.encode()).digest()[:ID_BYTES])
 
 
-def sign_token(token_id: str, secret: bytes) -> str:
+# What a token is for: each is signed under its own label, so none stands for another.
+REPLY = b"reflect-reply-v1:"
+MESSAGE_ID = b"reflect-message-id-v1:"
+RETURN_PATH = b"reflect-return-v1:"
+BOUNCE_PREFIX = "bounce-"  # a return address's token follows this in the local part
+
+
+def sign_token(token_id: str, secret: bytes, purpose: bytes = REPLY) -> str:
     raw = _unb32(token_id)
     if len(raw) != ID_BYTES:
         raise TokenError("a token id is 16 base32 characters")
-    mac = hmac.new(secret, b"reflect-reply-v1:" + raw, hashlib.sha256).digest()[:SIG_BYTES]
+    mac = hmac.new(secret, purpose + raw, hashlib.sha256).digest()[:SIG_BYTES]
     return token_id + _b32(mac)
 
 
-def verify_token(token: str, secret: bytes) -> str:
-    """The token id if the signature is ours, else ``TokenError``."""
+def verify_token(token: str, secret: bytes, purpose: bytes = REPLY) -> str:
+    """The token id if the signature is ours (for this purpose), else ``TokenError``."""
     token = token.strip().lower()
     if not _TOKEN_RE.match(token):
         raise TokenError("not a reply token")
     token_id = token[:16]
-    expected = sign_token(token_id, secret)
+    expected = sign_token(token_id, secret, purpose)
     if not hmac.compare_digest(expected, token):
         raise TokenError("the token's signature does not match")
     return token_id
+
+
+def keyed_message_id(key: str, secret: bytes, domain: str) -> str:
+    """The Message-ID of the message with this outbox key: nobody without the key can make it."""
+    return f"<{sign_token(token_id_for(key), secret, MESSAGE_ID)}@{domain}>"
+
+
+_MESSAGE_ID_LOCAL = re.compile(r"^<([A-Za-z2-7]{32})@[^<>@\s]+>$")
+
+
+def verify_message_id(message_id: str, secret: bytes) -> bool:
+    """True when this Message-ID is one we made with this key (an old unkeyed one is not)."""
+    found = _MESSAGE_ID_LOCAL.match(message_id.strip())
+    if found is None:
+        return False
+    try:
+        verify_token(found.group(1), secret, MESSAGE_ID)
+    except TokenError:
+        return False
+    return True
+
+
+def return_address(key: str, secret: bytes, reply_to: str) -> str:
+    """The envelope sender for one message: where its delivery reports come back, signed."""
+    token = sign_token(token_id_for(key), secret, RETURN_PATH)
+    return reply_to.replace("{token}", BOUNCE_PREFIX + token)
+
+
+def message_id_for_return(token_id: str, secret: bytes) -> str:
+    """The local part of the Message-ID of the message whose return address carries token_id."""
+    return sign_token(token_id, secret, MESSAGE_ID)
 
 
 def token_from_address(address: str, reply_to: str) -> str | None:

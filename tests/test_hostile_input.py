@@ -70,7 +70,7 @@ def cases(tom: SentPrompt, own_message: bytes) -> dict[str, tuple[bytes, set[str
         "many_headers": ((h("mh") + many + "Content-Type: text/plain\r\n\r\nhi\r\n").encode(), anything),
         "attachment_30mb": (
             (h("att") + 'Content-Type: multipart/mixed; boundary="q"\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--q\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n').encode() + big + b"\r\n--q--\r\n",
-            anything,
+            held,
         ),
         "html_script_image": ((h("html") + f'Content-Type: text/html; charset=utf-8\r\n\r\n<script>alert(1)</script><p>Our purpose</p><img src="data:image/png;base64,{image}"><script>document.cookie</script>\r\n').encode(), anything),
         "encoded_word_line_breaks": ((header_of(tom, message_id="<ew@m.example>", sender=f"=?utf-8?q?Tom=0D=0ABcc:_all@evil.example?= <{TOM}>") + "Subject: =?utf-8?q?Re=0D=0ABcc:_x@evil.example?=\r\nContent-Type: text/plain\r\n\r\nMy answer.\r\n").encode(), anything),
@@ -103,15 +103,26 @@ def prepared(p: Partnership) -> tuple[SentPrompt, bytes]:
     return tom, own
 
 
+# Over [inbox] max_message_bytes (10 MiB): set aside unread, its headers archived, the
+# whole message kept where it arrived (the Maildir's .Processed, or the file itself).
+TOO_LARGE = {"attachment_30mb"}
+
+
 def check(database: Path, expected: dict[str, tuple[bytes, set[str]]]) -> None:
     archive = Archive(database)
-    rows = archive.rows("SELECT id, raw, status, reason FROM inbound ORDER BY id")
+    rows = archive.rows("SELECT id, raw, size, status, reason FROM inbound ORDER BY id")
     answers = archive.rows("SELECT inbound_id FROM answers")
     archive.close()
     by_raw = {bytes(row["raw"]): row for row in rows}
     assert len(rows) == len(expected)  # each stored once, none lost
     for name, (raw, states) in expected.items():
-        row = by_raw.get(raw)
+        if name in TOO_LARGE:
+            row = by_raw.get(raw[: raw.index(b"\r\n\r\n") + 4])
+            assert row is not None, f"{name}: its headers were not archived"
+            assert row["size"] == len(raw)
+            assert "message too large" in row["reason"] and "set aside unread" in row["reason"]
+        else:
+            row = by_raw.get(raw)
         assert row is not None, f"{name}: raw bytes not kept exactly"
         assert row["status"] in states, f"{name}: {row['status']} ({row['reason']})"
         if row["status"] == "quarantined":
@@ -146,6 +157,11 @@ def test_hostile_mail_through_the_maildir_the_file_command_and_the_pipe(
     assert time.monotonic() - started < 120
     check(homes["maildir"] / "var" / "reflect.db", expected)
     assert list((homes["maildir"] / "var" / "inbox" / "new").iterdir()) == []
+    kept = [
+        f.read_bytes()
+        for f in (homes["maildir"] / "var" / "inbox" / ".Processed" / "cur").iterdir()
+    ]
+    assert sorted(kept) == sorted(raw for raw, _ in expected.values())  # every one, byte for byte
 
     # 2. reflect ingest FILE... (the replay after the control, so keep the order)
     files = []
@@ -176,8 +192,11 @@ def test_hostile_mail_through_the_maildir_the_file_command_and_the_pipe(
     assert pipe(expected["control"][0]) == 0
     with ThreadPoolExecutor(max_workers=2) as pool:
         codes = list(pool.map(pipe, [piped[n][0] for n in PIPED if n != "control"]))
-    assert codes == [0] * (len(PIPED) - 1)
-    check(homes["pipe"] / "var" / "reflect.db", piped)
+    # too large for a pipe: exit 65 (EX_DATAERR), so the mail server returns it to its sender
+    assert codes == [65 if n in TOO_LARGE else 0 for n in PIPED if n != "control"]
+    check(
+        homes["pipe"] / "var" / "reflect.db", {n: v for n, v in piped.items() if n not in TOO_LARGE}
+    )
     assert time.monotonic() - started < 150
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert peak_mb < 1024, f"a child process peaked at {peak_mb:.0f} MB"

@@ -321,3 +321,20 @@ async def test_a_silent_server_times_out(dovecot: DovecotServer, user: str) -> N
     with pytest.raises(InboxError, match="Cannot connect to IMAP server"):
         async with box:
             pass
+
+
+async def test_a_message_over_the_size_limit_comes_as_its_headers_and_stays_whole(
+    dovecot: DovecotServer, user: str
+) -> None:
+    small, large = reply(1), reply(2, b"x" * 300_000 + b"\r\n")
+    for raw in (small, large):
+        dovecot.append(user, raw)
+    async with inbox(dovecot, user, max_bytes=100_000) as box:
+        fetched = await box.fetch()
+        for mail in fetched:
+            await box.acknowledge(mail.ref)
+    assert [m.whole for m in fetched] == [True, False]
+    assert fetched[0].raw == small
+    assert fetched[1].raw == large[: large.index(b"\r\n\r\n") + 4]  # the headers alone
+    assert fetched[1].size == len(large)
+    assert dovecot.list_folder(user, DONE) == [small, large]  # nothing lost: kept whole

@@ -163,6 +163,14 @@ async def test_a_bounce_marks_the_address_failing_and_stops_mail(partnership: Pa
     dsn = (REPO / "tests" / "data" / "replies" / "bounce_rfc3464.eml").read_bytes()
     dsn = dsn.replace(b"old.member@trust.example.nhs.uk", b"tom.okafor@council.example.gov.uk")
     dsn = dsn.replace(b"Old.Member@trust.example.nhs.uk", b"Tom.Okafor@council.example.gov.uk")
+    # Tom's server returns his induction pack to the return address it was sent with
+    key = services.archive.scalar(
+        "SELECT key FROM outbox WHERE kind = 'induction' AND recipient = ?",
+        ("tom.okafor@council.example.gov.uk",),
+    )
+    dsn = dsn.replace(
+        b"To: reflect@reflect.example.org", f"To: {services.envelope_sender(key)}".encode()
+    )
     mailbox.Maildir(partnership.inbox, create=True).add(dsn)
     report = await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
     from scheduler.report_status import status_text

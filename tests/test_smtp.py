@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from datetime import UTC, datetime, timedelta
 
 from conftest import Partnership
@@ -32,7 +33,12 @@ async def test_the_server_receives_well_formed_messages(partnership: Partnership
     sink.close()
     received = sink.handler.received
     assert report.sent == len(received) == 16
-    assert {r.sender for r in received} == {"reflect@reflect.example.org"}
+    # each message's envelope sender is its own return address, so a bounce says which one failed
+    assert all(
+        re.fullmatch(r"reflect\+bounce-[a-z2-7]{32}@reflect\.example\.org", r.sender)
+        for r in received
+    )
+    assert len({r.sender for r in received}) == len(received)
     prompt = next(r for r in received if b"X-Reflect-Kind: prompt" in r.data and b"aoife" in r.data)
     assert prompt.recipients == ["aoife.obrien@pcc.example.nhs.uk"]
     # headers: the name is RFC 2047 encoded, nothing 8-bit in the header block
