@@ -265,6 +265,7 @@ def _check_members_file(
     config_name: str, members: MembersFile, problems: list[Problem], warnings: list[Problem]
 ) -> None:
     """Add the membership file's problems and warnings; ``members.path`` is known."""
+    from .errors import MembersError
     from .members import parse_members, quote
 
     path = members.path
@@ -292,8 +293,9 @@ def _check_members_file(
         return
     try:
         membership = parse_members(raw, file=path.name)
-    except InputError as exc:
+    except MembersError as exc:
         problems.extend(exc.problems)
+        warnings.extend(exc.warnings)  # shown beside the errors, not only once they are fixed
     else:
         warnings.extend(membership.warnings)
 

@@ -32,11 +32,14 @@ class Problem:
     message: str
     line: int | None = None
     field: str | None = None
+    # "line" in a text file; "row" in a spreadsheet, numbered as the spreadsheet
+    # numbers its rows (a cell holding a line break is still one row).
+    unit: str = "line"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{self.unit} {self.line}")
         if self.field:
             where.append(self.field)
         return f"{', '.join(where)}: {self.message}"
@@ -59,7 +62,11 @@ class ConfigError(InputError):
 
 
 class MembersError(InputError):
-    """Problems in the membership CSV."""
+    """Problems in the membership CSV; ``warnings`` are what was found beside them."""
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
+        super().__init__(problems)
+        self.warnings = list(warnings or [])
 
 
 class ContentError(InputError):

@@ -31,7 +31,7 @@ from .errors import (
 from .faults import crash_point
 from .inboxes import Inbox, MaildirInbox
 from .ingest import Reader, store_raw
-from .members import Membership, parse_members
+from .members import Membership, read_members
 from .outbox import (
     claim_due,
     enqueue,
@@ -94,6 +94,7 @@ def read_config(path: Path) -> Config:
 
 
 def read_membership(config: Config) -> Membership:
+    """Every good row; the bad ones are in ``problems``, left out (``reflect check`` lists them)."""
     path = config.partnership.members
     try:
         raw = path.read_bytes()
@@ -102,7 +103,7 @@ def read_membership(config: Config) -> Membership:
             f"{config.path.name}, [partnership] members: {path} does not exist. Create it "
             "(name,email,organisation,sector,role,joined,left) or fix the path."
         ) from None
-    return parse_members(raw, file=path.name)
+    return read_members(raw, file=path.name)
 
 
 def read_content(config: Config) -> Content:
@@ -200,9 +201,25 @@ class Services:
             report.problems.append(f"membership not synced: {exc}")
             log.error("membership not synced, nothing changed: %s", exc)
         else:
+            for problem in membership.problems:
+                # One bad row holds up only its own member: the others are synced.
+                report.problems.append(f"row left out: {problem}")
+                log.error("membership row left out, that member unchanged: %s", problem)
+            if membership.unreadable:
+                log.warning(
+                    "%s row(s) without a readable address: nobody is taken as removed "
+                    "from the file until they are fixed",
+                    membership.unreadable,
+                )
             today = now.astimezone(self.config.partnership.zone).date()
             archived = load_members(self.archive)
-            changes = sync_membership(membership.members, archived, today)
+            changes = sync_membership(
+                membership.members,
+                archived,
+                today,
+                held=membership.held,
+                complete=not membership.unreadable,
+            )
             apply_membership(
                 self.archive,
                 changes,
