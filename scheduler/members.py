@@ -432,7 +432,7 @@ TEXT_LIMIT = 200
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # An RFC 2047 encoded word: mail programs decode it, so what it hides (a line break,
 # another header) would reach the header after our checks.
-_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 # Invisible characters that ride along when an address is copied from a web page
 # or a document: zero-width spaces and joiners, the byte-order mark, soft hyphens,
 # no-break spaces. None can be part of an address.
@@ -463,7 +463,7 @@ def _text_problem(
             f"similar), which makes text show in a different order from how it is written; "
             f"retype the {what} without it."
         )
-    if _ENCODED_WORD.search(value):
+    if ENCODED_WORD.search(value):
         return (
             f'{quote(value)} holds mail encoding ("=?...?=") that email programs would turn '
             f"into other text; write the {what} itself, as plain text."
