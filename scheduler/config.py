@@ -12,7 +12,7 @@ import difflib
 import ipaddress
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1210,6 +1210,49 @@ def question_problems(config: Config, text: str, known: set[str]) -> list[Proble
                     + ".",
                     where.key("prompts", "questions"),
                     "[prompts] questions",
+                )
+            )
+    return problems
+
+
+def past_meeting_problems(
+    config: Config, text: str, now: datetime, archived: Collection[str]
+) -> list[Problem]:
+    """Meetings that will never happen again and never did for this archive.
+
+    ``archived`` are the ids of series the archive already holds: a meeting that
+    happened (and was sent out) is history, not a mistake. One that is in the past
+    before anything was sent for it is almost always a wrong year.
+    """
+    from .calendar_rules import localize
+    from .invites import local_rule
+
+    where = _Locator(text)
+    zone = config.partnership.zone
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    problems = []
+    for index, meeting in enumerate(config.meetings):
+        if meeting.id in archived:
+            continue
+        if meeting.rrule is None:
+            over = localize(meeting.first, config.partnership.timezone) <= now
+            what = f"{meeting.first:%Y-%m-%d %H:%M} is in the past and the meeting does not repeat"
+            fix = "Correct the date (is the year right?), or add an rrule if it is a series."
+        else:
+            try:
+                following = local_rule(meeting.first, meeting.rrule, config.partnership.timezone)
+                over = following.after(local_now) is None
+            except ValueError:
+                continue  # the rule itself is reported elsewhere
+            what = f"every meeting of {quote(meeting.rrule)} from {meeting.first:%Y-%m-%d} is over"
+            fix = "Correct first, or UNTIL or COUNT in the rule."
+        if over:
+            problems.append(
+                Problem(
+                    config.path.name,
+                    f"{what}, so nothing will ever be sent for it. {fix}",
+                    where.key("meeting", "first", index),
+                    f'[[meeting]] "{meeting.id}" first',
                 )
             )
     return problems

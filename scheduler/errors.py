@@ -9,6 +9,7 @@ Every error the service raises on purpose derives from ``ReflectError``::
     │   └── ContentError      content/ and partnership question files
     ├── TokenError            a reply token that is malformed or not ours
     ├── ArchiveError          the SQLite archive cannot be used
+    │   └── TimeWentBackError a tick earlier than the last one on this archive
     └── DeliveryError         a transport could not hand a message over
         ├── TemporaryDeliveryError   try again later (4xx, timeout, dropped link)
         └── PermanentDeliveryError   give up for this recipient (5xx)
@@ -79,6 +80,10 @@ class TokenError(ReflectError):
 
 class ArchiveError(ReflectError):
     """The SQLite archive cannot be opened or migrated."""
+
+
+class TimeWentBackError(ArchiveError):
+    """A tick whose time is before the last tick on the same archive."""
 
 
 class DeliveryError(ReflectError):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .archive import Archive, utc_text
 from .archive_lock import hold
@@ -27,6 +28,7 @@ from .errors import (
     PermanentDeliveryError,
     ReflectError,
     TemporaryDeliveryError,
+    TimeWentBackError,
 )
 from .faults import crash_point
 from .inboxes import Inbox, MaildirInbox
@@ -472,12 +474,32 @@ class Services:
                 "the next round carries on (free disk space, or stop the other program using it)."
             ) from exc
 
+    def _forward_only(self, now: datetime) -> None:
+        """Refuse a tick before the last one, then record this one.
+
+        The files say what is true now; read as of an earlier day against an archive
+        that has lived past it, they make nonsense (in a trial, 24 leaver emails:
+        everyone "left" before they had joined).
+        """
+        last = self.archive.last_tick()
+        if last is not None and now < last:
+            zone = self.config.partnership.zone
+            raise TimeWentBackError(
+                f"this round's time, {_moment(now, zone)}, is before the last round on "
+                f"{self.archive.path.name} at {_moment(last, zone)}, and time only moves "
+                f"forward for an archive. Use --now {last.astimezone(zone):%Y-%m-%dT%H:%M} or "
+                "later, or set [storage] database to a new file to try out earlier dates. "
+                "Nothing was done."
+            )
+        self.archive.record_tick(now)
+
     async def _tick(
         self, now: datetime, *, transport: Transport | None, ingest: bool
     ) -> TickReport:
         if now.tzinfo is None:
             raise ValueError("tick needs an aware time")
         now = now.astimezone(UTC)
+        self._forward_only(now)
         report = TickReport()
         self.sync(now, report)
         if ingest:
@@ -492,6 +514,10 @@ class Services:
             if purged:
                 log.info("removed the raw copies of %s message(s) past the retention age", purged)
         return report
+
+
+def _moment(when: datetime, zone: ZoneInfo) -> str:
+    return f"{when.astimezone(zone):%Y-%m-%d %H:%M %Z}"
 
 
 def _day(iso: str | None) -> str:
