@@ -762,7 +762,7 @@ def _read_mail(r: _Reader, m: Mapping[str, Any], base: Path) -> MailSettings:
         )
     elif reply_to and not _token_in_place(reply_to):
         local, _, domain = reply_to.rpartition("@")
-        mailbox = local.split("+")[0].replace("{token}", "") or "reflect"
+        mailbox = local.split("+")[0].replace("{token}", "").strip("-._") or "reflect"
         example_domain = domain.replace("{token}.", "").replace("{token}", "").strip(".")
         example_domain = example_domain or "reflect.example.org"
         r.problem(
