@@ -331,7 +331,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
         now = _now(args, services.config.partnership.timezone)
-        report = asyncio.run(services.tick(now))
+        report = asyncio.run(services.tick(now, forward_only=True))
     except Busy as exc:
         print(f"Skipped: {exc}", file=sys.stderr)
         return EX_TEMPFAIL

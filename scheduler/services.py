@@ -456,7 +456,12 @@ class Services:
         )
 
     async def tick(
-        self, now: datetime, *, transport: Transport | None = None, ingest: bool = True
+        self,
+        now: datetime,
+        *,
+        transport: Transport | None = None,
+        ingest: bool = True,
+        forward_only: bool = False,
     ) -> TickReport:
         """One pass. A database that is locked or full ends it with an ``ArchiveError``.
 
@@ -464,9 +469,16 @@ class Services:
         not is rolled back whole, and the next tick carries on from there. Only one
         tick works on an archive at a time: while another holds it, this one raises
         ``Busy`` and does nothing.
+
+        ``forward_only`` (a tick someone asked for, at a time they chose): a time
+        before the last tick raises ``TimeWentBackError`` and does nothing. Without
+        it (the service's own rounds), a system clock stepped back is survived:
+        every message has one key, so nothing is sent twice.
         """
         try:
             with hold(self.archive.path):
+                if forward_only:
+                    self._refuse_the_past(now)
                 return await self._tick(now, transport=transport, ingest=ingest)
         except sqlite3.OperationalError as exc:
             raise ArchiveError(
@@ -474,8 +486,8 @@ class Services:
                 "the next round carries on (free disk space, or stop the other program using it)."
             ) from exc
 
-    def _forward_only(self, now: datetime) -> None:
-        """Refuse a tick before the last one, then record this one.
+    def _refuse_the_past(self, now: datetime) -> None:
+        """Refuse a tick before the last one.
 
         The files say what is true now; read as of an earlier day against an archive
         that has lived past it, they make nonsense (in a trial, 24 leaver emails:
@@ -491,7 +503,6 @@ class Services:
                 "later, or set [storage] database to a new file to try out earlier dates. "
                 "Nothing was done."
             )
-        self.archive.record_tick(now)
 
     async def _tick(
         self, now: datetime, *, transport: Transport | None, ingest: bool
@@ -499,7 +510,7 @@ class Services:
         if now.tzinfo is None:
             raise ValueError("tick needs an aware time")
         now = now.astimezone(UTC)
-        self._forward_only(now)
+        self.archive.record_tick(now)
         report = TickReport()
         self.sync(now, report)
         if ingest:
