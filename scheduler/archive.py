@@ -329,6 +329,23 @@ class Archive:
                 stored = dict(conn.execute("SELECT name, value FROM settings").fetchall())
         return stored["partnership_key"], stored["uid_domain"]
 
+    def last_tick(self) -> datetime | None:
+        """When the latest tick on this archive ran (by its own clock), if any has."""
+        value = self.scalar("SELECT value FROM settings WHERE name = 'last_tick'")
+        return from_utc_text(value) if value else None
+
+    def record_tick(self, now: datetime) -> None:
+        """Remember ``now`` as the latest tick; a value only ever moves forward.
+
+        Kept in ``settings`` (migration 0006), so it needs no migration of its own.
+        """
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (name, value) VALUES ('last_tick', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                (utc_text(now),),
+            )
+
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None

@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, summary: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=summary, description=summary)
 
-    add("check", "Check the config, membership list and questions, listing every problem.")
+    check = add("check", "Check the config, membership list and questions, listing every problem.")
+    check.add_argument("--now", metavar="ISO", help="judge meeting dates as if it were this time")
     tick = add(
         "tick",
         "Do one round of work now: note who joined or left, send what is due, read replies.",
@@ -195,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .config import members_file, question_problems
+    from .config import members_file, past_meeting_problems, question_problems
     from .content import load_bundled_content
     from .services import read_config
 
@@ -218,6 +219,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if content is not None:
             known = set(content.questions)
             problems.extend(question_problems(config, text, known))
+        archived = _archived_meetings(config.database)
+        if archived is not None:
+            now = _now(args, config.partnership.timezone)
+            problems.extend(past_meeting_problems(config, text, now, archived))
     # the membership file is checked even when the rest of the config has problems
     members = members_file(text, path)
     not_checked = ""
@@ -276,10 +281,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archived_meetings(database: Path) -> set[str] | None:
+    """Ids of the series the archive holds, read without writing; None if it cannot say."""
+    import sqlite3
+
+    if not database.exists():
+        return set()
+    try:
+        conn = sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return {row[0] for row in conn.execute("SELECT id FROM meetings")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
 def _check_members_file(
     config_name: str, members: MembersFile, problems: list[Problem], warnings: list[Problem]
 ) -> None:
     """Add the membership file's problems and warnings; ``members.path`` is known."""
+    from .errors import MembersError
     from .members import parse_members, quote
 
     path = members.path
@@ -307,8 +329,9 @@ def _check_members_file(
         return
     try:
         membership = parse_members(raw, file=path.name)
-    except InputError as exc:
+    except MembersError as exc:
         problems.extend(exc.problems)
+        warnings.extend(exc.warnings)  # shown beside the errors, not only once they are fixed
     else:
         warnings.extend(membership.warnings)
 
@@ -323,7 +346,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
         now = _now(args, services.config.partnership.timezone)
-        report = asyncio.run(services.tick(now))
+        report = asyncio.run(services.tick(now, forward_only=True))
     except Busy as exc:
         print(f"Skipped: {exc}", file=sys.stderr)
         return EX_TEMPFAIL

@@ -8,9 +8,11 @@ fix it. Nothing here reads the environment or opens a file.
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, Problem
-from .members import quote
+from .members import BIDI_CONTROLS, ENCODED_WORD, quote
 from .safety import clean_header_text, has_control, is_valid_address
 
 MEETING_KINDS = ("reflection", "governance", "relationship")
@@ -313,10 +315,19 @@ class _Reader:
         self.file = file
         self.where = _Locator(text)
         self.problems: list[Problem] = []
+        self.meeting_ids: list[str] = []  # so a meeting is named by its id, not its place
 
     def problem(self, table: str, key: str | None, message: str, index: int | None = None) -> None:
         line = self.where.key(table, key, index) if key else self.where.table(table, index)
-        label = f"[[{table}]] {index + 1}" if index is not None else (f"[{table}]" if table else "")
+        if index is not None:
+            known = (
+                self.meeting_ids[index]
+                if table == "meeting" and index < len(self.meeting_ids)
+                else ""
+            )
+            label = f'[[{table}]] "{known}"' if known else f"[[{table}]] {index + 1}"
+        else:
+            label = f"[{table}]" if table else ""
         field_name = f"{label} {key}".strip() if key else label
         self.problems.append(Problem(self.file, message, line, field_name or None))
 
@@ -341,8 +352,41 @@ class _Reader:
                     index,
                 )
                 continue
-            close = sorted(k for k in known if k.startswith(key[:3]))
-            hint = f' Did you mean "{close[0]}"?' if close else ""
+            value = data[key]
+            name = f"{table}.{key}" if table else key
+            is_list = isinstance(value, list) and bool(value)
+            if isinstance(value, Mapping) or (
+                is_list and all(isinstance(v, Mapping) for v in value)
+            ):
+                # a section: [name] or [[name]], found by its own heading
+                sections = (
+                    sorted(n.rpartition(".")[2] for n in KNOWN_KEYS if n.startswith(table + "."))
+                    if table
+                    else sorted(KNOWN_KEYS[""])
+                )
+                guess = _closest(key, sections)
+                guessed = f"{table}.{guess}" if table else guess
+                hint = (
+                    f" Did you mean {'[[' if guessed == 'meeting' else '['}{guessed}"
+                    f"{']]' if guessed == 'meeting' else ']'}?"
+                    if guess
+                    else ""
+                )
+                shape = f"[[{name}]]" if is_list else f"[{name}]"
+                line = self.where.table(name, 0 if is_list else None)
+                if line is None:
+                    line = self.where.key(table, key, index) if table else None
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        f"is not a section this version knows.{hint}",
+                        line,
+                        shape,
+                    )
+                )
+                continue
+            guess = _closest(key, sorted(known))
+            hint = f' Did you mean "{guess}"?' if guess else ""
             self.problem(table, key, f"is not a setting this version knows.{hint}", index)
 
     def text(
@@ -372,6 +416,23 @@ class _Reader:
                 key,
                 f"{quote(value)} contains a line break or control character (shown with a "
                 "backslash); keep it on one line.",
+                index,
+            )
+        elif header and any(ch in BIDI_CONTROLS for ch in value):
+            self.problem(
+                table,
+                key,
+                f"{quote(value)} contains an invisible direction override (shown as \\u202e "
+                "or similar), which makes text show in a different order from how it is "
+                "written; retype it without.",
+                index,
+            )
+        elif header and ENCODED_WORD.search(value):
+            self.problem(
+                table,
+                key,
+                f'{quote(value)} holds mail encoding ("=?...?=") that email programs would '
+                "turn into other text; write the text itself.",
                 index,
             )
         return value
@@ -431,6 +492,110 @@ class _Reader:
         return (base / value).resolve() if value else base
 
 
+_HEADING = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=(.*)$"""
+)
+
+
+def _open_brackets(value: str) -> int:
+    """How many [ are left open on a line's value, strings and comments aside."""
+    depth, quote_char, i = 0, "", 0
+    while i < len(value):
+        ch = value[i]
+        if quote_char:
+            if ch == "\\" and quote_char == '"':
+                i += 1
+            elif ch == quote_char:
+                quote_char = ""
+        elif ch in "\"'":
+            quote_char = ch
+        elif ch == "#":
+            break
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        i += 1
+    return depth
+
+
+def duplicates(text: str, file: str) -> list[Problem]:
+    """Keys and tables written twice, each named with both lines.
+
+    TOML forbids them and ``tomllib`` says only where it gave up; a convenor who
+    pasted a setting in twice needs to know which two lines to choose between.
+    """
+    problems: list[Problem] = []
+    tables: dict[str, int] = {}
+    keys: dict[tuple[str, int, str], int] = {}
+    scope, label_of_scope, occurrence = "", "", 0
+    closing = ""  # the delimiter that ends the multi-line string we are in
+    depth = 0  # open brackets of a multi-line array
+    for number, line in enumerate(text.splitlines(), start=1):
+        if closing:
+            if closing in line:
+                closing = ""
+            continue
+        if depth > 0:
+            depth += _open_brackets(line)
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            scope = re.sub(r"\s*\.\s*", ".", heading.group(2))
+            label_of_scope = f"{heading.group(1)}{scope}{heading.group(1).replace('[', ']')}"
+            if heading.group(1) == "[[":
+                occurrence = number  # each [[meeting]] is a fresh table
+            else:
+                occurrence = 0
+                if scope in tables:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"this heading is written twice, on lines {tables[scope]} and {number}. "
+                            "Keep one heading and put all its settings under it.",
+                            number,
+                            f"[{scope}]",
+                        )
+                    )
+                tables.setdefault(scope, number)
+            continue
+        found = _KEY.match(line)
+        if not found:
+            continue
+        key = re.sub(r"\s*\.\s*", ".", found.group(1))
+        value = found.group(2).strip()
+        for delimiter in ('"""', "'''"):
+            if value.startswith(delimiter) and value.count(delimiter) == 1:
+                closing = delimiter
+        if not closing:
+            depth = _open_brackets(value)
+        where = (scope, occurrence, key)
+        if where in keys:
+            label = f"{label_of_scope} {key}" if scope else key
+            problems.append(
+                Problem(
+                    file,
+                    f"is set twice, on lines {keys[where]} and {number}. Keep the one you mean "
+                    "and delete the other.",
+                    number,
+                    label,
+                )
+            )
+        keys.setdefault(where, number)
+    return problems
+
+
+def _closest(word: str, choices: list[str]) -> str | None:
+    """The known name ``word`` is most likely a slip for, if any is close."""
+    lowered = {choice.lower(): choice for choice in choices}
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    if found:
+        return lowered[found[0]]
+    starts = [choice for choice in choices if choice.startswith(word[:3].lower())]
+    return starts[0] if len(word) >= 3 and starts else None
+
+
 _EXAMPLES = {
     "name": 'name = "Willenhall Together"',
     "timezone": 'timezone = "Europe/London"',
@@ -455,6 +620,9 @@ def parse_config(text: str, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        twice = duplicates(text, file)
+        if twice:
+            raise ConfigError(twice) from None
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line = int(match.group(1)) if match else None
         reason = str(exc).split(" (at line")[0]
@@ -599,6 +767,20 @@ def _read_mail(r: _Reader, m: Mapping[str, Any], base: Path) -> MailSettings:
             f'"{reply_to}" has no {{token}}. Replies are matched to members by it: '
             'write e.g. "reflect+{token}@reflect.example.org".',
         )
+    elif reply_to and not _token_in_place(reply_to):
+        local, _, domain = reply_to.rpartition("@")
+        mailbox = local.split("+")[0].replace("{token}", "").strip("-._") or "reflect"
+        example_domain = domain.replace("{token}.", "").replace("{token}", "").strip(".")
+        example_domain = example_domain or "reflect.example.org"
+        r.problem(
+            "mail",
+            "reply_to",
+            f"{quote(reply_to)} puts {{token}} where it cannot work: it must come straight "
+            'after a "+" at the end of the part before the @, e.g. '
+            f'"{mailbox}+{{token}}@{example_domain}". '
+            "Mail servers deliver that to the plain mailbox, and the token tells whose reply "
+            "it is.",
+        )
     elif reply_to and not is_valid_address(reply_to.replace("{token}", "x")):
         r.problem("mail", "reply_to", f'"{reply_to}" is not an email address.')
     sm = r.table(m, "smtp", "mail")
@@ -615,16 +797,79 @@ def _read_mail(r: _Reader, m: Mapping[str, Any], base: Path) -> MailSettings:
         max_per_minute=r.integer(sm, "mail.smtp", "max_per_minute", 0),
         max_per_day=r.integer(sm, "mail.smtp", "max_per_day", 0),
     )
+    transport = r.choice(m, "mail", "transport", ("maildir", "smtp"), "maildir")
+    if transport == "smtp":
+        _missing_host(r, sm, "mail.smtp", "transport", transport)
+    _clear_text_problem(r, "mail.smtp", smtp.host, smtp.security, smtp.username)
     return MailSettings(
         from_name=from_name,
         from_address=from_address,
         reply_to=reply_to,
-        transport=r.choice(m, "mail", "transport", ("maildir", "smtp"), "maildir"),  # type: ignore[arg-type]
+        transport=transport,  # type: ignore[arg-type]
         outbox_maildir=r.path(m, "mail", "outbox_maildir", "var/outbox", base),
         rehearsal=r.boolean(m, "mail", "rehearsal", False),
         smtp=smtp,
         give_up_after_hours=r.number(m, "mail", "give_up_after_hours", 48.0),
         verp=r.boolean(m, "mail", "verp", True),
+    )
+
+
+def _token_in_place(reply_to: str) -> bool:
+    """``{token}`` once, as the whole sub-address: ``name+{token}@domain``."""
+    local, at, _ = reply_to.rpartition("@")
+    return (
+        bool(at)
+        and reply_to.count("{token}") == 1
+        and local.endswith("+{token}")
+        and len(local) > len("+{token}")
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: localhost, 127.0.0.0/8 or ::1."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return bool(ipaddress.ip_address(name).is_loopback)
+    except ValueError:
+        return False
+
+
+def _clear_text_problem(r: _Reader, table: str, host: str, security: str, username: str) -> None:
+    """Credentials sent unencrypted to another machine are refused, naming the line."""
+    if security != "none" or not username or _is_loopback(host):
+        return
+    port = "587 with starttls, or 465 with tls" if table == "mail.smtp" else "993 with tls"
+    r.problem(
+        table,
+        "security",
+        f'"none" would send the password for {quote(username)} unencrypted across the '
+        f'network to {quote(host)}. Write security = "starttls" or "tls" (port {port}); '
+        '"none" is only for a server on this machine (localhost, 127.0.0.1 or ::1).',
+    )
+
+
+def _missing_host(
+    r: _Reader, data: Mapping[str, Any], table: str, parent_key: str, value: str
+) -> None:
+    """A transport or inbox that needs a server, with none named."""
+    host = data.get("host")
+    if isinstance(host, str) and host.strip():
+        return
+    parent, _, _ = table.partition(".")
+    where = r.where.table(table) or r.where.key(parent, parent_key)
+    kind = "SMTP server that sends" if table == "mail.smtp" else "IMAP server that holds"
+    example = "smtp.example.org" if table == "mail.smtp" else "imap.example.org"
+    r.problems.append(
+        Problem(
+            r.file,
+            f'{parent_key} = "{value}" needs the {kind} your mail, but no host is given. '
+            f'Add host = "{example}" (your mail provider tells you the name) under [{table}], '
+            f'or set [{parent}] {parent_key} = "maildir".',
+            where,
+            f"[{table}] host",
+        )
     )
 
 
@@ -655,8 +900,12 @@ def _read_inbox(r: _Reader, i: Mapping[str, Any], base: Path) -> InboxSettings:
         folder=r.text(im, "inbox.imap", "folder", default="INBOX"),
         done_folder=r.text(im, "inbox.imap", "done_folder", default="Reflections/Processed"),
     )
+    source = r.choice(i, "inbox", "source", ("imap", "maildir", "none"), "maildir")
+    if source == "imap":
+        _missing_host(r, im, "inbox.imap", "source", source)
+    _clear_text_problem(r, "inbox.imap", imap.host, imap.security, imap.username)
     return InboxSettings(
-        source=r.choice(i, "inbox", "source", ("imap", "maildir", "none"), "maildir"),  # type: ignore[arg-type]
+        source=source,  # type: ignore[arg-type]
         maildir=r.path(i, "inbox", "maildir", "var/inbox", base),
         imap=imap,
         max_message_bytes=r.integer(
@@ -701,6 +950,12 @@ def _read_meetings(r: _Reader, raw: object, tz_name: str) -> tuple[Meeting, ...]
         return ()
     meetings: list[Meeting] = []
     seen: set[str] = set()
+    r.meeting_ids = [
+        m["id"]
+        if isinstance(m, Mapping) and isinstance(m.get("id"), str) and _plain_id(m["id"])
+        else ""
+        for m in raw
+    ]
     for index, m in enumerate(raw):
         if not isinstance(m, Mapping):
             continue
@@ -785,6 +1040,10 @@ def _read_meetings(r: _Reader, raw: object, tz_name: str) -> tuple[Meeting, ...]
             )
         )
     return tuple(meetings)
+
+
+def _plain_id(value: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9][a-z0-9-]*", value))
 
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -963,6 +1222,49 @@ def question_problems(config: Config, text: str, known: set[str]) -> list[Proble
                     + ".",
                     where.key("prompts", "questions"),
                     "[prompts] questions",
+                )
+            )
+    return problems
+
+
+def past_meeting_problems(
+    config: Config, text: str, now: datetime, archived: Collection[str]
+) -> list[Problem]:
+    """Meetings that will never happen again and never did for this archive.
+
+    ``archived`` are the ids of series the archive already holds: a meeting that
+    happened (and was sent out) is history, not a mistake. One that is in the past
+    before anything was sent for it is almost always a wrong year.
+    """
+    from .calendar_rules import localize
+    from .invites import local_rule
+
+    where = _Locator(text)
+    zone = config.partnership.zone
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    problems = []
+    for index, meeting in enumerate(config.meetings):
+        if meeting.id in archived:
+            continue
+        if meeting.rrule is None:
+            over = localize(meeting.first, config.partnership.timezone) <= now
+            what = f"{meeting.first:%Y-%m-%d %H:%M} is in the past and the meeting does not repeat"
+            fix = "Correct the date (is the year right?), or add an rrule if it is a series."
+        else:
+            try:
+                following = local_rule(meeting.first, meeting.rrule, config.partnership.timezone)
+                over = following.after(local_now) is None
+            except ValueError:
+                continue  # the rule itself is reported elsewhere
+            what = f"every meeting of {quote(meeting.rrule)} from {meeting.first:%Y-%m-%d} is over"
+            fix = "Correct first, or UNTIL or COUNT in the rule."
+        if over:
+            problems.append(
+                Problem(
+                    config.path.name,
+                    f"{what}, so nothing will ever be sent for it. {fix}",
+                    where.key("meeting", "first", index),
+                    f'[[meeting]] "{meeting.id}" first',
                 )
             )
     return problems

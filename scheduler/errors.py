@@ -9,6 +9,7 @@ Every error the service raises on purpose derives from ``ReflectError``::
     │   └── ContentError      content/ and partnership question files
     ├── TokenError            a reply token that is malformed or not ours
     ├── ArchiveError          the SQLite archive cannot be used
+    │   └── TimeWentBackError a tick earlier than the last one on this archive
     └── DeliveryError         a transport could not hand a message over
         ├── TemporaryDeliveryError   try again later (4xx, timeout, dropped link)
         └── PermanentDeliveryError   give up for this recipient (5xx)
@@ -32,11 +33,14 @@ class Problem:
     message: str
     line: int | None = None
     field: str | None = None
+    # "line" in a text file; "row" in a spreadsheet, numbered as the spreadsheet
+    # numbers its rows (a cell holding a line break is still one row).
+    unit: str = "line"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{self.unit} {self.line}")
         if self.field:
             where.append(self.field)
         return f"{', '.join(where)}: {self.message}"
@@ -59,7 +63,11 @@ class ConfigError(InputError):
 
 
 class MembersError(InputError):
-    """Problems in the membership CSV."""
+    """Problems in the membership CSV; ``warnings`` are what was found beside them."""
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
+        super().__init__(problems)
+        self.warnings = list(warnings or [])
 
 
 class ContentError(InputError):
@@ -72,6 +80,10 @@ class TokenError(ReflectError):
 
 class ArchiveError(ReflectError):
     """The SQLite archive cannot be opened or migrated."""
+
+
+class TimeWentBackError(ArchiveError):
+    """A tick whose time is before the last tick on the same archive."""
 
 
 class DeliveryError(ReflectError):

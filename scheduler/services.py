@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .archive import Archive, utc_text
 from .archive_lock import hold
@@ -27,12 +28,13 @@ from .errors import (
     PermanentDeliveryError,
     ReflectError,
     TemporaryDeliveryError,
+    TimeWentBackError,
 )
 from .faults import crash_point
 from .inboxes import Inbox, MaildirInbox
 from .ingest import Reader, store_raw
 from .mail_limits import Limits, too_large
-from .members import Membership, parse_members
+from .members import Membership, read_members
 from .outbox import (
     claim_due,
     enqueue,
@@ -95,6 +97,7 @@ def read_config(path: Path) -> Config:
 
 
 def read_membership(config: Config) -> Membership:
+    """Every good row; the bad ones are in ``problems``, left out (``reflect check`` lists them)."""
     path = config.partnership.members
     try:
         raw = path.read_bytes()
@@ -103,7 +106,7 @@ def read_membership(config: Config) -> Membership:
             f"{config.path.name}, [partnership] members: {path} does not exist. Create it "
             "(name,email,organisation,sector,role,joined,left) or fix the path."
         ) from None
-    return parse_members(raw, file=path.name)
+    return read_members(raw, file=path.name)
 
 
 def read_content(config: Config) -> Content:
@@ -202,9 +205,25 @@ class Services:
             report.problems.append(f"membership not synced: {exc}")
             log.error("membership not synced, nothing changed: %s", exc)
         else:
+            for problem in membership.problems:
+                # One bad row holds up only its own member: the others are synced.
+                report.problems.append(f"row left out: {problem}")
+                log.error("membership row left out, that member unchanged: %s", problem)
+            if membership.unreadable:
+                log.warning(
+                    "%s row(s) without a readable address: nobody is taken as removed "
+                    "from the file until they are fixed",
+                    membership.unreadable,
+                )
             today = now.astimezone(self.config.partnership.zone).date()
             archived = load_members(self.archive)
-            changes = sync_membership(membership.members, archived, today)
+            changes = sync_membership(
+                membership.members,
+                archived,
+                today,
+                held=membership.held,
+                complete=not membership.unreadable,
+            )
             apply_membership(
                 self.archive,
                 changes,
@@ -480,7 +499,12 @@ class Services:
         }
 
     async def tick(
-        self, now: datetime, *, transport: Transport | None = None, ingest: bool = True
+        self,
+        now: datetime,
+        *,
+        transport: Transport | None = None,
+        ingest: bool = True,
+        forward_only: bool = False,
     ) -> TickReport:
         """One pass. A database that is locked or full ends it with an ``ArchiveError``.
 
@@ -488,9 +512,16 @@ class Services:
         not is rolled back whole, and the next tick carries on from there. Only one
         tick works on an archive at a time: while another holds it, this one raises
         ``Busy`` and does nothing.
+
+        ``forward_only`` (a tick someone asked for, at a time they chose): a time
+        before the last tick raises ``TimeWentBackError`` and does nothing. Without
+        it (the service's own rounds), a system clock stepped back is survived:
+        every message has one key, so nothing is sent twice.
         """
         try:
             with hold(self.archive.path):
+                if forward_only:
+                    self._refuse_the_past(now)
                 return await self._tick(now, transport=transport, ingest=ingest)
         except sqlite3.OperationalError as exc:
             raise ArchiveError(
@@ -498,12 +529,31 @@ class Services:
                 "the next round carries on (free disk space, or stop the other program using it)."
             ) from exc
 
+    def _refuse_the_past(self, now: datetime) -> None:
+        """Refuse a tick before the last one.
+
+        The files say what is true now; read as of an earlier day against an archive
+        that has lived past it, they make nonsense (in a trial, 24 leaver emails:
+        everyone "left" before they had joined).
+        """
+        last = self.archive.last_tick()
+        if last is not None and now < last:
+            zone = self.config.partnership.zone
+            raise TimeWentBackError(
+                f"this round's time, {_moment(now, zone)}, is before the last round on "
+                f"{self.archive.path.name} at {_moment(last, zone)}, and time only moves "
+                f"forward for an archive. Use --now {last.astimezone(zone):%Y-%m-%dT%H:%M} or "
+                "later, or set [storage] database to a new file to try out earlier dates. "
+                "Nothing was done."
+            )
+
     async def _tick(
         self, now: datetime, *, transport: Transport | None, ingest: bool
     ) -> TickReport:
         if now.tzinfo is None:
             raise ValueError("tick needs an aware time")
         now = now.astimezone(UTC)
+        self.archive.record_tick(now)
         report = TickReport()
         self.sync(now, report)
         if ingest:
@@ -518,6 +568,10 @@ class Services:
             if purged:
                 log.info("removed the raw copies of %s message(s) past the retention age", purged)
         return report
+
+
+def _moment(when: datetime, zone: ZoneInfo) -> str:
+    return f"{when.astimezone(zone):%Y-%m-%d %H:%M %Z}"
 
 
 def _day(iso: str | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,11 +28,22 @@ class MembershipChange:
 
 
 def sync_membership(
-    rows: Sequence[Member], archived: Mapping[str, MemberState], today: date
+    rows: Sequence[Member],
+    archived: Mapping[str, MemberState],
+    today: date,
+    *,
+    held: Collection[str] = (),
+    complete: bool = True,
 ) -> list[MembershipChange]:
-    """What changed between the spreadsheet and the archive, as of ``today``."""
+    """What changed between the spreadsheet and the archive, as of ``today``.
+
+    ``held``: addresses whose rows could not be read this time; they stay as the
+    archive knows them. ``complete`` is False when a row's address could not be
+    read at all: then no member counts as removed from the file, since the
+    unreadable row may be theirs (their ``left`` dates still count).
+    """
     changes: list[MembershipChange] = []
-    listed = {m.email: m for m in rows}
+    listed = {m.email: m for m in rows if m.email not in held}
     for email, member in listed.items():
         known = archived.get(email)
         active = member.is_active(today)
@@ -56,7 +67,9 @@ def sync_membership(
         ) or known.share_introduction != member.share_introduction:
             changes.append(MembershipChange("changed", member, email, today))
     for email, known in archived.items():
-        if email not in listed and known.status in ("active", "pending"):
+        if email in listed or email in held or not complete:
+            continue
+        if known.status in ("active", "pending"):
             changes.append(MembershipChange("left", None, email, today))
     return changes
 

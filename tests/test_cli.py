@@ -75,8 +75,8 @@ def test_check_lists_every_problem_and_exits_2(partnership: Partnership) -> None
     assert lines == [
         f'Error: config.toml, line {questions_line}, [prompts] questions: "rolle" is not a question in content/. '
         "Known ids: learning, members, purpose, role, work.",
-        'Error: members.csv, line 3, column "email": "bob@example" is not an email address, e.g. tom.okafor@council.gov.uk.',
-        'Error: members.csv, line 3, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
+        'Error: members.csv, row 3, column "email": "bob@example" is not an email address: the part after the @-sign is not valid. It should have a period. Write it like tom.okafor@council.gov.uk.',
+        'Error: members.csv, row 3, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
         "3 problem(s) found. Nothing was sent.",
     ]
 
@@ -115,11 +115,12 @@ BROKEN_MEMBERS = (
     "Cat,c@d,Food &amp; Friends,vcse,,31/02/2027,\n"
 )
 BROKEN_MEMBERS_ERRORS = [
-    'Error: members.csv, line 3, column "email": "c@d" is not an email address, '
-    "e.g. tom.okafor@council.gov.uk.",
-    'Error: members.csv, line 3, column "organisation": "Food &amp; Friends" contains markup '
+    'Error: members.csv, row 3, column "email": "c@d" is not an email address: the part '
+    "after the @-sign is not valid. It should have a period. Write it like "
+    "tom.okafor@council.gov.uk.",
+    'Error: members.csv, row 3, column "organisation": "Food &amp; Friends" contains markup '
     '(< > or &...;); write the organisation\'s name as plain text, e.g. "Food & Friends".',
-    'Error: members.csv, line 3, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, '
+    'Error: members.csv, row 3, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, '
     "e.g. 2027-02-28.",
 ]
 
@@ -138,7 +139,7 @@ def test_check_lists_config_and_membership_problems_together(
 
     assert code == 2
     assert lines == [
-        f"Error: config.toml, line {line_in(partnership.config, '2THU')}, [[meeting]] 1 rrule: "
+        f"Error: config.toml, line {line_in(partnership.config, '2THU')}, [[meeting]] \"reflection\" rrule: "
         'The recurrence rule "FREQ=MONTHLY;BYDAY=2THU" could not be read: BYDAY "2THU" is not '
         "a day: use MO, TU, WE, TH, FR, SA or SU, with an optional number before it such as 2TH "
         "(the second Thursday) or -1FR (the last Friday).",
@@ -197,7 +198,7 @@ def test_check_shows_a_line_break_in_a_cell_as_backslash_n(
 
     assert code == 2
     assert lines == [
-        'Error: members.csv, line 2, column "organisation": "Grapevine\\nand Friends" contains a '
+        'Error: members.csv, row 2, column "organisation": "Grapevine\\nand Friends" contains a '
         "line break; put the whole organisation's name on one line.",
         "1 problem(s) found. Nothing was sent.",
     ]

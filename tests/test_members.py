@@ -44,13 +44,13 @@ def test_utf8_with_bom_and_display_name_in_the_email_cell() -> None:
 def test_the_same_address_in_another_case_is_one_member_with_a_warning() -> None:
     text = (
         HEADER
-        + "Tom,tom@example.org,Council,local_authority,,,\nTom O,TOM@example.org,Council,local_authority,,,\n"
+        + "Tom,tom@example.org,Council,local_authority,,,\nTom,TOM@example.org,Council,local_authority,,,\n"
     )
     membership = parse_members(text.encode())
-    assert [m.name for m in membership.members] == ["Tom O"]
+    assert [m.name for m in membership.members] == ["Tom"]
     assert str(membership.warnings[0]) == (
-        'members.csv, line 3, column "email": "tom@example.org" is also on line 2; treated as one '
-        "member (this later row wins). Delete one of the rows."
+        'members.csv, row 3, column "email": "tom@example.org" is also on row 2, with the same '
+        "details; treated as one member. Delete one of the two rows."
     )
 
 
@@ -68,12 +68,13 @@ def test_every_bad_row_is_reported_with_its_line_and_column() -> None:
     with pytest.raises(MembersError) as caught:
         parse_members(text.encode())
     assert [str(p) for p in caught.value.problems] == [
-        'members.csv, line 3, column "email": "bob-at-example.org" is not an email address, e.g. tom.okafor@council.gov.uk.',
-        'members.csv, line 4, column "sector": "charity shop" is not a sector; use one of vcse, nhs, local_authority, primary_care, community, other.',
-        'members.csv, line 5, column "name": "Dan\\nEvil" contains a line break; put the whole name on one line.',
-        'members.csv, line 7, column "name": "<b>Eve</b>" contains markup (< > or &...;); write the name as plain text, e.g. "Eve".',
-        'members.csv, line 8, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
-        'members.csv, line 9, column "email": empty. Every row needs an address.',
+        'members.csv, row 3, column "email": "bob-at-example.org" is not an email address: it should hold one @. Write it like tom.okafor@council.gov.uk.',
+        'members.csv, row 4, column "sector": "charity shop" is not a sector; use one of vcse, nhs, local_authority, primary_care, community, other.',
+        'members.csv, row 5, column "name": "Dan\\nEvil" contains a line break; put the whole name on one line.',
+        # the line break above is inside one cell: a spreadsheet still counts one row
+        'members.csv, row 6, column "name": "<b>Eve</b>" contains markup (< > or &...;); write the name as plain text, e.g. "Eve".',
+        'members.csv, row 7, column "joined": "31/02/2027" is not a date; use YYYY-MM-DD, e.g. 2027-02-28.',
+        'members.csv, row 8, column "email": empty. Every row needs an address.',
     ]
 
 
@@ -81,7 +82,7 @@ def test_missing_columns_are_named() -> None:
     with pytest.raises(MembersError) as caught:
         parse_members(b"name,mail\nAnn,ann@example.org\n")
     assert str(caught.value) == (
-        'members.csv, line 1: the first row should name the columns, but it reads "name,mail", '
+        'members.csv, row 1: the first row should name the columns, but it reads "name,mail", '
         'which has no "email", "organisation" or "sector" column. Make the first row: '
         "name,email,organisation,sector,role,joined,left"
     )
@@ -125,15 +126,15 @@ def test_organisation_and_role_errors_quote_the_value_with_line_breaks_visible()
         "Eve,eve@example.org,Org\tLtd,nhs,,,\n",
     )
     assert found == [
-        'members.csv, line 2, column "organisation": "Food &amp; Friends" contains markup '
+        'members.csv, row 2, column "organisation": "Food &amp; Friends" contains markup '
         '(< > or &...;); write the organisation\'s name as plain text, e.g. "Food & Friends".',
-        'members.csv, line 2, column "role": "<i>Lead</i>" contains markup (< > or &...;); '
+        'members.csv, row 2, column "role": "<i>Lead</i>" contains markup (< > or &...;); '
         'write the role as plain text, e.g. "Lead".',
-        'members.csv, line 3, column "organisation": "Org\\nTwo" contains a line break; put the '
+        'members.csv, row 3, column "organisation": "Org\\nTwo" contains a line break; put the '
         "whole organisation's name on one line.",
-        'members.csv, line 3, column "role": "Chair\\r\\nand notes" contains a line break; put '
+        'members.csv, row 3, column "role": "Chair\\r\\nand notes" contains a line break; put '
         "the whole role on one line.",
-        'members.csv, line 6, column "organisation": "Org\\tLtd" contains an invisible control '
+        'members.csv, row 4, column "organisation": "Org\\tLtd" contains an invisible control '
         "character (shown with a backslash); retype the organisation's name as plain text.",
     ]
 
@@ -157,7 +158,7 @@ def test_organisation_and_role_errors_quote_the_value_with_line_breaks_visible()
 )
 def test_every_cell_error_quotes_the_value_as_written(row: str, column: str, value: str) -> None:
     (found,) = problems_for(row + "\n")
-    assert found.startswith(f'members.csv, line 2, column "{column}": {quote(value)} ')
+    assert found.startswith(f'members.csv, row 2, column "{column}": {quote(value)} ')
     assert "\n" not in found and "\u2028" not in found
 
 
@@ -168,10 +169,10 @@ def test_left_before_joined_and_share_introduction_say_how_to_fix() -> None:
         header=HEADER.rstrip("\r\n") + ",share_introduction\n",
     )
     assert found == [
-        'members.csv, line 2, column "left": "2027-01-31" is before the joining date '
+        'members.csv, row 2, column "left": "2027-01-31" is before the joining date '
         '"01/09/2027"; a member leaves on or after the day they join, so correct one of the '
         "two dates.",
-        'members.csv, line 3, column "share_introduction": "Maybe" is not yes or no; write yes '
+        'members.csv, row 3, column "share_introduction": "Maybe" is not yes or no; write yes '
         "to share the member's introduction with everyone, or no (an empty cell also means no).",
     ]
 
@@ -180,7 +181,7 @@ def test_an_empty_file_says_what_the_first_row_is() -> None:
     with pytest.raises(MembersError) as caught:
         parse_members(b"\r\n\r\n")
     assert str(caught.value) == (
-        "members.csv, line 1: the file is empty. Its first row should name the columns: "
+        "members.csv: the file is empty. Its first row should name the columns: "
         "name,email,organisation,sector,role,joined,left"
     )
 
