@@ -35,7 +35,7 @@ from workload import (  # noqa: E402
     write_partnership,
 )
 
-from scheduler.services import build_services  # noqa: E402
+from scheduler.app.services import build_services  # noqa: E402
 
 
 def main() -> int:

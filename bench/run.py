@@ -61,15 +61,15 @@ from workload import (  # noqa: E402
     write_partnership,
 )
 
-from scheduler.config import Config, Meeting  # noqa: E402
-from scheduler.content import load_bundled_content  # noqa: E402
-from scheduler.ingest import store_raw  # noqa: E402
-from scheduler.plan import plan  # noqa: E402
-from scheduler.render import templates_dir  # noqa: E402
+from scheduler.app.services import Services, build_services  # noqa: E402
+from scheduler.archive.state import load_state  # noqa: E402
+from scheduler.compose.render import templates_dir  # noqa: E402
+from scheduler.compose.tokens import sign_token, token_id_for  # noqa: E402
+from scheduler.inbound.ingest import store_raw  # noqa: E402
+from scheduler.inputs.config import Config, Meeting  # noqa: E402
+from scheduler.inputs.content import load_bundled_content  # noqa: E402
+from scheduler.plan.planner import plan  # noqa: E402
 from scheduler.replies import parse_reply  # noqa: E402
-from scheduler.services import Services, build_services  # noqa: E402
-from scheduler.state import load_state  # noqa: E402
-from scheduler.tokens import sign_token, token_id_for  # noqa: E402
 
 SENDER = "reflect@reflect.example.org"
 

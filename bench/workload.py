@@ -18,9 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from scheduler.archive import Archive, utc_text
-from scheduler.services import TickReport, build_services
-from scheduler.tokens import sign_token
+from scheduler.app.services import TickReport, build_services
+from scheduler.archive.database import Archive, utc_text
+from scheduler.compose.tokens import sign_token
 
 SECTORS = ("vcse", "nhs", "local_authority", "primary_care", "community", "other")
 FIRST = ("Priya", "Tom", "Aoife", "Dev", "Siân", "Kwame", "Zofia", "Li", "Ana", "Olu", "Rhys",

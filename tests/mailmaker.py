@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from scheduler.archive import Archive
+from scheduler.archive.database import Archive
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import Partnership
 
-from scheduler.archive_lock import Busy, hold, lock_path
-from scheduler.services import build_services
+from scheduler.app.services import build_services
+from scheduler.archive.lock import Busy, hold, lock_path
 
 NOW = datetime(2027, 1, 5, 10, 30, tzinfo=UTC)  # the first questions are due
 
@@ -38,7 +38,7 @@ def holder(database: Path) -> subprocess.Popen[str]:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from scheduler.archive_lock import hold\n"
+        "from scheduler.archive.lock import hold\n"
         "with hold(Path(sys.argv[1])):\n"
         "    print('holding', flush=True)\n"
         "    time.sleep(600)\n"
@@ -91,8 +91,8 @@ def test_a_piped_reply_is_stored_while_another_reflect_reads(
     partnership: Partnership, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_services(partnership.config).close()
-    monkeypatch.setattr("scheduler.cli.INGEST_WAIT_SECONDS", 0.2)
-    from scheduler.cli import main
+    monkeypatch.setattr("scheduler.cli.commands.INGEST_WAIT_SECONDS", 0.2)
+    from scheduler.cli.commands import main
 
     raw = b"From: tom.okafor@council.example.gov.uk\r\nSubject: hello\r\n\r\nHello.\r\n"
     proc = holder(partnership.database)

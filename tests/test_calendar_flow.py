@@ -16,8 +16,8 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 from mailmaker import rsvp_email
 
+from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
-from scheduler.services import build_services
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -147,7 +147,7 @@ async def test_a_year_of_invitations_keeps_the_rules(partnership: Partnership) -
 async def test_rsvps_from_three_calendars_are_recorded_not_answered(
     partnership: Partnership,
 ) -> None:
-    from scheduler.report_status import status_text
+    from scheduler.reports.status import status_text
 
     services = build_services(partnership.config)
     now = datetime(2026, 11, 22, 9, tzinfo=UTC)
@@ -187,7 +187,7 @@ async def test_rsvps_from_three_calendars_are_recorded_not_answered(
         "JOIN members m ON m.id = r.member_id ORDER BY m.email"
     )
     answers = services.archive.scalar("SELECT count(*) FROM answers")
-    status = status_text(services, now + timedelta(hours=1))
+    status = status_text(services.config, services.archive, now + timedelta(hours=1))
     services.close()
     assert report.ingested == {"rsvp": 3}
     assert answers == 0

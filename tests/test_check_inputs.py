@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import CONFIG, MEMBERS_CSV, Partnership
 
-from scheduler.cli import main
-from scheduler.services import build_services
+from scheduler.app.services import build_services
+from scheduler.cli.commands import main
 
 HEADER = "name,email,organisation,sector,role,joined,left\r\n"
 
@@ -390,7 +390,7 @@ def test_unicode_text_from_excel_is_read_as_it_is(
     assert code == 0, out
     services = build_services(partnership.config)
     try:
-        from scheduler.services import read_membership
+        from scheduler.app.services import read_membership
 
         names = [m.name for m in read_membership(services.config).members]
     finally:
@@ -531,7 +531,7 @@ def test_an_international_domain_is_accepted_and_kept_in_its_ascii_form(
     assert check(partnership, capsys)[0] == 0
     services = build_services(partnership.config)
     try:
-        from scheduler.services import read_membership
+        from scheduler.app.services import read_membership
 
         (member,) = read_membership(services.config).members
     finally:

@@ -101,7 +101,7 @@ def line_in(path: Path, fragment: str) -> int:
 
 def check(partnership: Partnership, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     """``reflect check`` as the convenor runs it: exit code and what it prints."""
-    from scheduler.cli import main
+    from scheduler.cli.commands import main
 
     code = main(["--config", str(partnership.config), "check"])
     out, err = capsys.readouterr()
@@ -139,7 +139,7 @@ def test_check_lists_config_and_membership_problems_together(
 
     assert code == 2
     assert lines == [
-        f"Error: config.toml, line {line_in(partnership.config, '2THU')}, [[meeting]] \"reflection\" rrule: "
+        f'Error: config.toml, line {line_in(partnership.config, "2THU")}, [[meeting]] "reflection" rrule: '
         'The recurrence rule "FREQ=MONTHLY;BYDAY=2THU" could not be read: BYDAY "2THU" is not '
         "a day: use MO, TU, WE, TH, FR, SA or SU, with an optional number before it such as 2TH "
         "(the second Thursday) or -1FR (the last Friday).",

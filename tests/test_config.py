@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Partnership
 
-from scheduler.config import KNOWN_KEYS, members_file, parse_config
 from scheduler.errors import ConfigError
+from scheduler.inputs.config import KNOWN_KEYS, members_file, parse_config
 
 
 def problems_for(text: str) -> list[str]:
@@ -87,7 +87,10 @@ def test_every_problem_is_listed_at_once_with_line_and_fix() -> None:
         )
         for p in found
     )
-    assert any('[[meeting]] "reflection" rrule' in p and 'COUNT "0"' in p and "1 or more" in p for p in found)
+    assert any(
+        '[[meeting]] "reflection" rrule' in p and 'COUNT "0"' in p and "1 or more" in p
+        for p in found
+    )
     assert len(found) == 5
 
 
@@ -215,7 +218,7 @@ def test_a_rule_calendars_cannot_read_is_explained_once_in_plain_words(
 ) -> None:
     text = partnership.config.read_text().replace('"FREQ=WEEKLY;INTERVAL=6"', f'"{rule}"')
     assert problems_for(text) == [
-        f"config.toml, line {line_in(partnership, RULE)}, [[meeting]] \"reflection\" rrule: The recurrence rule "
+        f'config.toml, line {line_in(partnership, RULE)}, [[meeting]] "reflection" rrule: The recurrence rule '
         f'"{rule}" could not be read: {says}'
     ]
 
@@ -228,14 +231,14 @@ def test_a_rule_problem_from_the_calendar_checks_names_the_rule_once(
     )
     (found,) = problems_for(text)
     assert found.startswith(
-        f"config.toml, line {line_in(partnership, RULE)}, [[meeting]] \"reflection\" rrule: The recurrence rule "
+        f'config.toml, line {line_in(partnership, RULE)}, [[meeting]] "reflection" rrule: The recurrence rule '
         '"FREQ=MONTHLY;BYDAY=1TU,3TU" is not one Outlook can show: '
     )
     assert found.count("FREQ=MONTHLY;BYDAY=1TU,3TU") == 1
     # and one calendar_rules words itself still gets the rule put in front, once
     text = partnership.config.read_text().replace('"FREQ=WEEKLY;INTERVAL=6"', '"RRULE:FREQ=WEEKLY"')
     assert problems_for(text) == [
-        f'config.toml, line {line_in(partnership, RULE)}, [[meeting]] \"reflection\" rrule: "RRULE:FREQ=WEEKLY": write the '
+        f'config.toml, line {line_in(partnership, RULE)}, [[meeting]] "reflection" rrule: "RRULE:FREQ=WEEKLY": write the '
         'rule without "RRULE:", e.g. "FREQ=WEEKLY;INTERVAL=6".'
     ]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.content import (
+from scheduler.errors import ContentError, Problem
+from scheduler.inputs.content import (
     ChecklistArea,
     Content,
     Question,
@@ -16,7 +17,6 @@ from scheduler.content import (
     load_bundled_content,
     parse_content,
 )
-from scheduler.errors import ContentError, Problem
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 LONG_READ = "000_eae880315ae2b701.txt"
@@ -374,8 +374,8 @@ def test_checklist_area_is_a_frozen_record(content: Content) -> None:
 
 
 def test_a_question_email_does_not_ask_the_same_thing_twice() -> None:
-    from scheduler.content import load_bundled_content
-    from scheduler.render import new_points
+    from scheduler.compose.render import new_points
+    from scheduler.inputs.content import load_bundled_content
 
     # the long read's points restate the one-page prompts, word for word, two prompts in
     # one point, or with VCSE spelt out: none is asked again in the framework's questions

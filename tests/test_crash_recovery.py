@@ -46,11 +46,11 @@ from conftest import CONFIG, MEMBERS_CSV
 from mailmaker import fill_maildir, reply, sent_prompts
 from smtp_sink import SinkHandler, SmtpSink, start_sink
 
+from scheduler.app.services import Services, build_services
 from scheduler.faults import POINTS
-from scheduler.imap_inbox import ImapInbox
-from scheduler.inboxes import FetchedMail
-from scheduler.ingest import MAX_ATTEMPTS, TERMINAL
-from scheduler.services import Services, build_services
+from scheduler.inbound.imap import ImapInbox
+from scheduler.inbound.inboxes import FetchedMail
+from scheduler.inbound.ingest import MAX_ATTEMPTS, TERMINAL
 
 if TYPE_CHECKING:
     from dovecot_server import DovecotServer
@@ -239,7 +239,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     conn.close()
     assert world.reference_states == {"answer": 4, "auto_reply": 1, "quarantined": 2}
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import scheduler.cli, scheduler.services"], check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import scheduler.cli.commands, scheduler.app.services"], check=True
+    )
     world.import_seconds = time.monotonic() - started
     try:
         yield world

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.demo import run_demo
-from scheduler.demo_replies import ANSWERS, CHECKLIST_ANSWERS
+from scheduler.demo.replies import ANSWERS, CHECKLIST_ANSWERS
+from scheduler.demo.simulation import run_demo
 from scheduler.errors import ReflectError
 
 

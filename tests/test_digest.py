@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from test_participation import T0, Seed, partnership_of_five
 
-from scheduler.digest import DigestAnswer, build_digest, digest_context
-from scheduler.render import render_template
+from scheduler.compose.render import render_template
+from scheduler.reports.digest import DigestAnswer, build_digest, digest_context
 
 TOM_SAYS = "We keep meeting in the council offices.\nThat says something.\n\nCould we rotate?"
 AMA_SAYS = "Food bank volunteers want in <b>now</b> & not later."

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_participation import T0, Seed, partnership_of_five
 
-from scheduler.export import export_answers
+from scheduler.reports.export import export_answers
 
 TOM_SAYS = '=HYPERLINK("http://evil.example","click")\n\nSecond paragraph, *really*.'
 
@@ -74,7 +74,7 @@ def test_markdown_log_can_attribute(seed: Seed) -> None:
 
 
 def test_forgotten_answers_are_not_exported(seed: Seed) -> None:
-    from scheduler.privacy import forget_member
+    from scheduler.reports.privacy import forget_member
 
     forget_member(seed.archive, "tom@council.example.gov.uk", now=T0)
     rows = json.loads(export_answers(seed.archive, "json"))

@@ -21,7 +21,7 @@ from conftest import Partnership
 from smtp_sink import SinkHandler, SmtpSink
 from tcp_proxy import Cut, start_proxy
 
-from scheduler.services import Services, build_services
+from scheduler.app.services import Services, build_services
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 TOTAL = 16

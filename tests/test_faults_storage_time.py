@@ -14,9 +14,9 @@ import pytest
 from conftest import Partnership
 from mailmaker import fill_maildir, reply, sent_prompts
 
-from scheduler.archive import Archive
+from scheduler.app.services import Services, build_services, read_config
+from scheduler.archive.database import Archive
 from scheduler.errors import ArchiveError
-from scheduler.services import Services, build_services, read_config
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 JOINER = "Sam Hill,sam.hill@youth.example.org,Youth Voice,vcse,Coordinator,2026-11-20,\n"

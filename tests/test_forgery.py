@@ -25,8 +25,8 @@ from conftest import CONFIG, Partnership
 from mailmaker import SentPrompt, fill_maildir, reply, rsvp_email, sent_prompts
 from smtp_sink import SinkHandler, start_sink
 
-from scheduler.archive import Archive
-from scheduler.services import build_services
+from scheduler.app.services import build_services
+from scheduler.archive.database import Archive
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 PARTNERSHIP = "Willenhall Together"

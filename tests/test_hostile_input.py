@@ -21,9 +21,9 @@ import pytest
 from conftest import Partnership
 from mailmaker import SentPrompt, fill_maildir, reply, sent_prompts
 
-from scheduler.archive import Archive
-from scheduler.ingest import TERMINAL
-from scheduler.services import build_services
+from scheduler.app.services import build_services
+from scheduler.archive.database import Archive
+from scheduler.inbound.ingest import TERMINAL
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 TOM = "tom.okafor@council.example.gov.uk"

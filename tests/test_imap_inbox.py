@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pytest
 
 from scheduler.errors import ReflectError
-from scheduler.imap_inbox import FetchedMail, ImapInbox, InboxError, InboxLoginError
+from scheduler.inbound.imap import FetchedMail, ImapInbox, InboxError, InboxLoginError
 
 if TYPE_CHECKING:
     from dovecot_server import DovecotServer

@@ -10,8 +10,8 @@ from email.message import EmailMessage, Message
 import pytest
 import vobject
 
-from scheduler.imip import compose_imip
-from scheduler.invites import Attendee, Person, Series, build_cancel, build_request
+from scheduler.calendar.imip import compose_imip
+from scheduler.calendar.invites import Attendee, Person, Series, build_cancel, build_request
 
 SERIES = Series(
     uid="reflection-point-3f9a@reflect.example.org",

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mailmaker import SentPrompt, sent_prompts
 
-from scheduler.ingest import MAX_ATTEMPTS, TERMINAL, Reader, store_raw
-from scheduler.services import Services, build_services
+from scheduler.app.services import Services, build_services
+from scheduler.inbound.ingest import MAX_ATTEMPTS, TERMINAL, Reader, store_raw
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 TOM = "tom.okafor@council.example.gov.uk"

@@ -19,8 +19,7 @@ import recurring_ical_events
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
-from scheduler.config import Meeting
-from scheduler.invites import (
+from scheduler.calendar.invites import (
     Attendee,
     Person,
     Series,
@@ -30,8 +29,9 @@ from scheduler.invites import (
     build_request,
     validate_rrule,
 )
-from scheduler.occurrences import occurrences_between
-from scheduler.vtimezone import vtimezone_for
+from scheduler.calendar.vtimezone import vtimezone_for
+from scheduler.inputs.config import Meeting
+from scheduler.plan.occurrences import occurrences_between
 
 LONDON = ZoneInfo("Europe/London")
 STAMP = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)

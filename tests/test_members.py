@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduler.errors import MembersError
-from scheduler.members import parse_members, quote
+from scheduler.inputs.members import parse_members, quote
 
 HEADER = "name,email,organisation,sector,role,joined,left\r\n"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from conftest import REPO, Partnership
 
+from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
-from scheduler.services import build_services
 
 BASE = """\
 name,email,organisation,sector,role,joined,left
@@ -173,9 +173,9 @@ async def test_a_bounce_marks_the_address_failing_and_stops_mail(partnership: Pa
     )
     mailbox.Maildir(partnership.inbox, create=True).add(dsn)
     report = await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
-    from scheduler.report_status import status_text
+    from scheduler.reports.status import status_text
 
-    status = status_text(services, datetime(2027, 1, 5, 11, tzinfo=UTC))
+    status = status_text(services.config, services.archive, datetime(2027, 1, 5, 11, tzinfo=UTC))
     await services.tick(datetime(2027, 1, 5, 11, tzinfo=UTC))  # the first prompts are due
     prompted = services.archive.rows(
         "SELECT DISTINCT recipient FROM outbox WHERE kind = 'prompt' AND occurrence IS NOT NULL"
@@ -191,7 +191,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
     """Long, non-ASCII and markup-like names, optional config absent; HTML balanced and escaped."""
     from html.parser import HTMLParser
 
-    from scheduler.render import render_template, templates_dir
+    from scheduler.compose.render import render_template, templates_dir
 
     class Balance(HTMLParser):
         VOID = frozenset({"meta", "br", "hr", "img", "input", "link"})

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.pairing import (
+from scheduler.plan.pairing import (
     COMMUNITY_SECTORS,
     STATUTORY_SECTORS,
     Pair,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.archive import Archive, utc_text
-from scheduler.participation import (
+from scheduler.archive.database import Archive, utc_text
+from scheduler.reports.participation import (
     cycle_summary,
     membership_spells,
     participation,

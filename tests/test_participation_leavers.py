@@ -16,10 +16,10 @@ from email.message import EmailMessage
 
 from conftest import CONFIG, Partnership
 
-from scheduler.archive import Archive
-from scheduler.report_html import report_html
-from scheduler.report_status import status_text
-from scheduler.services import build_services
+from scheduler.app.services import build_services
+from scheduler.archive.database import Archive
+from scheduler.reports.page import report_html
+from scheduler.reports.status import status_text
 
 # One meeting on Wednesday 10 February 2027 at 10:00 (GMT, so UTC too): its question
 # goes out 7 days before (3 February) and the digest 2 days before (8 February).
@@ -103,7 +103,7 @@ async def run_to_the_digest(
     await services.tick(NEWCOMER_TICK)
     p.write_members(on_digest_day)
     await services.tick(DIGEST_TICK)
-    status = status_text(services, AFTER_MEETING)
+    status = status_text(services.config, services.archive, AFTER_MEETING)
     page = report_html(services.archive, partnership="Willenhall Together", now=AFTER_MEETING)
     services.close()
     box = mailbox.Maildir(p.outbox, create=False)

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from test_participation import SENT, T0, Seed, partnership_of_five
 
-from scheduler.archive import Archive
-from scheduler.digest import build_digest
+from scheduler.archive.database import Archive
 from scheduler.errors import ReflectError
-from scheduler.participation import participation
-from scheduler.privacy import forget_member, member_record, purge_raw_older_than
+from scheduler.reports.digest import build_digest
+from scheduler.reports.participation import participation
+from scheduler.reports.privacy import forget_member, member_record, purge_raw_older_than
 
 ROOT = Path(__file__).resolve().parents[1]
 TOM = "tom@council.example.gov.uk"

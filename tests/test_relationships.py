@@ -15,8 +15,8 @@ from conftest import Partnership
 from icalendar import Calendar
 from mailmaker import rsvp_email
 
+from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
-from scheduler.services import build_services
 
 LONDON = ZoneInfo("Europe/London")
 SIX = """\
@@ -325,12 +325,12 @@ async def test_a_joiner_after_the_chair_is_named_finds_it_in_their_invitation(
 
 
 async def test_status_shows_who_chairs_the_coming_meeting(partnership: Partnership) -> None:
-    from scheduler.report_status import status_text
+    from scheduler.reports.status import status_text
 
     named, _ = await roles_named_for_6_april(partnership)
     chair, notes_by = named.removeprefix("Chair: ").removesuffix(".").split(". Notes: ")
     services = build_services(partnership.config)
-    text = status_text(services, datetime(2027, 4, 1, 9, tzinfo=UTC))
+    text = status_text(services.config, services.archive, datetime(2027, 4, 1, 9, tzinfo=UTC))
     services.close()
     lines = text.splitlines()
     at = lines.index("  Tue 06 Apr 2027 10:00  Reflection point")

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import Partnership
 
-from scheduler.quarantine import accept, list_quarantine, reject
-from scheduler.services import Services, build_services
+from scheduler.app.services import Services, build_services
+from scheduler.inbound.quarantine import accept, reject
+from scheduler.reports.status import list_quarantine
 
 if TYPE_CHECKING:
     from dovecot_server import DovecotServer
@@ -75,7 +76,7 @@ async def test_replies_fetched_over_imap_are_archived_then_moved(
     )
     partnership.config.write_text(text)
     context = ssl.create_default_context(cafile=str(dovecot.cafile))
-    from scheduler.imap_inbox import ImapInbox
+    from scheduler.inbound.imap import ImapInbox
 
     def inbox() -> ImapInbox:
         return ImapInbox(
@@ -163,7 +164,7 @@ async def test_trust_rules_send_doubtful_replies_to_quarantine(partnership: Part
     assert listing.startswith("4 message(s) held back:")
     # the convenor accepts Dev's reply (matched to Tom's prompt) and rejects the forgery
     dev = next(row for row in held if row["from_address"] == "dev.mistry@trust.example.nhs.uk")
-    assert accept(services, dev["id"], NOW) == f"#{dev['id']} accepted as an answer."
+    assert accept(services.archive, dev["id"], NOW) == f"#{dev['id']} accepted as an answer."
     assert reject(services.archive, held[-1]["id"], NOW).endswith("is not an answer.")
     assert len(answers(services)) == 2
     services.close()

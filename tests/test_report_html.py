@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from test_participation import T0, Seed, partnership_of_five
 
-from scheduler.report_html import report_html
+from scheduler.reports.page import report_html
 
 LONDON = ZoneInfo("Europe/London")
 NOW = (T0 + timedelta(weeks=20)).astimezone(LONDON)

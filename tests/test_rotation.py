@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.rotation import Candidate, Roles, assign_roles, schedule_roles
+from scheduler.plan.rotation import Candidate, Roles, assign_roles, schedule_roles
 
 SECTORS = ("vcse", "nhs", "local_authority", "primary_care", "community", "other")
 

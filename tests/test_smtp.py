@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from conftest import Partnership
 from smtp_sink import SinkHandler, start_sink
 
-from scheduler.services import build_services
+from scheduler.app.services import build_services
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 

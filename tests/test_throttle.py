@@ -11,9 +11,8 @@ from conftest import Partnership
 from smtp_sink import SinkHandler, start_sink
 from test_smtp import use_smtp
 
-from scheduler.report_status import status_text
-from scheduler.services import build_services
-from scheduler.throttle import (
+from scheduler.app.services import build_services
+from scheduler.outbound.throttle import (
     MAX_WAIT,
     THROTTLE_PAUSE,
     Caps,
@@ -22,6 +21,7 @@ from scheduler.throttle import (
     is_throttling,
     next_send_at,
 )
+from scheduler.reports.status import status_text
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 
@@ -154,7 +154,7 @@ async def test_a_capped_tick_stays_within_the_cap_and_resumes_when_the_window_fr
     waiting = services.archive.rows(
         "SELECT attempts, next_attempt_at FROM outbox WHERE status = 'queued'"
     )
-    status = status_text(services, NOW)
+    status = status_text(services.config, services.archive, NOW)
     services.close()
     # 16 are due; the day's cap lets 10 go, one every 15 seconds, without waiting for real
     assert first.sent == len(sink.handler.received) == len(sent_at) == 10

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from conftest import Partnership
 
+from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
-from scheduler.services import build_services
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -96,7 +96,7 @@ async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partne
     checklist = [s for s in subjects if s.startswith("Partnership checklist")]
     assert len(checklist) == 6 and all(subjects[s] == 4 for s in checklist)
     # ... sent in the checklist's own order, Relationships first
-    from scheduler.content import load_bundled_content
+    from scheduler.inputs.content import load_bundled_content
 
     services = build_services(partnership.config)
     sent_order = [
@@ -210,7 +210,7 @@ async def test_renaming_the_partnership_sends_nothing_again(partnership: Partner
         assert body is not None and "Willenhall & Bentley Together" in body.get_content()
     services = build_services(partnership.config)
     assert services.config.partnership.name == "Willenhall & Bentley Together"
-    from scheduler.calendar_messages import series_uid
+    from scheduler.compose.calendar_mail import series_uid
 
     assert f"UID:{series_uid(services.config, 'reflection')}" in uids
     services.close()

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.errors import ReflectError, TokenError
-from scheduler.tokens import (
+from scheduler.compose.tokens import (
     load_secret,
     sign_token,
     token_from_address,
     token_id_for,
     verify_token,
 )
+from scheduler.errors import ReflectError, TokenError
 
 SECRET = b"k" * 32
 

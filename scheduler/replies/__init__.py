@@ -9,6 +9,8 @@ Order of decisions: an RFC 3464 delivery report is a bounce; a
 notice is a bounce; RFC 3834 and vendor headers (or a tell-tale subject) make
 an auto-reply; otherwise the body is trimmed, and what remains is the answer
 (or ``EMPTY`` when nothing remains).
+
+May import: nothing else in scheduler.
 """
 
 from __future__ import annotations

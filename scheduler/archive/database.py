@@ -1,0 +1,351 @@
+"""The SQLite archive: members, meetings, outbox, prompts, inbound mail and answers.
+
+Opened through sqlite-utils in WAL mode with a busy timeout. The schema moves
+forward through named migrations recorded in ``schema_migrations``; a newer
+archive than this code knows is refused rather than damaged. Every write is a
+short transaction; claiming outbox rows uses ``BEGIN IMMEDIATE`` so that two
+ticks at once cannot both take the same message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from scheduler.clock import utc_text
+from scheduler.errors import ArchiveError
+
+__all__ = ["Archive", "from_utc_text", "utc_text"]  # utc_text lives with the clock
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001-initial",
+        """
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            organisation TEXT NOT NULL,
+            sector TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'left')),
+            joined TEXT,
+            left_on TEXT,
+            inducted INTEGER NOT NULL DEFAULT 0,
+            share_introduction INTEGER NOT NULL DEFAULT 0,
+            address_failing INTEGER NOT NULL DEFAULT 0,
+            failing_reason TEXT,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE membership_events (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            kind TEXT NOT NULL CHECK (kind IN ('joined', 'left', 'rejoined', 'changed')),
+            on_date TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX membership_events_member ON membership_events(member_id);
+        CREATE TABLE meetings (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            sequence INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('active', 'removed')),
+            definition TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE invitations (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            sequence INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('invited', 'cancelled')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, member_id)
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            member_id INTEGER REFERENCES members(id),
+            recipient TEXT NOT NULL,
+            meeting_id TEXT,
+            occurrence TEXT,
+            question_id TEXT,
+            sequence INTEGER,
+            token_id TEXT UNIQUE,
+            message_id TEXT NOT NULL UNIQUE,
+            subject TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            claimed_at TEXT,
+            sent_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
+        CREATE INDEX outbox_member ON outbox(member_id, kind);
+        CREATE TABLE prompts (
+            id INTEGER PRIMARY KEY,
+            outbox_id INTEGER NOT NULL UNIQUE REFERENCES outbox(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            kind TEXT NOT NULL,
+            meeting_id TEXT,
+            occurrence TEXT,
+            question_id TEXT NOT NULL,
+            question_text TEXT NOT NULL,
+            body_text TEXT NOT NULL,
+            answered INTEGER NOT NULL DEFAULT 0,
+            reminded INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX prompts_open ON prompts(answered, reminded);
+        CREATE TABLE inbound (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            message_id TEXT,
+            raw BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            source_ref TEXT,
+            received_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            from_address TEXT,
+            subject TEXT,
+            member_id INTEGER REFERENCES members(id),
+            prompt_id INTEGER REFERENCES prompts(id),
+            processed_at TEXT
+        );
+        CREATE INDEX inbound_status ON inbound(status);
+        CREATE INDEX inbound_message_id ON inbound(message_id);
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            inbound_id INTEGER NOT NULL REFERENCES inbound(id),
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX answers_prompt ON answers(prompt_id);
+        CREATE TABLE rsvps (
+            id INTEGER PRIMARY KEY,
+            inbound_id INTEGER NOT NULL REFERENCES inbound(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            meeting_id TEXT NOT NULL REFERENCES meetings(id),
+            recurrence_id TEXT,
+            partstat TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0002-privacy-and-browsing",
+        """
+        ALTER TABLE members ADD COLUMN forgotten_at TEXT;
+        ALTER TABLE answers ADD COLUMN forgotten INTEGER NOT NULL DEFAULT 0;
+        CREATE VIEW received_messages AS
+            SELECT id, received_at, status, reason, from_address, subject, member_id, prompt_id,
+                   size, source FROM inbound;
+        CREATE VIEW sent_messages AS
+            SELECT id, kind, status, recipient, member_id, subject, meeting_id, occurrence,
+                   question_id, due_at, sent_at, attempts, last_error FROM outbox;
+        """,
+    ),
+    (
+        "0003-relationships-and-roles",
+        """
+        CREATE TABLE pairings (
+            round_key TEXT NOT NULL,
+            a TEXT NOT NULL,
+            b TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (round_key, a, b)
+        );
+        CREATE TABLE occurrence_roles (
+            meeting_id TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            chair TEXT NOT NULL,
+            note_taker TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, occurrence)
+        );
+        """,
+    ),
+    (
+        "0004-what-each-member-was-sent",
+        """
+        ALTER TABLE invitations ADD COLUMN definition TEXT;
+        """,
+    ),
+    (
+        "0005-whose-roles-each-copy-names",
+        """
+        ALTER TABLE invitations ADD COLUMN noted TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
+    (
+        "0006-the-partnerships-identity",
+        """
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
+    (
+        "0007-what-the-planner-reads-by-kind",
+        """
+        CREATE INDEX outbox_kind ON outbox(kind, created_at);
+        CREATE INDEX answers_kind ON answers(kind, received_at);
+        """,
+    ),
+]
+
+
+def from_utc_text(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class Archive:
+    """The partnership's SQLite file."""
+
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = Path(path)
+        self._savepoints = 0
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms / 1000)
+            self.db = sqlite_utils.Database(conn)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if str(path) != ":memory:":
+                self.db.enable_wal()
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{path}: cannot open the archive ({exc}).") from exc
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def migrate(self) -> list[str]:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {row[0] for row in self.conn.execute("SELECT name FROM schema_migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        unknown = done - known
+        if unknown:
+            raise ArchiveError(
+                f"{self.path} was written by a newer version (migrations {sorted(unknown)}); "
+                "upgrade reflection scheduler before using it."
+            )
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)",
+                    (name, utc_text(datetime.now(UTC))),
+                )
+            applied.append(name)
+        return applied
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0])
+
+    @contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+        """One short transaction; IMMEDIATE takes the write lock at once.
+
+        Inside another transaction this is a savepoint: a batch can group many
+        messages' writes into one commit, and one message's failure undoes only
+        its own writes.
+        """
+        if self.conn.in_transaction:
+            self._savepoints += 1
+            name = f"sp{self._savepoints}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            return
+        self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def rows(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def identity(self, name: str, domain: str) -> tuple[str, str]:
+        """The partnership's name and mail domain as it first ran: (key, UID domain).
+
+        Intent keys, pairing and rotation seeds and calendar UIDs are made from
+        these, so a renamed partnership, or one whose mail moves, sends nothing
+        again and keeps everyone's calendar entries.
+        """
+        stored = dict(self.conn.execute("SELECT name, value FROM settings").fetchall())
+        if "partnership_key" not in stored or "uid_domain" not in stored:
+            with self.transaction() as conn:  # the first run only: later ones just read
+                conn.executemany(
+                    "INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)",
+                    [("partnership_key", name), ("uid_domain", domain)],
+                )
+                stored = dict(conn.execute("SELECT name, value FROM settings").fetchall())
+        return stored["partnership_key"], stored["uid_domain"]
+
+    def last_tick(self) -> datetime | None:
+        """When the latest tick on this archive ran (by its own clock), if any has."""
+        value = self.scalar("SELECT value FROM settings WHERE name = 'last_tick'")
+        return from_utc_text(value) if value else None
+
+    def record_tick(self, now: datetime) -> None:
+        """Remember ``now`` as the latest tick; a value only ever moves forward.
+
+        Kept in ``settings`` (migration 0006), so it needs no migration of its own.
+        """
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (name, value) VALUES ('last_tick', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                (utc_text(now),),
+            )
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None

@@ -1,0 +1,272 @@
+"""Between the archive and the pure planner: read its state, apply its changes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+from scheduler.archive.database import Archive, utc_text
+from scheduler.inputs.config import Config
+from scheduler.plan.planner import (
+    Handover,
+    HeldBack,
+    Invitation,
+    MeetingState,
+    MemberState,
+    OpenPrompt,
+    State,
+)
+from scheduler.plan.sync import MeetingChange, MembershipChange, meeting_definition
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def load_members(archive: Archive) -> dict[str, MemberState]:
+    rejoins = {
+        row["member_id"]: row["on_date"]
+        for row in archive.rows(
+            "SELECT member_id, max(on_date) AS on_date FROM membership_events "
+            "WHERE kind = 'rejoined' GROUP BY member_id"
+        )
+    }
+    return {
+        row["email"]: MemberState(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            organisation=row["organisation"],
+            sector=row["sector"],
+            role=row["role"],
+            status=row["status"],
+            inducted=bool(row["inducted"]),
+            address_failing=bool(row["address_failing"]),
+            joined=_date(row["joined"]),
+            left_on=_date(row["left_on"]),
+            rejoined_on=_date(rejoins.get(row["id"])) if row["status"] == "active" else None,
+            share_introduction=bool(row["share_introduction"]),
+            first_seen=datetime.fromisoformat(row["first_seen"]).date(),
+        )
+        for row in archive.rows("SELECT * FROM members")
+    }
+
+
+def load_meetings(archive: Archive) -> dict[str, MeetingState]:
+    return {
+        row["id"]: MeetingState(
+            id=row["id"],
+            sequence=row["sequence"],
+            status=row["status"],
+            fingerprint=row["fingerprint"],
+            definition=json.loads(row["definition"]),
+        )
+        for row in archive.rows("SELECT * FROM meetings")
+    }
+
+
+def load_state(
+    archive: Archive, now: datetime, *, lookback: timedelta = timedelta(days=60)
+) -> State:
+    members = load_members(archive)
+    by_id = {m.id: m.email for m in members.values()}
+    invitations = {
+        (row["meeting_id"], by_id[row["member_id"]]): Invitation(
+            row["sequence"],
+            row["status"],
+            json.loads(row["definition"]) if row["definition"] else None,
+            tuple(json.loads(row["noted"])),
+        )
+        for row in archive.rows("SELECT * FROM invitations")
+    }
+    # Only recent, unanswered, unreminded prompts: planning scales with what is due.
+    open_prompts = tuple(
+        OpenPrompt(
+            key=row["key"],
+            member_email=by_id[row["member_id"]],
+            kind=row["kind"],
+            meeting_id=row["meeting_id"],
+            occurrence=datetime.fromisoformat(row["occurrence"]) if row["occurrence"] else None,
+            question_id=row["question_id"],
+            sent_at=datetime.fromisoformat(row["sent_at"]),
+        )
+        for row in archive.rows(
+            """SELECT o.key, p.member_id, p.kind, p.meeting_id, p.occurrence, p.question_id,
+                      o.sent_at
+               FROM prompts p JOIN outbox o ON o.id = p.outbox_id
+               WHERE p.answered = 0 AND p.reminded = 0 AND o.status = 'sent'
+                 AND p.kind IN ('question', 'checklist') AND o.sent_at >= ?""",
+            (utc_text(now - lookback),),
+        )
+    )
+    last_notice = archive.scalar(
+        "SELECT max(created_at) FROM outbox WHERE kind = 'quarantine_notice'"
+    ) or utc_text(now - timedelta(days=7))
+    held_back = tuple(
+        HeldBack(row["id"], row["from_address"] or "", row["subject"] or "", row["reason"])
+        for row in archive.rows(
+            """SELECT id, from_address, subject, reason FROM inbound
+               WHERE status = 'quarantined' AND coalesce(processed_at, received_at) > ?
+               ORDER BY id""",
+            (last_notice,),
+        )
+    )
+    return State(
+        held_back=held_back,
+        handover_asked={
+            row["recipient"]: datetime.fromisoformat(row["created_at"])
+            for row in archive.rows(
+                """SELECT recipient, max(created_at) AS created_at FROM outbox
+                   WHERE kind = 'handover' AND created_at >= ? GROUP BY recipient""",
+                (utc_text(now - timedelta(days=60)),),
+            )
+        },
+        members=members,
+        meetings=load_meetings(archive),
+        invitations=invitations,
+        open_prompts=open_prompts,
+        started=min((m.first_seen for m in members.values() if m.first_seen), default=None),
+        pairings=tuple(
+            (row["round_key"], row["a"], row["b"])
+            for row in archive.rows(
+                "SELECT round_key, a, b FROM pairings ORDER BY created_at, a, b"
+            )
+        ),
+        roles={
+            (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
+            for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
+        },
+        handovers=tuple(
+            Handover(row["id"], by_id[row["member_id"]], datetime.fromisoformat(row["received_at"]))
+            for row in archive.rows(
+                """SELECT id, member_id, received_at FROM answers
+                   WHERE kind = 'handover' AND forgotten = 0 AND received_at >= ?
+                   ORDER BY id""",
+                (utc_text(now - timedelta(days=30)),),
+            )
+        ),
+        inducted_at={
+            by_id[row["member_id"]]: datetime.fromisoformat(row["created_at"])
+            for row in archive.rows(
+                """SELECT member_id, min(created_at) AS created_at FROM outbox
+                   WHERE kind = 'induction' AND member_id IS NOT NULL AND created_at >= ?
+                   GROUP BY member_id""",
+                (utc_text(now - timedelta(days=120)),),
+            )
+        },
+        introductions=tuple(
+            (row["id"], by_id[row["member_id"]])
+            for row in archive.rows(
+                """SELECT a.id, a.member_id FROM answers a JOIN members m ON m.id = a.member_id
+                   WHERE a.kind = 'introduction' AND m.share_introduction = 1
+                     AND m.status = 'active' AND a.received_at >= ?""",
+                (utc_text(now - timedelta(days=30)),),
+            )
+        ),
+    )
+
+
+def apply_membership(
+    archive: Archive,
+    changes: list[MembershipChange],
+    now: datetime,
+    *,
+    first_run: bool,
+    existing_members: str,
+) -> None:
+    stamp = utc_text(now)
+    with archive.transaction() as conn:
+        for change in changes:
+            m = change.member
+            if change.kind in ("joined", "pending") and m is not None:
+                status = "active" if change.kind == "joined" else "pending"
+                inducted = 1 if (first_run and existing_members == "skip") else 0
+                conn.execute(
+                    """INSERT INTO members (email, name, organisation, sector, role, status, joined,
+                       left_on, inducted, share_introduction, first_seen, updated_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT(email) DO UPDATE SET status = excluded.status,
+                       name = excluded.name, organisation = excluded.organisation,
+                       sector = excluded.sector, role = excluded.role, joined = excluded.joined,
+                       share_introduction = excluded.share_introduction,
+                       updated_at = excluded.updated_at""",
+                    (
+                        m.email,
+                        m.name,
+                        m.organisation,
+                        m.sector,
+                        m.role,
+                        status,
+                        (m.joined or change.on).isoformat(),
+                        None,
+                        inducted,
+                        int(m.share_introduction),
+                        stamp,
+                        stamp,
+                    ),
+                )
+            elif change.kind == "rejoined" and m is not None:
+                conn.execute(
+                    """UPDATE members SET status = 'active', left_on = NULL, name = ?,
+                       organisation = ?, sector = ?, role = ?, address_failing = 0,
+                       updated_at = ? WHERE email = ?""",
+                    (m.name, m.organisation, m.sector, m.role, stamp, m.email),
+                )
+            elif change.kind == "left":
+                conn.execute(
+                    "UPDATE members SET status = 'left', left_on = ?, updated_at = ? WHERE email = ?",
+                    (change.on.isoformat(), stamp, change.email),
+                )
+            elif change.kind == "changed" and m is not None:
+                conn.execute(
+                    """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
+                       share_introduction = ?, updated_at = ? WHERE email = ?""",
+                    (
+                        m.name,
+                        m.organisation,
+                        m.sector,
+                        m.role,
+                        int(m.share_introduction),
+                        stamp,
+                        m.email,
+                    ),
+                )
+            if change.kind in ("joined", "left", "rejoined", "changed"):
+                conn.execute(
+                    """INSERT INTO membership_events (member_id, kind, on_date, detail, recorded_at)
+                       SELECT id, ?, ?, '', ? FROM members WHERE email = ?""",
+                    (change.kind, change.on.isoformat(), stamp, change.email),
+                )
+
+
+def apply_meetings(
+    archive: Archive, changes: list[MeetingChange], config: Config, now: datetime
+) -> None:
+    stamp = utc_text(now)
+    with archive.transaction() as conn:
+        for change in changes:
+            meeting = config.meeting(change.meeting_id)
+            if change.kind == "removed" or meeting is None:
+                conn.execute(
+                    "UPDATE meetings SET status = 'removed', sequence = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    (change.sequence, stamp, change.meeting_id),
+                )
+                continue
+            conn.execute(
+                """INSERT INTO meetings (id, kind, title, fingerprint, sequence, status, definition,
+                   updated_at) VALUES (?,?,?,?,?,'active',?,?)
+                   ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                   fingerprint = excluded.fingerprint, sequence = excluded.sequence,
+                   status = 'active', definition = excluded.definition,
+                   updated_at = excluded.updated_at""",
+                (
+                    meeting.id,
+                    meeting.kind,
+                    meeting.title,
+                    change.fingerprint,
+                    change.sequence,
+                    json.dumps(meeting_definition(meeting)),
+                    stamp,
+                ),
+            )

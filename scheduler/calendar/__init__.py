@@ -1,0 +1,5 @@
+"""Calendar knowledge: recurrence rules (one parser, one expansion), the
+VTIMEZONE, and iCalendar/iMIP building.
+
+May import: clock, errors.
+"""
