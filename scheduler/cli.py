@@ -180,9 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .config import members_file, question_problems
+    from .config import _Locator, members_file, question_problems
     from .content import load_bundled_content
-    from .services import read_config
+    from .services import key_file_as_written, read_config
+    from .tokens import secret_problem
 
     path = _config_path(args)
     problems: list[Problem] = []
@@ -227,6 +228,22 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "is not set; sending will fail until it is.",
                     None,
                     "[mail.smtp] password_env",
+                )
+            )
+        key_problem = secret_problem(
+            env_name=config.security.token_key_env,
+            key_file=key_file_as_written(config, text),
+            environ=os.environ,
+        )
+        if key_problem:
+            from_env = bool(os.environ.get(config.security.token_key_env))
+            setting = "token_key_env" if from_env else "key_file"
+            problems.append(
+                Problem(
+                    path.name,
+                    key_problem,
+                    None if from_env else _Locator(text).key("security", "key_file"),
+                    f"[security] {setting}",
                 )
             )
         if config.inbox.source == "imap" and not os.environ.get(config.inbox.imap.password_env):

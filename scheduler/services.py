@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -93,6 +94,24 @@ def read_config(path: Path) -> Config:
     return parse_config(text, path)
 
 
+def key_file_as_written(config: Config, text: str | None = None) -> Path:
+    """The token key file's path as the config names it, without following a link.
+
+    The config loader resolves its paths, which follows a symbolic link at the key
+    file to wherever it points, even to nowhere (where a new key would be made and
+    every token already sent would stop verifying). The key file is judged as itself.
+    """
+    try:
+        if text is None:
+            text = config.path.read_text(encoding="utf-8-sig")
+        value = tomllib.loads(text).get("security", {}).get("key_file", "var/token.key")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return config.security.key_file  # the loader read it a moment ago; this cannot differ
+    if not isinstance(value, str) or not value:
+        return config.security.key_file
+    return Path(os.path.normpath(config.path.parent.resolve() / value))
+
+
 def read_membership(config: Config) -> Membership:
     path = config.partnership.members
     try:
@@ -134,7 +153,7 @@ class Services:
         )
         self.secret = load_secret(
             env_name=config.security.token_key_env,
-            key_file=config.security.key_file,
+            key_file=key_file_as_written(config),
             environ=self.environ,
         )
         self.transport_factory = transport_factory or self._default_transport

@@ -1,0 +1,177 @@
+"""Secrets stay secret: file modes, the preview's throwaway key, the key file, inbox links.
+
+Every test runs the real ``reflect`` command in a child process started with the
+usual umask 022, so a file the command leaves readable by others would show it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Partnership
+from mailmaker import sent_prompts
+
+from scheduler.archive import Archive
+
+NOW = "2027-01-05T09:00"  # the 12 January question goes out; so do the first inductions
+KEY_LINE = 'key_file = "var/token.key"'
+
+
+def reflect(
+    partnership: Partnership, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", "--config", str(partnership.config), *args],
+        cwd=REPO,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        umask=0o022,  # what a login shell usually has: the command must tighten it itself
+    )
+
+
+def modes(top: Path) -> dict[str, int]:
+    """Every file and folder under ``top`` (links not followed), by relative path."""
+    found = {".": stat.S_IMODE(top.lstat().st_mode)}
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = Path(folder) / name
+            found[str(path.relative_to(top))] = stat.S_IMODE(path.lstat().st_mode)
+    return found
+
+
+def not_private(top: Path) -> dict[str, str]:
+    wrong = {}
+    for name, mode in modes(top).items():
+        want = 0o700 if (top / name).is_dir() else 0o600
+        if mode != want:
+            wrong[name] = f"{mode:03o}"
+    return wrong
+
+
+def config_line(partnership: Partnership, fragment: str) -> int:
+    lines = partnership.config.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if fragment in line)
+
+
+# ------------------------------------------------------------------ the key file
+
+
+def test_check_and_tick_refuse_a_key_file_others_can_read(partnership: Partnership) -> None:
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    key = partnership.dir / "var" / "token.key"
+    key.chmod(0o644)
+    line = config_line(partnership, KEY_LINE)
+    checked = reflect(partnership, "check")
+    assert checked.returncode == 2
+    assert (
+        f"Error: config.toml, line {line}, [security] key_file: {key} can be read by other "
+        f"users (mode 644), and anyone who reads it can answer for any member; "
+        f"run: chmod 600 {key}\n"
+    ) in checked.stdout
+    ticked = reflect(partnership, "tick", "--now", "2027-01-06T09:00")
+    assert ticked.returncode == 1
+    assert f"run: chmod 600 {key}" in ticked.stderr
+    key.chmod(0o600)
+    assert reflect(partnership, "check").returncode == 0
+
+
+def test_a_key_file_that_is_a_link_is_refused(partnership: Partnership) -> None:
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    key = partnership.dir / "var" / "token.key"
+    elsewhere = partnership.dir / "kept.key"
+    key.rename(elsewhere)
+    key.symlink_to(elsewhere)
+    checked = reflect(partnership, "check")
+    assert checked.returncode == 2
+    assert f"[security] key_file: {key} is a symbolic link (to {elsewhere})" in checked.stdout
+    assert f"rm {key} && cp {elsewhere} {key} && chmod 600 {key}" in checked.stdout
+    ticked = reflect(partnership, "tick", "--now", "2027-01-06T09:00")
+    assert ticked.returncode == 1 and "is a symbolic link" in ticked.stderr
+
+
+def test_a_dangling_key_link_never_makes_a_new_key(partnership: Partnership) -> None:
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    key = partnership.dir / "var" / "token.key"
+    key.unlink()
+    gone = partnership.dir / "backup" / "token.key"  # the disk it was on is not mounted
+    key.symlink_to(gone)
+    checked = reflect(partnership, "check")
+    assert checked.returncode == 2
+    assert f"{key} is a symbolic link to {gone}, which does not exist." in checked.stdout
+    ticked = reflect(partnership, "tick", "--now", "2027-01-06T09:00")
+    assert ticked.returncode == 1
+    assert "every reply token already sent would stop verifying" in ticked.stderr
+    assert key.is_symlink() and not gone.exists()
+    sent = Archive(partnership.database).scalar("SELECT count(*) FROM outbox")
+    assert reflect(partnership, "tick", "--now", "2027-01-09T09:00").returncode == 1
+    assert Archive(partnership.database).scalar("SELECT count(*) FROM outbox") == sent
+
+
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [
+        ("k" * 40, "it is 40 bytes long with 1 different character(s)"),
+        ("ab" * 20, "it is 40 bytes long with 2 different character(s)"),
+        ("3f9a0c17be42d865", "it is 16 bytes long with 16 different character(s)"),
+    ],
+)
+def test_a_weak_key_from_the_environment_is_refused(
+    partnership: Partnership, value: str, described: str
+) -> None:
+    env = {"REFLECT_TOKEN_KEY": value}
+    checked = reflect(partnership, "check", env=env)
+    assert checked.returncode == 2
+    assert (
+        f"Error: config.toml, [security] token_key_env: REFLECT_TOKEN_KEY is too weak to sign "
+        f"reply tokens: {described}; a key must be at least 32 bytes long, using at least 8 "
+        "different characters."
+    ) in checked.stdout
+    ticked = reflect(partnership, "tick", "--now", NOW, env=env)
+    assert ticked.returncode == 1
+    assert (
+        f"Error: REFLECT_TOKEN_KEY is too weak to sign reply tokens: {described}" in ticked.stderr
+    )
+    assert not partnership.database.exists() or not sent_prompts(Archive(partnership.database))
+
+
+def test_a_strong_key_from_the_environment_is_used_and_no_file_is_made(
+    partnership: Partnership,
+) -> None:
+    env = {"REFLECT_TOKEN_KEY": "9c1e5b7a2f0d4c83b6e1a9f27d5c0b4e"}
+    assert reflect(partnership, "check", env=env).returncode == 0
+    assert reflect(partnership, "tick", "--now", NOW, env=env).returncode == 0
+    assert not (partnership.dir / "var" / "token.key").exists()
+
+
+def test_a_weak_key_file_is_refused(partnership: Partnership) -> None:
+    key = partnership.dir / "var" / "token.key"
+    key.parent.mkdir(mode=0o700)
+    key.write_text("x" * 64 + "\n")
+    key.chmod(0o600)
+    checked = reflect(partnership, "check")
+    assert checked.returncode == 2
+    assert (
+        f"{key} is too weak to sign reply tokens: it is 64 bytes long with 1 different "
+        f"character(s); a key must be at least 32 bytes long, using at least 8 different "
+        f"characters. Delete it (rm {key})"
+    ) in checked.stdout
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 1
+
+
+def test_check_makes_no_key_file_and_the_first_tick_does(partnership: Partnership) -> None:
+    key = partnership.dir / "var" / "token.key"
+    assert reflect(partnership, "check").returncode == 0
+    assert not key.exists()
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes().strip()) == 64
+
+
