@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 EX_TEMPFAIL = 75
 INGEST_WAIT_SECONDS = 60.0  # how long a piped reply waits for another reader
+# Files we write hold reply tokens, raw mail and members' words: only this account reads
+# them. 0o077 makes every file 0600 and every folder 0700, whoever opens them.
+PRIVATE_UMASK = 0o077
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -153,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = os.umask(PRIVATE_UMASK)  # before anything is opened, for every command
+    try:
+        return _main(argv)
+    finally:
+        os.umask(previous)  # only matters to a caller in the same process (the tests)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, Partnership
-from mailmaker import sent_prompts
+from mailmaker import fill_maildir, reply, sent_prompts
 
 from scheduler.archive import Archive
 
@@ -60,6 +60,69 @@ def not_private(top: Path) -> dict[str, str]:
 def config_line(partnership: Partnership, fragment: str) -> int:
     lines = partnership.config.read_text(encoding="utf-8").splitlines()
     return next(n for n, line in enumerate(lines, start=1) if fragment in line)
+
+
+# ------------------------------------------------------------------ file modes
+
+
+def test_tick_and_ingest_write_only_private_files(partnership: Partnership) -> None:
+    ticked = reflect(partnership, "tick", "--now", NOW)
+    assert ticked.returncode == 0, ticked.stderr
+    prompt = sent_prompts(Archive(partnership.database))[0]
+    previous = os.umask(0o077)  # the mail server delivering the reply keeps it private too
+    try:
+        fill_maildir(partnership.inbox, [reply(prompt)])
+    finally:
+        os.umask(previous)
+    again = reflect(partnership, "tick", "--now", "2027-01-06T09:00")
+    assert again.returncode == 0, again.stderr
+    assert "1 replies read (1 answer)" in again.stdout
+    stranger = partnership.dir / "stranger.eml"
+    stranger.write_bytes(b"From: someone@example.net\r\nSubject: hello\r\n\r\nhello\r\n")
+    ingested = reflect(partnership, "ingest", str(stranger))
+    assert ingested.returncode == 0 and "1 quarantined" in ingested.stdout, ingested.stderr
+
+    var = partnership.dir / "var"
+    found = modes(var)
+    assert "reflect.db" in found and "reflect.db.lock" in found and "token.key" in found
+    assert sum(name.startswith("outbox/new/") for name in found) > 10
+    assert not_private(var) == {}
+
+
+def test_preview_files_and_exports_are_private(partnership: Partnership) -> None:
+    out = partnership.dir / "preview" / "january"
+    result = reflect(
+        partnership, "preview", "--out", str(out), "--now", NOW, "--until", "2027-01-07"
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list(out.glob("*.eml"))) > 10
+    assert not_private(partnership.dir / "preview") == {}
+
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    exports = partnership.dir / "exports"
+    exports.mkdir(mode=0o700)
+    for fmt in ("csv", "json", "md"):
+        done = reflect(partnership, "export", "--format", fmt, "--out", str(exports / f"a.{fmt}"))
+        assert done.returncode == 0, done.stderr
+    assert not_private(exports) == {}
+
+
+def test_demo_writes_only_private_files(tmp_path: Path) -> None:
+    folder = tmp_path / "reflect-demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler", "demo", "--dir", str(folder), "--weeks", "2"],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        umask=0o022,
+    )
+    assert result.returncode == 0, result.stderr
+    found = modes(folder)
+    assert "reflect.db" in found and "config.toml" in found and len(found) > 20
+    assert not_private(folder) == {}
 
 
 # ------------------------------------------------------------------ the key file
@@ -173,5 +236,3 @@ def test_check_makes_no_key_file_and_the_first_tick_does(partnership: Partnershi
     assert not key.exists()
     assert reflect(partnership, "tick", "--now", NOW).returncode == 0
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes().strip()) == 64
-
-
