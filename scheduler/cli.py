@@ -13,7 +13,9 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -393,10 +395,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="reflect-preview-") as scratch:
         copy = Path(scratch) / "preview.db"
         if config.database.exists():
-            source = Archive(config.database)
-            source.conn.execute("VACUUM INTO ?", (str(copy),))
-            source.close()
-        services = Services(config, archive=Archive(copy))
+            _copy_read_only(config.database, copy)
+        # A key made for this run and forgotten after it: what the files hold can answer
+        # for nobody, and the real key file is neither read nor made.
+        services = Services(config, archive=Archive(copy), secret=secrets.token_bytes(32))
         transport = PreviewTransport(directory=out)
         try:
             moment = start
@@ -410,7 +412,26 @@ def cmd_preview(args: argparse.Namespace) -> int:
         f"{transport.count} message(s) written to {out}, from "
         f"{start.astimezone(zone):%Y-%m-%d %H:%M} to {end.astimezone(zone):%Y-%m-%d %H:%M}."
     )
+    print(
+        "Signed with a throwaway key made for this preview and then forgotten: the reply "
+        "addresses and Message-IDs in these files answer for nobody, and differ from what "
+        "a real send uses."
+    )
     return 0
+
+
+def _copy_read_only(database: Path, copy: Path) -> None:
+    """Copy the archive opened read-only, so a preview never changes it (nor migrates it)."""
+    try:
+        source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ReflectError(f"{database}: cannot open the archive to preview ({exc}).") from None
+    try:
+        source.execute("VACUUM INTO ?", (str(copy),))
+    except sqlite3.Error as exc:
+        raise ReflectError(f"{database}: cannot read the archive to preview ({exc}).") from None
+    finally:
+        source.close()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

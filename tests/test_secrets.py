@@ -6,10 +6,13 @@ usual umask 022, so a file the command leaves readable by others would show it.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -123,6 +126,80 @@ def test_demo_writes_only_private_files(tmp_path: Path) -> None:
     found = modes(folder)
     assert "reflect.db" in found and "config.toml" in found and len(found) > 20
     assert not_private(folder) == {}
+
+
+# ------------------------------------------------------------------ preview
+
+
+def reply_addresses(files: list[Path]) -> dict[tuple[str, str], str]:
+    """(recipient, subject) -> the Reply-To address, for each message in ``files`` with one."""
+    found = {}
+    for file in files:
+        msg = message_from_bytes(file.read_bytes(), policy=policy.default)
+        if msg["Reply-To"]:
+            to = msg["To"].addresses[0].addr_spec
+            found[(to, str(msg["Subject"]))] = msg["Reply-To"].addresses[0].addr_spec
+    return found
+
+
+def test_preview_signs_with_a_throwaway_key_and_touches_no_secret(partnership: Partnership) -> None:
+    window = ("--now", NOW, "--until", "2027-01-06T09:00")
+    first = reflect(partnership, "preview", "--out", str(partnership.dir / "p1"), *window)
+    second = reflect(partnership, "preview", "--out", str(partnership.dir / "p2"), *window)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "Signed with a throwaway key made for this preview and then forgotten" in first.stdout
+    assert not (partnership.dir / "var" / "token.key").exists()
+    assert not partnership.database.exists()
+    one = reply_addresses(sorted((partnership.dir / "p1").glob("*.eml")))
+    two = reply_addresses(sorted((partnership.dir / "p2").glob("*.eml")))
+    assert one.keys() == two.keys() and len(one) >= 4
+    assert all(one[k] != two[k] for k in one)  # a new key each run
+
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    real = {(p.member, p.subject): p.reply_to for p in sent_prompts(Archive(partnership.database))}
+    shared = real.keys() & one.keys()
+    assert len(shared) >= 4  # the same questions to the same members...
+    assert all(real[k] != one[k] for k in shared)  # ...but no token a real send uses
+
+
+def test_a_reply_to_a_previewed_token_answers_for_nobody(partnership: Partnership) -> None:
+    out = partnership.dir / "preview"
+    previewed = reflect(
+        partnership, "preview", "--out", str(out), "--now", NOW, "--until", "2027-01-06"
+    )
+    assert previewed.returncode == 0, previewed.stderr
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    prompt = next(f for f in sorted(out.glob("*.eml")) if "-prompt-" in f.name)
+    msg = message_from_bytes(prompt.read_bytes(), policy=policy.default)
+    member = msg["To"].addresses[0].addr_spec
+    forged = (
+        f"From: {member}\r\nTo: {msg['Reply-To'].addresses[0].addr_spec}\r\n"
+        f"Subject: Re: {msg['Subject']}\r\nMessage-ID: <copied@members.example>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nWritten from a preview file.\r\n"
+    )
+    forged_file = partnership.dir / "forged.eml"
+    forged_file.write_text(forged, encoding="utf-8")
+    result = reflect(partnership, "ingest", str(forged_file))
+    assert result.returncode == 0, result.stderr
+    assert "1 quarantined" in result.stdout
+    archive = Archive(partnership.database)
+    assert archive.scalar("SELECT count(*) FROM answers") == 0
+
+
+def test_preview_leaves_the_archive_and_key_file_as_they_were(partnership: Partnership) -> None:
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    key = partnership.dir / "var" / "token.key"
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+              for p in (partnership.database, key)}  # fmt: skip
+    result = reflect(
+        partnership, "preview", "--out", str(partnership.dir / "p"),
+        "--now", "2027-01-06T09:00", "--until", "2027-03-01",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"\d+ message\(s\) written to ", result.stdout)
+    after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+             for p in (partnership.database, key)}  # fmt: skip
+    assert after == before
 
 
 # ------------------------------------------------------------------ the key file
