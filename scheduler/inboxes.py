@@ -6,11 +6,16 @@ Every inbox hands over exact bytes with a reference, and is told to
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
+
+log = logging.getLogger("reflect")
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,8 @@ class MaildirInbox:
 
     async def __aenter__(self) -> Self:
         for sub in ("new", "cur", "tmp"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
-            (self.done / sub).mkdir(parents=True, exist_ok=True)
+            (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+            (self.done / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
         return self
 
     async def __aexit__(
@@ -65,16 +70,28 @@ class MaildirInbox:
         return None
 
     async def fetch(self) -> list[FetchedMail]:
+        """The oldest waiting messages; a link or anything but a plain file is never read.
+
+        A mail server delivers plain files. A symbolic link (to ``/etc/passwd``, say)
+        would put that file's bytes in the archive, so it is left where it is, unread,
+        with a warning naming it, each round until someone removes it.
+        """
         found: list[tuple[float, Path]] = []
         for sub in ("new", "cur"):
             for entry in os.scandir(self.path / sub):
-                if entry.is_file() and not entry.name.startswith("."):
-                    found.append((entry.stat().st_mtime, Path(entry.path)))
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    _skip(Path(entry.path), "it is a symbolic link")
+                elif entry.is_file(follow_symlinks=False):
+                    found.append((entry.stat(follow_symlinks=False).st_mtime, Path(entry.path)))
         found.sort()
-        return [
-            FetchedMail(ref=str(path), raw=path.read_bytes())
-            for _, path in found[: self.batch_size]
-        ]
+        fetched = []
+        for _, path in found[: self.batch_size]:
+            raw = _read_plain_file(path)
+            if raw is not None:
+                fetched.append(FetchedMail(ref=str(path), raw=raw))
+        return fetched
 
     async def acknowledge(self, ref: str) -> bool:
         source = Path(ref)
@@ -84,3 +101,34 @@ class MaildirInbox:
         except FileNotFoundError:
             return False
         return True
+
+
+def _read_plain_file(path: Path) -> bytes | None:
+    """The file's bytes, or ``None`` (warned) if it became a link or is not a plain file.
+
+    Opened without following a link and checked on the open file, so a link swapped
+    in after the folder was listed is refused too.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None  # taken meanwhile (another reader, or a mail client): nothing to say
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            _skip(path, "it is a symbolic link")
+            return None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            _skip(path, "it is not a plain file")
+            return None
+        return handle.read()
+
+
+def _skip(path: Path, why: str) -> None:
+    log.warning(
+        "inbox: skipped %s, not read: %s, not a message delivered here. It is left in "
+        "place; look at it and remove it.",
+        ascii(str(path)),
+        why,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -313,3 +314,27 @@ def test_check_makes_no_key_file_and_the_first_tick_does(partnership: Partnershi
     assert not key.exists()
     assert reflect(partnership, "tick", "--now", NOW).returncode == 0
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes().strip()) == 64
+
+
+# ------------------------------------------------------------------ the Maildir inbox
+
+
+def test_the_maildir_inbox_never_follows_a_link(partnership: Partnership) -> None:
+    assert reflect(partnership, "tick", "--now", NOW).returncode == 0
+    prompt = sent_prompts(Archive(partnership.database))[0]
+    system_file = partnership.dir / "system-file"  # stands for /etc/shadow
+    system_file.write_bytes(b"From: " + prompt.member.encode() + b"\r\n\r\nroot:secret-hash\r\n")
+    fill_maildir(partnership.inbox, [reply(prompt)])
+    link = partnership.inbox / "new" / "1790000009.M9P9.host"
+    link.symlink_to(system_file)
+    result = reflect(partnership, "tick", "--now", "2027-01-06T09:00")
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"WARNING inbox: skipped '{link}', not read: it is a symbolic link, not a message "
+        "delivered here. It is left in place; look at it and remove it."
+    ) in result.stderr
+    assert "1 replies read (1 answer)" in result.stdout  # the genuine reply beside it
+    assert link.is_symlink()
+    with sqlite3.connect(partnership.database) as conn:
+        raws = [row[0] for row in conn.execute("SELECT raw FROM inbound")]
+    assert len(raws) == 1 and b"secret-hash" not in raws[0]
