@@ -414,8 +414,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     )
     print(
         "Signed with a throwaway key made for this preview and then forgotten: the reply "
-        "addresses and Message-IDs in these files answer for nobody, and differ from what "
-        "a real send uses."
+        "tokens in these files differ from a real send's and answer for nobody."
     )
     return 0
 
