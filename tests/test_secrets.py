@@ -21,6 +21,8 @@ from conftest import REPO, Partnership
 from mailmaker import fill_maildir, reply, sent_prompts
 
 from scheduler.archive import Archive
+from scheduler.errors import ReflectError
+from scheduler.tokens import load_secret
 
 NOW = "2027-01-05T09:00"  # the 12 January question goes out; so do the first inductions
 KEY_LINE = 'key_file = "var/token.key"'
@@ -338,3 +340,24 @@ def test_the_maildir_inbox_never_follows_a_link(partnership: Partnership) -> Non
     with sqlite3.connect(partnership.database) as conn:
         raws = [row[0] for row in conn.execute("SELECT raw FROM inbound")]
     assert len(raws) == 1 and b"secret-hash" not in raws[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "accepted"),
+    [
+        ("abcdefgh" * 4, True),  # 32 bytes, 8 different: the least that passes
+        (("abcdefgh" * 4)[:31], False),  # one byte short
+        ("abcdefga" * 4, False),  # 32 bytes, 7 different
+    ],
+)
+def test_the_key_rule_is_exactly_as_stated(tmp_path: Path, key: str, accepted: bool) -> None:
+    def load() -> bytes:
+        return load_secret(env_name="K", key_file=tmp_path / "k", environ={"K": key})
+
+    if accepted:
+        assert load() == key.encode()
+    else:
+        with pytest.raises(
+            ReflectError, match="at least 32 bytes long, using at least 8 different"
+        ):
+            load()
