@@ -144,6 +144,7 @@ class Services:
         inbox_factory: Callable[[], Inbox | None] | None = None,
         archive: Archive | None = None,
         pace_clock: PaceClock | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.pace_clock = pace_clock or RealPaceClock()  # the sending caps' waits; tests fake it
         self.environ = dict(os.environ if environ is None else environ)
@@ -154,10 +155,15 @@ class Services:
         self.config = config = replace(
             config, partnership=replace(config.partnership, key=key, uid_domain=domain)
         )
-        self.secret = load_secret(
-            env_name=config.security.token_key_env,
-            key_file=config.security.key_file,
-            environ=self.environ,
+        # ``secret`` is for a preview's throwaway key: given one, the key file is not touched
+        self.secret = (
+            secret
+            if secret is not None
+            else load_secret(
+                env_name=config.security.token_key_env,
+                key_file=config.security.key_file,
+                environ=self.environ,
+            )
         )
         self.transport_factory = transport_factory or self._default_transport
         self.inbox_factory = inbox_factory or self._default_inbox

@@ -9,6 +9,7 @@ ticks at once cannot both take the same message.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -216,6 +217,21 @@ def from_utc_text(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _create_private(path: Path) -> None:
+    """Make a new archive file 0600 in a 0700 folder, whatever the umask.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's mode, so they
+    follow. An archive that is already there keeps the mode it has.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot create the archive ({exc.strerror}).") from exc
+
+
 class Archive:
     """The partnership's SQLite file."""
 
@@ -223,7 +239,7 @@ class Archive:
         self.path = Path(path)
         self._savepoints = 0
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms / 1000)
             self.db = sqlite_utils.Database(conn)

@@ -39,7 +39,8 @@ def hold(database: Path, *, wait_seconds: float = 0.0) -> Iterator[None]:
     Raises ``Busy`` naming the other process if it is still held by then.
     """
     path = lock_path(database)
-    with path.open("a+") as handle:
+    # 0600 whatever the umask: it sits beside the archive and says who holds it
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as handle:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:

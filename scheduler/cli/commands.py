@@ -14,7 +14,9 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 EX_TEMPFAIL = 75
 EX_DATAERR = 65  # sysexits: the mail server returns the message to its sender
 INGEST_WAIT_SECONDS = 60.0  # how long a piped reply waits for another reader
+# Files we write hold reply tokens, raw mail and members' words: only this account reads
+# them. 0o077 makes every file 0600 and every folder 0700, whoever opens them.
+PRIVATE_UMASK = 0o077
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -167,6 +172,14 @@ class PrintableFormatter(logging.Formatter):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = os.umask(PRIVATE_UMASK)  # before anything is opened, for every command
+    try:
+        return _main(argv)
+    finally:
+        os.umask(previous)  # only matters to a caller in the same process (the tests)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -197,7 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from scheduler.app.services import read_config
-    from scheduler.inputs.config import members_file, past_meeting_problems, question_problems
+    from scheduler.compose.tokens import secret_problem
+    from scheduler.inputs.config import (
+        _Locator,
+        members_file,
+        past_meeting_problems,
+        question_problems,
+    )
     from scheduler.inputs.content import load_bundled_content
 
     path = _config_path(args)
@@ -247,6 +266,22 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "is not set; sending will fail until it is.",
                     None,
                     "[mail.smtp] password_env",
+                )
+            )
+        key_problem = secret_problem(
+            env_name=config.security.token_key_env,
+            key_file=config.security.key_file,
+            environ=os.environ,
+        )
+        if key_problem:
+            from_env = bool(os.environ.get(config.security.token_key_env))
+            setting = "token_key_env" if from_env else "key_file"
+            problems.append(
+                Problem(
+                    path.name,
+                    key_problem,
+                    None if from_env else _Locator(text).key("security", "key_file"),
+                    f"[security] {setting}",
                 )
             )
         if config.inbox.source == "imap" and not os.environ.get(config.inbox.imap.password_env):
@@ -403,10 +438,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="reflect-preview-") as scratch:
         copy = Path(scratch) / "preview.db"
         if config.database.exists():
-            source = Archive(config.database)
-            source.conn.execute("VACUUM INTO ?", (str(copy),))
-            source.close()
-        services = Services(config, archive=Archive(copy))
+            _copy_read_only(config.database, copy)
+        # A key made for this run and forgotten after it: what the files hold can answer
+        # for nobody, and the real key file is neither read nor made.
+        services = Services(config, archive=Archive(copy), secret=secrets.token_bytes(32))
         transport = PreviewTransport(directory=out)
         try:
             moment = start
@@ -420,7 +455,25 @@ def cmd_preview(args: argparse.Namespace) -> int:
         f"{transport.count} message(s) written to {out}, from "
         f"{start.astimezone(zone):%Y-%m-%d %H:%M} to {end.astimezone(zone):%Y-%m-%d %H:%M}."
     )
+    print(
+        "Signed with a throwaway key made for this preview and then forgotten: the reply "
+        "tokens and Message-IDs in these files differ from a real send's and answer for nobody."
+    )
     return 0
+
+
+def _copy_read_only(database: Path, copy: Path) -> None:
+    """Copy the archive opened read-only, so a preview never changes it (nor migrates it)."""
+    try:
+        source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ReflectError(f"{database}: cannot open the archive to preview ({exc}).") from None
+    try:
+        source.execute("VACUUM INTO ?", (str(copy),))
+    except sqlite3.Error as exc:
+        raise ReflectError(f"{database}: cannot read the archive to preview ({exc}).") from None
+    finally:
+        source.close()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

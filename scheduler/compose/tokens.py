@@ -16,12 +16,15 @@ message. A token of one purpose never verifies as another.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import os
 import re
 import secrets
+import shlex
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from scheduler.errors import ReflectError, TokenError
@@ -113,28 +116,137 @@ def token_from_address(address: str, reply_to: str) -> str | None:
     return None
 
 
-def load_secret(*, env_name: str, key_file: Path, environ: dict[str, str]) -> bytes:
-    """The token key: from the named environment variable, else a 0600 key file made once."""
+KEY_MIN_BYTES = 32
+KEY_MIN_DISTINCT = 8
+KEY_RULE = (
+    f"at least {KEY_MIN_BYTES} bytes long, using at least {KEY_MIN_DISTINCT} different characters"
+)
+_MAKE_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
+
+
+def load_secret(*, env_name: str, key_file: Path, environ: Mapping[str, str]) -> bytes:
+    """The token key: from the named environment variable, else a 0600 key file made once.
+
+    A weak key, a key file others may read, or one that is a symbolic link (even
+    one pointing nowhere) is refused with a ``ReflectError`` saying how to fix it;
+    a new key file is made only where nothing at all is in its place.
+    """
     value = environ.get(env_name, "")
     if value:
-        if len(value) < 16:
-            raise ReflectError(
-                f"{env_name} is set but shorter than 16 characters; use a long random value "
-                '(e.g. python -c "import secrets; print(secrets.token_hex(32))").'
-            )
+        weak = _weakness(value.encode())
+        if weak:
+            raise ReflectError(_weak_env_message(env_name, weak))
         return value.encode()
-    if key_file.exists():
-        mode = stat.S_IMODE(key_file.stat().st_mode)
+    found = _read_key_file(key_file)
+    if found is not None:
+        return found
+    return _make_key_file(key_file)
+
+
+def secret_problem(*, env_name: str, key_file: Path, environ: Mapping[str, str]) -> str | None:
+    """What would stop ``load_secret``, said for ``reflect check``; creates nothing."""
+    value = environ.get(env_name, "")
+    if value:
+        weak = _weakness(value.encode())
+        return _weak_env_message(env_name, weak) if weak else None
+    try:
+        _read_key_file(key_file)
+    except ReflectError as exc:
+        return str(exc)
+    return None
+
+
+def _weakness(key: bytes) -> str:
+    """Why this key is too weak (empty when it is not): the rule is ``KEY_RULE``."""
+    distinct = len(set(key))
+    if len(key) >= KEY_MIN_BYTES and distinct >= KEY_MIN_DISTINCT:
+        return ""
+    return f"it is {len(key)} bytes long with {distinct} different character(s)"
+
+
+def _weak_env_message(env_name: str, weak: str) -> str:
+    return (
+        f"{env_name} is too weak to sign reply tokens: {weak}; a key must be {KEY_RULE}. "
+        f"Set it to a random value, e.g. from: {_MAKE_KEY}"
+    )
+
+
+def _read_key_file(key_file: Path) -> bytes | None:
+    """The key in ``key_file``; ``None`` only when nothing at all (not even a link) is there."""
+    shown = shlex.quote(str(key_file))
+    try:
+        link = os.lstat(key_file)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ReflectError(
+            f"{key_file}: cannot look at the token key file ({exc.strerror})."
+        ) from None
+    if stat.S_ISLNK(link.st_mode):
+        raise ReflectError(_link_message(key_file))
+    try:  # no following a link swapped in since the look; no waiting on a pipe
+        fd = os.open(key_file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReflectError(_link_message(key_file)) from None
+        raise ReflectError(
+            f"{key_file}: cannot read the token key file ({exc.strerror})."
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ReflectError(
+                f"{key_file} is not a plain file; the token key must be a file of its own. "
+                f"Move whatever is there aside, and put the key file back (mode 600)."
+            )
+        mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             raise ReflectError(
-                f"{key_file} can be read by other users (mode {mode:o}); run: chmod 600 {key_file}"
+                f"{key_file} can be read by other users (mode {mode:03o}), and anyone who reads "
+                f"it can answer for any member; run: chmod 600 {shown}"
             )
-        data = key_file.read_bytes().strip()
-        if len(data) < 32:
-            raise ReflectError(f"{key_file} is too short to be a key; delete it to make a new one.")
-        return data
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        data = handle.read().strip()
+    weak = _weakness(data)
+    if weak:
+        raise ReflectError(
+            f"{key_file} is too weak to sign reply tokens: {weak}; a key must be {KEY_RULE}. "
+            f"Delete it (rm {shown}) and a new one is made at the next tick; replies to emails "
+            "signed with the old key are then quarantined, not lost."
+        )
+    return data
+
+
+def _link_message(key_file: Path) -> str:
+    target = os.readlink(key_file)
+    shown = shlex.quote(str(key_file))
+    if not (key_file.parent / target).exists():
+        return (
+            f"{key_file} is a symbolic link to {target}, which does not exist. No new key is "
+            "made in its place: every reply token already sent would stop verifying. Put the "
+            f"key back as a plain file: rm {shown} && cp THE-KEY-FILE {shown} && "
+            f"chmod 600 {shown}. Only if the key is lost for good, remove the link (rm {shown}); "
+            "a new key is then made, and replies to earlier emails are quarantined."
+        )
+    return (
+        f"{key_file} is a symbolic link (to {target}); the token key is read only from a plain "
+        "file, so that nobody can swap the key by changing the link. Replace the link with a "
+        f"copy: rm {shown} && cp {shlex.quote(target)} {shown} && chmod 600 {shown}"
+    )
+
+
+def _make_key_file(key_file: Path) -> bytes:
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:  # O_EXCL|O_NOFOLLOW: never through a link, never over a file made meanwhile
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        found = _read_key_file(key_file)  # another process made it first: use theirs
+        if found is None:
+            raise ReflectError(
+                f"{key_file}: the token key file came and went; try again."
+            ) from None
+        return found
     with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-    return key_file.read_bytes().strip()
+        os.fchmod(handle.fileno(), 0o600)  # whatever the umask
+        handle.write(key + "\n")
+    return key.encode()

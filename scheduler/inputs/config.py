@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import os
 import re
 import tomllib
 from collections.abc import Collection, Mapping
@@ -487,9 +488,26 @@ class _Reader:
             return default
         return value
 
-    def path(self, data: Mapping[str, Any], table: str, key: str, default: str, base: Path) -> Path:
+    def path(
+        self,
+        data: Mapping[str, Any],
+        table: str,
+        key: str,
+        default: str,
+        base: Path,
+        *,
+        follow_links: bool = True,
+    ) -> Path:
         value = self.text(data, table, key, default=default)
-        return (base / value).resolve() if value else base
+        if not value:
+            return base
+        # A path judged as itself (the token key file: a link there is refused, not followed)
+        # is made absolute without resolving its last part.
+        return (
+            (base / value).resolve()
+            if follow_links
+            else Path(os.path.normpath(base.resolve() / value))
+        )
 
 
 _HEADING = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -697,7 +715,7 @@ def parse_config(text: str, path: Path) -> Config:
     r.unknown(sec, "security")
     security = SecuritySettings(
         token_key_env=r.text(sec, "security", "token_key_env", default="REFLECT_TOKEN_KEY"),
-        key_file=r.path(sec, "security", "key_file", "var/token.key", base),
+        key_file=r.path(sec, "security", "key_file", "var/token.key", base, follow_links=False),
     )
 
     meetings = _read_meetings(r, data.get("meeting", []), tz_name)
