@@ -691,15 +691,21 @@ def _request_context(
     )
 
 
-def build_request(series: Series, attendees: Sequence[Attendee], *, stamp: datetime) -> bytes:
+def build_request(
+    series: Series, attendees: Sequence[Attendee], *, stamp: datetime, rsvp: bool = True
+) -> bytes:
     """METHOD:REQUEST for the whole series, with its cancelled and moved meetings.
+
+    With ``rsvp`` False the attendees are not asked to answer again (no
+    RSVP=TRUE): for an update that changes single meetings only, where each
+    attendee's PARTSTAT carries the answer they already gave.
 
     Raises ValueError for an unreadable or unsuitable rule (see
     ``validate_rrule``), a cancelled or moved meeting that is not one of the
     series, a naive ``stamp``, or an attendee that is not an email address.
     """
     tz, _rule, _date_rule = _compiled(series)
-    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=True)
+    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=rsvp)
     calendar = _calendar("REQUEST")
     start_year, end_year = _years(series, tz, _rule, _date_rule)
     calendar.add_component(vtimezone_for(series.tzid, start_year=start_year, end_year=end_year))

@@ -125,6 +125,7 @@ class RadicaleServer:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+        self.folder.mkdir(parents=True, exist_ok=True)
         log = (self.folder / "radicale.log").open("wb")
         self.process = subprocess.Popen(
             [
