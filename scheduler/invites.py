@@ -8,8 +8,9 @@ replaces the same calendar entry.
   occurrences) for the attendees named.
 - ``build_cancel``: METHOD:CANCEL, the whole series or one occurrence, for the
   attendees named (e.g. one member who left).
-- ``build_instance_request``: METHOD:REQUEST for one occurrence only (e.g. to
-  say who chairs it), leaving the rest of the series as it is.
+- ``build_instance_request``: METHOD:REQUEST for one occurrence only, the form
+  Outlook and Thunderbird send. The service does not send it to members:
+  Sabre VObject (Nextcloud, Baikal) replaces the whole stored series with it.
 - ``build_feed``: METHOD:PUBLISH, several series, for a subscribed calendar.
 - ``local_rule``: a series' rule on the local wall clock, read exactly as the
   invitations write it (a UTC UNTIL included), for whoever plans around it.

@@ -137,8 +137,6 @@ class Renderer:
     digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
     answer_text: Callable[[int], str] = lambda _id: ""
     invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
-    # (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
-    roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     held_back: Sequence[HeldBack] = ()  # what a quarantine notice lists
     # a member's last calendar answer (PARTSTAT) for a meeting: (email, meeting id, occurrence)
     answer_to_meeting: Callable[[str, str, datetime | None], str] = lambda *_: "NEEDS-ACTION"

@@ -252,7 +252,6 @@ class Services:
             digest_for=self.digest_for,
             answer_text=self.answer_text,
             invitations=state.invitations,
-            roles=state.roles,
             answer_to_meeting=self.answer_to_meeting,
             held_back=state.held_back,
             started=state.started,
