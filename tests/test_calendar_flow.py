@@ -357,3 +357,46 @@ async def test_calling_off_one_date_later_sends_the_series_without_it(
         else:
             assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
             assert attendee.params["RSVP"] == "TRUE"
+
+
+async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
+    partnership: Partnership,
+) -> None:
+    """Earlier versions named chairs by updating one meeting at the series' SEQUENCE + 1."""
+    from scheduler.archive import Archive
+
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    services.close()
+    tom = "tom.okafor@council.example.gov.uk"
+    archive = Archive(partnership.database)
+    with archive.transaction() as conn:
+        conn.execute(
+            """INSERT INTO outbox (key, kind, member_id, recipient, meeting_id, occurrence,
+               sequence, message_id, subject, raw, status, due_at, next_attempt_at, created_at)
+               SELECT 'legacy-roles', 'roles', id, email, 'reflection',
+                      '2027-01-12T10:00:00+00:00', 1, '<legacy@reflect.example.org>',
+                      'Chair and notes', x'', 'sent', '2027-01-05T10:00:00+00:00',
+                      '2027-01-05T10:00:00+00:00', '2027-01-05T10:00:00+00:00'
+               FROM members WHERE email = ?""",
+            (tom,),
+        )
+    archive.close()
+    before = len(outbox_messages(partnership))
+    partnership.write_config(
+        partnership.config.read_text().replace(
+            "Willenhall Community Hub, or online", "Library, room 2"
+        )
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2027, 1, 6, 9, tzinfo=UTC))
+    services.close()
+    sequences = {
+        m["To"].addresses[0].addr_spec: int(
+            Calendar.from_ical(calendar_part(m)[1]).walk("VEVENT")[0]["SEQUENCE"]
+        )
+        for m in outbox_messages(partnership)[before:]
+        if str(m["X-Reflect-Kind"]) == "invite" and "Reflection" in str(m["Subject"])
+    }
+    assert sequences[tom] == 2  # above the one-meeting update he holds at 1
+    assert {s for who, s in sequences.items() if who != tom} == {1}
