@@ -279,10 +279,28 @@ async def test_one_meeting_moved_and_one_called_off(partnership: Partnership) ->
     )
 
 
-async def test_calling_off_one_date_later_cancels_that_date_only(partnership: Partnership) -> None:
-    """Invitations are out; then one date is called off: a CANCEL with RECURRENCE-ID, no resend."""
+async def test_calling_off_one_date_later_sends_the_series_without_it(
+    partnership: Partnership,
+) -> None:
+    """Invitations are out; then one date is called off: the series again, with that EXDATE.
+
+    Not a CANCEL of that meeting alone: Sabre VObject (Nextcloud, Baikal)
+    marks every meeting of the stored event cancelled on any CANCEL.
+    """
     services = build_services(partnership.config)
     await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    uid = "reflection.willenhall-together@reflect.example.org"
+    inbox = mailbox.Maildir(partnership.inbox, create=True)
+    inbox.add(
+        rsvp_email(
+            uid=uid,
+            attendee="tom.okafor@council.example.gov.uk",
+            name="Tom Okafor",
+            partstat="ACCEPTED",
+            style="outlook",
+        )
+    )
+    await services.tick(datetime(2026, 11, 22, 10, tzinfo=UTC))
     services.close()
     before = len(outbox_messages(partnership))
     partnership.write_config(
@@ -301,35 +319,84 @@ async def test_calling_off_one_date_later_cancels_that_date_only(partnership: Pa
     services.close()
     assert again.queued == 0
     new = outbox_messages(partnership)[before:]
-    calendar = [
-        m for m in new if str(m["X-Reflect-Kind"]) in ("invite", "cancel", "cancel_occurrence")
-    ]
-    cancels = [m for m in calendar if str(m["X-Reflect-Kind"]) == "cancel_occurrence"]
-    assert sorted(m["To"].addresses[0].addr_spec for m in cancels) == [
+    calendar = [m for m in new if str(m["X-Reflect-Kind"]) in ("invite", "cancel")]
+    reflection = [m for m in calendar if "Reflection" in str(m["Subject"])]
+    # one message each: the members who had the series, and the joiner
+    assert sorted(m["To"].addresses[0].addr_spec for m in reflection) == [
         "aoife.obrien@pcc.example.nhs.uk",
         "dev.mistry@trust.example.nhs.uk",
+        "grace@foodbank.example.org",
         "priya.shah@grapevine.example.org",
         "tom.okafor@council.example.gov.uk",
     ]
-    assert str(cancels[0]["Subject"]).startswith("Called off on Tuesday 6 April 2027 at 10:00:")
-    method, ics = calendar_part(cancels[0])
-    assert method == "CANCEL"
-    vcal = vobject.readOne(ics.decode())
-    assert vcal.method.value == "CANCEL"
-    IcsCalendarStream.calendar_from_ics(ics.decode())
-    event = next(iter(Calendar.from_ical(ics).walk("VEVENT")))
-    assert event["RECURRENCE-ID"].dt == datetime(2027, 4, 6, 10, tzinfo=LONDON)
-    assert (str(event["STATUS"]), int(event["SEQUENCE"])) == ("CANCELLED", 1)
-    # the members already invited were not sent the whole series again
-    requests = [m for m in calendar if str(m["X-Reflect-Kind"]) == "invite"]
-    assert {m["To"].addresses[0].addr_spec for m in requests} == {"grace@foodbank.example.org"}
-    # the joiner's copy leaves the called-off date out, at the series' current SEQUENCE
-    reflection = next(m for m in requests if "Reflection" in str(m["Subject"]))
-    _, joiner_ics = calendar_part(reflection)
-    cal = Calendar.from_ical(joiner_ics)
-    assert int(next(iter(cal.walk("VEVENT")))["SEQUENCE"]) == 1
-    starts = [
-        e["DTSTART"].dt.date()
-        for e in recurring_ical_events.of(cal).between(date(2027, 3, 1), date(2027, 6, 1))
-    ]
-    assert date(2027, 4, 6) not in starts and date(2027, 5, 18) in starts
+    assert all(str(m["X-Reflect-Kind"]) == "invite" for m in reflection)
+    tom = next(m for m in reflection if "tom.okafor" in str(m["To"]))
+    assert str(tom["Subject"]) == (
+        "Called off on Tuesday 6 April 2027: Reflection point (Willenhall Together)"
+    )
+    text = tom.get_body(("plain",)).get_content()
+    assert "- Called off: Tuesday 6 April." in text
+    assert "so does your answer to it" in text
+    for msg in reflection:
+        method, ics = calendar_part(msg)
+        assert method == "REQUEST"
+        vcal = vobject.readOne(ics.decode())
+        assert vcal.method.value == "REQUEST"
+        IcsCalendarStream.calendar_from_ics(ics.decode())
+        cal = Calendar.from_ical(ics)
+        (event,) = cal.walk("VEVENT")  # the series, whole
+        assert "RRULE" in event and int(event["SEQUENCE"]) == 1
+        starts = [
+            e["DTSTART"].dt.date()
+            for e in recurring_ical_events.of(cal).between(date(2027, 3, 1), date(2027, 6, 1))
+        ]
+        assert date(2027, 4, 6) not in starts and date(2027, 5, 18) in starts
+        attendee = event["ATTENDEE"]
+        if msg is tom:  # Tom accepted the series, and his answer is carried over
+            assert (attendee.params["PARTSTAT"], "RSVP" in attendee.params) == ("ACCEPTED", False)
+        else:
+            assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+            assert attendee.params["RSVP"] == "TRUE"
+
+
+async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
+    partnership: Partnership,
+) -> None:
+    """Earlier versions named chairs by updating one meeting at the series' SEQUENCE + 1."""
+    from scheduler.archive.database import Archive
+
+    services = build_services(partnership.config)
+    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    services.close()
+    tom = "tom.okafor@council.example.gov.uk"
+    archive = Archive(partnership.database)
+    with archive.transaction() as conn:
+        conn.execute(
+            """INSERT INTO outbox (key, kind, member_id, recipient, meeting_id, occurrence,
+               sequence, message_id, subject, raw, status, due_at, next_attempt_at, created_at)
+               SELECT 'legacy-roles', 'roles', id, email, 'reflection',
+                      '2027-01-12T10:00:00+00:00', 1, '<legacy@reflect.example.org>',
+                      'Chair and notes', x'', 'sent', '2027-01-05T10:00:00+00:00',
+                      '2027-01-05T10:00:00+00:00', '2027-01-05T10:00:00+00:00'
+               FROM members WHERE email = ?""",
+            (tom,),
+        )
+    archive.close()
+    before = len(outbox_messages(partnership))
+    partnership.write_config(
+        partnership.config.read_text().replace(
+            "Willenhall Community Hub, or online", "Library, room 2"
+        )
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2027, 1, 6, 9, tzinfo=UTC))
+    services.close()
+    sequences = {
+        m["To"].addresses[0].addr_spec: int(
+            Calendar.from_ical(calendar_part(m)[1]).walk("VEVENT")[0]["SEQUENCE"]
+        )
+        for m in outbox_messages(partnership)[before:]
+        if str(m["X-Reflect-Kind"]) == "invite" and "Reflection" in str(m["Subject"])
+    }
+    assert sequences[tom] == 2  # above the one-meeting update he holds at 1
+    assert {s for who, s in sequences.items() if who != tom} == {1}

@@ -226,7 +226,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "between_meetings": "", "glossary": [], "questions": [], "framework_source": "the framework",
         "handovers": [], "leaver_name": name, "leaver_organisation": name, "leaver_role": "",
         "left_on": "31 January 2027", "handover_sent": True, "cancelled": False, "cancel_reason": "",
-        "update": False, "called_off": "", "rhythm": "every 6 weeks", "time_range": "10:00–11:30", "tz": "Europe/London",
+        "update": False, "called_off": "", "changes": [name], "answer_stands": False, "rhythm": "every 6 weeks", "time_range": "10:00–11:30", "tz": "Europe/London",
         "next": "soon", "location": "", "purpose_line": "", "newcomer_name": name,
         "newcomer_organisation": name, "newcomer_role": "", "newcomer_email": "x@example.org",
         "paragraphs": [name], "partner_name": name, "partner_organisation": name, "partner_role": "",

@@ -9,7 +9,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events
 import vobject
 from conftest import Partnership
 from icalendar import Calendar
@@ -155,78 +154,61 @@ def to(msg: EmailMessage) -> str:
     return str(msg["To"].addresses[0].addr_spec)
 
 
-async def test_each_meetings_calendar_entry_names_its_chair(partnership: Partnership) -> None:
+CHAIRS_LINE = " chairs this one and "
+
+
+def roles_line(msg: EmailMessage) -> str:
+    """The question email's sentence naming the chair and the note-taker."""
+    text = msg.get_body(("plain",)).get_content()
+    return next(x for x in text.splitlines() if CHAIRS_LINE in x)
+
+
+async def test_the_two_whose_turn_it_is_hear_by_email_and_calendars_stay(
+    partnership: Partnership,
+) -> None:
     partnership.write_members(SIX)
     with_settings(partnership, "relationship_weeks = 0\n\n[leadership]\nrotate_roles = true")
     # reflection points on 12 Jan and 23 Feb 2027, each named a week before
     await run(partnership, datetime(2027, 1, 1, 9, tzinfo=UTC), days=60, rebuild=True)
-    invites = {
-        (to(m), calendar_of(m).vevent.uid.value): calendar_of(m)
-        for m in messages(partnership, "invite")
-    }
-    updates = messages(partnership, "roles")
+    notes = messages(partnership, "role_note")
     prompts = [m for m in messages(partnership, "prompt") if "Question" in str(m["Subject"])]
-
-    # everyone is told once per meeting, when the question for it goes out
-    assert Counter(to(m) for m in updates) == {email: 2 for email in SECTOR}
-    assert {m["Date"].datetime for m in updates} == {m["Date"].datetime for m in prompts}
-    said_in_prompts = {
-        next(x for x in m.get_body(("plain",)).get_content().splitlines() if " chairs " in x)
-        for m in prompts
-    }
-    notes: dict[datetime, set[str]] = {}
-    for msg in updates:
-        card = calendar_of(msg)
-        (event,) = card.vevent_list  # this meeting only, not the series again
-        series = invites[to(msg), event.uid.value].vevent
-        assert event.uid.value.startswith("reflection.")
-        assert card.method.value == "REQUEST"
-        assert event.uid.value == series.uid.value
-        assert int(event.sequence.value) > int(series.sequence.value)
-        assert not hasattr(event, "rrule")
-        when = event.recurrence_id.value
-        assert event.dtstart.value == when and when.tzinfo is not None
-        notes.setdefault(when, set()).add(event.description.value.splitlines()[0])
-    assert sorted(notes) == [
-        datetime(2027, 1, 12, 10, tzinfo=LONDON),
-        datetime(2027, 2, 23, 10, tzinfo=LONDON),
-    ]
-    assert all(len(said) == 1 for said in notes.values()), "everyone is told the same"
-    # the calendar says what the question email said: "X (Org) chairs this one and Y (Org) ..."
-    for (note,) in notes.values():
-        chair, notes_by = note.removeprefix("Chair: ").removesuffix(".").split(". Notes: ")
-        assert f"{chair} chairs this one and {notes_by} takes the notes." in said_in_prompts
-    # the chair's own email says so plainly
-    chairs = [m for m in updates if str(m["Subject"]).startswith("You chair the ")]
-    assert len(chairs) == 2
+    assert messages(partnership, "roles") == []
+    # naming a chair changes no meeting: nobody's calendar is sent anything for it
+    invites = messages(partnership, "invite")
+    assert all(m["Date"].datetime < datetime(2027, 1, 2, tzinfo=UTC) for m in invites)
+    # two notes per meeting, by email only, with the question that names the roles
+    assert len(notes) == 4
+    assert {m["Date"].datetime for m in notes} == {m["Date"].datetime for m in prompts}
+    for msg in notes:
+        assert not [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    said = {roles_line(m) for m in prompts}
+    assert len(said) == 2, "everyone is told the same roles for a meeting"
+    chairs = [m for m in notes if str(m["Subject"]).startswith("You chair the ")]
+    takers = [m for m in notes if str(m["Subject"]).startswith("You take the notes at the ")]
+    assert len(chairs) == len(takers) == 2
     assert str(chairs[0]["Subject"]) == (
         "You chair the Reflection point on Tue 12 Jan (Willenhall Together)"
     )
-    # a calendar holding the series and the update shows the chair on that date alone
-    tom = "tom@council.example.gov.uk"
-    calendar = Calendar.from_ical(invites[tom, "reflection." + SERIES_DOMAIN].serialize())
-    for msg in updates:
-        if to(msg) == tom:
-            calendar.add_component(
-                Calendar.from_ical(calendar_of(msg).serialize()).walk("VEVENT")[0]
-            )
-    held = recurring_ical_events.of(calendar).between((2027, 1, 1), (2027, 4, 1))
-    described = [str(e["DESCRIPTION"]).split("\n")[0] for e in held]
-    assert [d.startswith("Chair: ") for d in described] == [True, True]
+    for msg in chairs:
+        (line,) = [x for x in said if x.startswith(msg["To"].addresses[0].display_name)]
+        assert "your calendar stays as it is" in msg.get_body(("plain",)).get_content()
+        assert line
 
 
-async def roles_named_for_6_april(p: Partnership) -> tuple[str, int]:
-    """Run until 6 April's roles are named (on 30 March): the note and its SEQUENCE."""
+async def roles_named_for_6_april(p: Partnership) -> str:
+    """Run until 6 April's roles are named (on 30 March): the question email's sentence."""
     p.write_members(SIX)
     with_settings(p, "relationship_weeks = 0\n\n[leadership]\nrotate_roles = true")
     await run(p, datetime(2027, 3, 29, 9, tzinfo=UTC), days=3)
-    updates = [calendar_of(m).vevent for m in messages(p, "roles")]
-    (named,) = {event.description.value.splitlines()[0] for event in updates}
-    return named, max(int(event.sequence.value) for event in updates)
+    prompts = [m for m in messages(p, "prompt") if "Question" in str(m["Subject"])]
+    (named,) = {roles_line(m) for m in prompts if m["Date"].datetime.month == 3}
+    return named
 
 
-async def test_a_named_chair_survives_a_change_to_the_series(partnership: Partnership) -> None:
-    named, _ = await roles_named_for_6_april(partnership)
+async def test_a_change_after_the_chair_is_named_sends_the_series_alone(
+    partnership: Partnership,
+) -> None:
+    await roles_named_for_6_april(partnership)
     text = partnership.config.read_text()
     partnership.write_config(
         text.replace('location = "Willenhall Community Hub, or online"', 'location = "Town Hall"')
@@ -236,17 +218,21 @@ async def test_a_named_chair_survives_a_change_to_the_series(partnership: Partne
     updated = [m for m in updated if calendar_of(m).vevent.location.value == "Town Hall"]
     assert len(updated) == len(SECTOR)
     for msg in updated:
-        # the series sent again still says who chairs 6 April (or Outlook would forget it)
-        (override,) = [e for e in calendar_of(msg).vevent_list if hasattr(e, "recurrence_id")]
-        assert override.recurrence_id.value == datetime(2027, 4, 6, 10, tzinfo=LONDON)
-        assert override.description.value.splitlines()[0] == named
-        assert override.location.value == "Town Hall"
+        # the series, and no per-meeting override carrying a chair's name
+        (event,) = calendar_of(msg).vevent_list
+        assert not hasattr(event, "recurrence_id")
+        assert "Chair:" not in event.description.value
 
 
-async def test_calling_off_a_meeting_whose_chair_was_named_outranks_that_update(
+async def test_calling_off_a_meeting_whose_chair_was_named_keeps_the_series(
     partnership: Partnership,
 ) -> None:
-    _, roles_sequence = await roles_named_for_6_april(partnership)
+    await roles_named_for_6_april(partnership)
+    held = {
+        to(m): int(calendar_of(m).vevent.sequence.value)
+        for m in messages(partnership, "invite")
+        if "Reflection" in str(m["Subject"])
+    }
     partnership.write_config(
         partnership.config.read_text().replace(
             'location = "Willenhall Community Hub, or online"',
@@ -254,16 +240,22 @@ async def test_calling_off_a_meeting_whose_chair_was_named_outranks_that_update(
         )
     )
     await run(partnership, datetime(2027, 4, 2, 9, tzinfo=UTC), days=1)
-    called_off = messages(partnership, "cancel_occurrence")
+    assert messages(partnership, "cancel_occurrence") == []
+    called_off = [
+        m
+        for m in messages(partnership, "invite")
+        if str(m["Subject"]).startswith("Called off on Tuesday 6 April 2027")
+    ]
     assert len(called_off) == len(SECTOR)
     for msg in called_off:
-        event = calendar_of(msg).vevent
-        assert event.recurrence_id.value == datetime(2027, 4, 6, 10, tzinfo=LONDON)
-        # above the update that named the chair, or Outlook may keep the meeting
-        assert int(event.sequence.value) > roles_sequence
+        (event,) = calendar_of(msg).vevent_list
+        assert list(event.exdate.value) == [datetime(2027, 4, 6, 10, tzinfo=LONDON)]
+        assert int(event.sequence.value) > held[to(msg)]
 
 
-async def test_a_meetings_update_keeps_what_each_member_answered(partnership: Partnership) -> None:
+async def test_an_update_of_single_meetings_keeps_what_each_member_answered(
+    partnership: Partnership,
+) -> None:
     partnership.write_members(SIX)
     with_settings(partnership, "relationship_weeks = 0\n\n[leadership]\nrotate_roles = true")
     await run(partnership, datetime(2027, 1, 1, 9, tzinfo=UTC), days=1)
@@ -289,46 +281,54 @@ async def test_a_meetings_update_keeps_what_each_member_answered(partnership: Pa
             occurrence="20270223T100000",
         )
     )
-    await run(partnership, datetime(2027, 1, 2, 9, tzinfo=UTC), days=50)
-    answered: dict[tuple[str, datetime], str] = {}
-    for msg in messages(partnership, "roles"):
-        event = calendar_of(msg).vevent
-        answered[to(msg), event.recurrence_id.value] = event.attendee.params["PARTSTAT"][0]
-    january, february = (
-        datetime(2027, 1, 12, 10, tzinfo=LONDON),
-        datetime(2027, 2, 23, 10, tzinfo=LONDON),
+    await run(partnership, datetime(2027, 1, 2, 9, tzinfo=UTC), days=2)
+    partnership.write_config(
+        partnership.config.read_text().replace(
+            'location = "Willenhall Community Hub, or online"',
+            'location = "Willenhall Community Hub, or online"\n'
+            "moved = [{ from = 2027-04-06T10:00:00, to = 2027-04-06T10:30:00 }]",
+        )
     )
-    assert answered["tom@council.example.gov.uk", january] == "ACCEPTED"
-    assert answered["tom@council.example.gov.uk", february] == "ACCEPTED"
-    assert answered["dev@trust.example.nhs.uk", january] == "NEEDS-ACTION"
-    assert answered["dev@trust.example.nhs.uk", february] == "DECLINED"
-    assert answered["grace@foodbank.example.org", february] == "NEEDS-ACTION"
+    await run(partnership, datetime(2027, 1, 4, 9, tzinfo=UTC), days=1)
+    moved = [
+        m
+        for m in messages(partnership, "invite")
+        if m["Date"].datetime.date().isoformat() == "2027-01-04"
+        and "Reflection" in str(m["Subject"])
+    ]
+    answered = {to(m): calendar_of(m).vevent.attendee.params for m in moved}
+    assert answered["tom@council.example.gov.uk"]["PARTSTAT"] == ["ACCEPTED"]
+    assert "RSVP" not in answered["tom@council.example.gov.uk"]
+    # an answer to one meeting is not an answer to the series
+    assert answered["dev@trust.example.nhs.uk"]["PARTSTAT"] == ["NEEDS-ACTION"]
+    assert answered["dev@trust.example.nhs.uk"]["RSVP"] == ["TRUE"]
+    text = moved[0].get_body(("plain",)).get_content()
+    assert "- Moved from Tuesday 6 April 10:00 to 10:30." in text
 
 
-async def test_a_joiner_after_the_chair_is_named_finds_it_in_their_invitation(
+async def test_a_joiner_after_the_chair_is_named_gets_the_series_alone(
     partnership: Partnership,
 ) -> None:
-    named, _ = await roles_named_for_6_april(partnership)  # named on 30 March
+    await roles_named_for_6_april(partnership)  # named on 30 March
     partnership.write_members(
         SIX + "Rosa Lind,rosa@food.example.org,Food Co-op,vcse,Organiser,2027-04-01,\n"
     )
     await run(partnership, datetime(2027, 4, 1, 9, tzinfo=UTC), days=2)
     to_rosa = {
         kind: [m for m in messages(partnership, kind) if to(m) == "rosa@food.example.org"]
-        for kind in ("invite", "roles")
+        for kind in ("invite", "role_note")
     }
     (reflection,) = [m for m in to_rosa["invite"] if "Reflection" in str(m["Subject"])]
-    (override,) = [e for e in calendar_of(reflection).vevent_list if hasattr(e, "recurrence_id")]
-    assert override.recurrence_id.value == datetime(2027, 4, 6, 10, tzinfo=LONDON)
-    assert override.description.value.splitlines()[0] == named
-    assert to_rosa["roles"] == []  # her invitation says it already: no second email
+    (event,) = calendar_of(reflection).vevent_list
+    assert not hasattr(event, "recurrence_id")
+    assert to_rosa["role_note"] == []  # a newcomer takes no role
 
 
 async def test_status_shows_who_chairs_the_coming_meeting(partnership: Partnership) -> None:
     from scheduler.reports.status import status_text
 
-    named, _ = await roles_named_for_6_april(partnership)
-    chair, notes_by = named.removeprefix("Chair: ").removesuffix(".").split(". Notes: ")
+    named = await roles_named_for_6_april(partnership)
+    chair, notes_by = named.removesuffix(" takes the notes.").split(CHAIRS_LINE)
     services = build_services(partnership.config)
     text = status_text(services.config, services.archive, datetime(2027, 4, 1, 9, tzinfo=UTC))
     services.close()
@@ -346,12 +346,13 @@ async def test_a_newcomer_takes_no_role_in_their_first_four_weeks(partnership: P
         SIX + "Rosa Lind,rosa@food.example.org,Food Co-op,vcse,Organiser,2027-02-01,\n"
     )
     await run(partnership, datetime(2027, 1, 21, 9, tzinfo=UTC), days=80)
-    named = {
-        calendar_of(m).vevent.recurrence_id.value.date().isoformat(): calendar_of(
-            m
-        ).vevent.description.value.splitlines()[0]
-        for m in messages(partnership, "roles")
-    }
-    assert sorted(named) == ["2027-01-12", "2027-02-23", "2027-04-06"]
-    assert "Rosa Lind" not in named["2027-02-23"]  # three weeks after she joined
-    assert named["2027-02-23"].startswith("Chair: ") and " Notes: " in named["2027-02-23"]
+    prompts = [m for m in messages(partnership, "prompt") if "Question" in str(m["Subject"])]
+    named: dict[str, set[str]] = {}
+    for msg in prompts:
+        named.setdefault(msg["Date"].datetime.date().isoformat(), set()).add(roles_line(msg))
+    # the questions (and the roles) go out a week before 12 Jan, 23 Feb and 6 Apr
+    assert [day[:7] for day in sorted(named)] == ["2027-01", "2027-02", "2027-03"]
+    (february,) = next(lines for day, lines in named.items() if day.startswith("2027-02"))
+    assert "Rosa Lind" not in february  # three weeks after she joined
+    notes = [m for m in messages(partnership, "role_note") if to(m) == "rosa@food.example.org"]
+    assert [str(m["Subject"]) for m in notes if "23 Feb" in str(m["Subject"])] == []

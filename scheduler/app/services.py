@@ -297,7 +297,6 @@ class Services:
             digest_for=self.digest_for,
             answer_text=self.answer_text,
             invitations=state.invitations,
-            roles=state.roles,
             answer_to_meeting=self.answer_to_meeting,
             held_back=state.held_back,
             started=state.started,
@@ -334,14 +333,17 @@ class Services:
     def answer_text(self, answer_id: int) -> str:
         return str(self.archive.scalar("SELECT text FROM answers WHERE id = ?", (answer_id,)) or "")
 
-    def answer_to_meeting(self, email: str, meeting_id: str, occurrence: datetime) -> str:
-        """The member's last calendar answer (PARTSTAT) for this meeting or its whole series."""
+    def answer_to_meeting(self, email: str, meeting_id: str, occurrence: datetime | None) -> str:
+        """The member's last calendar answer (PARTSTAT) for this meeting or its whole series.
+
+        With ``occurrence`` None, only an answer to the whole series counts.
+        """
         answer = self.archive.scalar(
             """SELECT r.partstat FROM rsvps r JOIN members m ON m.id = r.member_id
                WHERE m.email = ? AND r.meeting_id = ?
                  AND (r.recurrence_id IS NULL OR r.recurrence_id = ?)
                ORDER BY r.id DESC LIMIT 1""",
-            (email, meeting_id, utc_text(occurrence)),
+            (email, meeting_id, utc_text(occurrence) if occurrence is not None else None),
         )
         # only a plain answer carries over: an odd or delegated one is asked again
         return str(answer) if answer in ("ACCEPTED", "DECLINED", "TENTATIVE") else "NEEDS-ACTION"

@@ -70,12 +70,27 @@ def load_state(
 ) -> State:
     members = load_members(archive)
     by_id = {m.id: m.email for m in members.values()}
+    # the highest SEQUENCE each member was sent of each series, whatever the message: a
+    # one-meeting update (sent by earlier versions at the series' + 1) or a CANCEL of one
+    # meeting (which could be one above that again)
+    highest = {
+        (row["meeting_id"], row["member_id"]): row["highest"]
+        for row in archive.rows(
+            """SELECT meeting_id, member_id,
+                      max(sequence + (CASE kind WHEN 'cancel_occurrence' THEN 1 ELSE 0 END))
+                      AS highest
+               FROM outbox
+               WHERE kind IN ('invite', 'cancel', 'cancel_occurrence', 'roles')
+                 AND member_id IS NOT NULL AND sequence IS NOT NULL
+               GROUP BY meeting_id, member_id"""
+        )
+    }
     invitations = {
         (row["meeting_id"], by_id[row["member_id"]]): Invitation(
             row["sequence"],
             row["status"],
             json.loads(row["definition"]) if row["definition"] else None,
-            tuple(json.loads(row["noted"])),
+            max(row["sequence"], highest.get((row["meeting_id"], row["member_id"]), 0)),
         )
         for row in archive.rows("SELECT * FROM invitations")
     }

@@ -8,8 +8,9 @@ replaces the same calendar entry.
   occurrences) for the attendees named.
 - ``build_cancel``: METHOD:CANCEL, the whole series or one occurrence, for the
   attendees named (e.g. one member who left).
-- ``build_instance_request``: METHOD:REQUEST for one occurrence only (e.g. to
-  say who chairs it), leaving the rest of the series as it is.
+- ``build_instance_request``: METHOD:REQUEST for one occurrence only, the form
+  Outlook and Thunderbird send. The service does not send it to members:
+  Sabre VObject (Nextcloud, Baikal) replaces the whole stored series with it.
 - ``build_feed``: METHOD:PUBLISH, several series, for a subscribed calendar.
 - ``local_rule``: a series' rule on the local wall clock, read exactly as the
   invitations write it (a UTC UNTIL included), for whoever plans around it.
@@ -691,15 +692,21 @@ def _request_context(
     )
 
 
-def build_request(series: Series, attendees: Sequence[Attendee], *, stamp: datetime) -> bytes:
+def build_request(
+    series: Series, attendees: Sequence[Attendee], *, stamp: datetime, rsvp: bool = True
+) -> bytes:
     """METHOD:REQUEST for the whole series, with its cancelled and moved meetings.
+
+    With ``rsvp`` False the attendees are not asked to answer again (no
+    RSVP=TRUE): for an update that changes single meetings only, where each
+    attendee's PARTSTAT carries the answer they already gave.
 
     Raises ValueError for an unreadable or unsuitable rule (see
     ``validate_rrule``), a cancelled or moved meeting that is not one of the
     series, a naive ``stamp``, or an attendee that is not an email address.
     """
     tz, _rule, _date_rule = _compiled(series)
-    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=True)
+    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=rsvp)
     calendar = _calendar("REQUEST")
     start_year, end_year = _years(series, tz, _rule, _date_rule)
     calendar.add_component(vtimezone_for(series.tzid, start_year=start_year, end_year=end_year))

@@ -15,6 +15,13 @@ Two shortcuts are avoided on purpose (see docs/invitations.md):
 Transitions that follow no "n-th (or last) weekday of the month" rule (a few
 zones, e.g. America/Santiago's "first Sunday on or after the 2nd") are written
 as one observance each, with a DTSTART and no RRULE, which every client reads.
+
+The first yearly rule of each observance starts in 1970, as Google Calendar
+writes it. vobject (and Radicale, which files events with it) recognises a
+zone by comparing its offsets over 2000-2020 with the zones it knows, and a
+VTIMEZONE that starts later reads as a different zone there: summer meetings
+came out an hour wrong. Only the series' own years need be true to history;
+before them the zone simply follows today's rule.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ __all__ = ["vtimezone_for"]
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY = timedelta(days=1)
+_EPOCH_YEAR = 1970  # where Google's zones, and so every parser's expectations, begin
 
 
 @dataclass(frozen=True)
@@ -147,13 +155,30 @@ def _close(items: list[_Transition], ordinals: set[int]) -> _Run:
     return _Run(tuple(items), ordinal)
 
 
-def _observance(run: _Run, *, open_ended: bool) -> icalendar.cal.Component:
+def _nth_weekday(year: int, month: int, weekday: int, ordinal: int) -> int:
+    """The day of the month of the ordinal-th (or, for -1, last) ``weekday``."""
+    first_weekday, length = calendar.monthrange(year, month)
+    first = 1 + (weekday - first_weekday) % 7
+    if ordinal > 0:
+        return first + 7 * (ordinal - 1)
+    return first + 7 * ((length - first) // 7)
+
+
+def _from_epoch(run: _Run) -> datetime:
+    """The run's rule, as it would have first applied in 1970 (its DTSTART)."""
+    first = run.items[0].local
+    assert run.ordinal is not None
+    day = _nth_weekday(_EPOCH_YEAR, first.month, first.weekday(), run.ordinal)
+    return first.replace(year=_EPOCH_YEAR, day=day)
+
+
+def _observance(run: _Run, *, open_ended: bool, since_epoch: bool) -> icalendar.cal.Component:
     first = run.items[0]
     component: icalendar.cal.Component = (
         icalendar.TimezoneDaylight() if first.daylight else icalendar.TimezoneStandard()
     )
     component.add("tzname", first.name)
-    component.add("dtstart", first.local)
+    component.add("dtstart", _from_epoch(run) if since_epoch else first.local)
     component.add("tzoffsetfrom", first.offset_from)
     component.add("tzoffsetto", first.offset_to)
     if run.ordinal is not None:
@@ -172,10 +197,11 @@ def _observance(run: _Run, *, open_ended: bool) -> icalendar.cal.Component:
 def vtimezone_for(tzid: str, *, start_year: int, end_year: int) -> icalendar.Timezone:
     """A VTIMEZONE for ``tzid`` that is right from start_year to end_year.
 
-    The observances start in the year before ``start_year`` so that January
-    of ``start_year`` is already covered, and the rules in force in
-    ``end_year`` are left open-ended, so later years keep working in every
-    client. Results are cached and shared: treat the component as read-only.
+    The transitions are read from the year before ``start_year``; the
+    first yearly rule of each observance is then written as starting in
+    1970 (as Google does, and as vobject needs to recognise the zone), and
+    the rules in force in ``end_year`` are left open-ended, so later years
+    keep working in every client. Results are cached and shared: treat the component as read-only.
 
     Raises ValueError for an unknown zone or an empty year range.
     """
@@ -204,7 +230,29 @@ def vtimezone_for(tzid: str, *, start_year: int, end_year: int) -> icalendar.Tim
         return zone
 
     runs = _runs(transitions)
-    last_year = end_year
+    earliest = _earliest_rules(runs)
     for run in runs:
-        zone.add_component(_observance(run, open_ended=run.items[-1].local.year == last_year))
+        zone.add_component(
+            _observance(
+                run,
+                open_ended=run.items[-1].local.year == end_year,
+                since_epoch=any(run is item for item in earliest),
+            )
+        )
     return zone
+
+
+def _earliest_rules(runs: list[_Run]) -> tuple[_Run, ...]:
+    """The first DAYLIGHT and first STANDARD run, when both are yearly rules.
+
+    These are written as starting in 1970. If either is a one-off (no rule),
+    neither is: a daylight rule reaching back alone would leave the zone on
+    summer time for every year before the series.
+    """
+    firsts = []
+    for daylight in (True, False):
+        found = next((run for run in runs if run.items[0].daylight is daylight), None)
+        if found is None or found.ordinal is None:
+            return ()
+        firsts.append(found)
+    return tuple(firsts)

@@ -10,7 +10,6 @@ everyone, and a leaver's cancellation touches nobody else's calendar.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -21,7 +20,6 @@ from scheduler.calendar.invites import (
     Series,
     build_cancel,
     build_feed,
-    build_instance_request,
     build_request,
 )
 from scheduler.compose.message_bytes import MessageBytes, invitation
@@ -52,14 +50,8 @@ def _slug(text: str) -> str:
     return slug or "partnership"
 
 
-def series_for(
-    config: Config,
-    content: Content,
-    meeting: Meeting,
-    sequence: int,
-    notes: tuple[tuple[datetime, str], ...] = (),
-) -> Series:
-    """The series as members' calendars hold it; ``notes`` are per-meeting (e.g. the chair)."""
+def series_for(config: Config, content: Content, meeting: Meeting, sequence: int) -> Series:
+    """The series as members' calendars hold it."""
     organizer_name = f"{config.convenor.name} ({config.partnership.name})"
     return Series(
         uid=series_uid(config, meeting.id),
@@ -74,7 +66,6 @@ def series_for(
         organizer=Person(email=config.mail.from_address, name=organizer_name),
         exdates=meeting.cancelled,
         moves=meeting.moved,
-        notes=notes,
     )
 
 
@@ -90,31 +81,25 @@ def invite_message(
     stamp: datetime,
     text: str,
     html: str,
-    occurrence: datetime | None = None,
-    notes: tuple[tuple[datetime, str], ...] = (),
     partstat: str = "NEEDS-ACTION",
 ) -> MessageBytes:
-    """REQUEST or CANCEL of the series for one member, or of one meeting of it.
+    """REQUEST of the whole series for one member, or its CANCEL.
 
-    With ``occurrence`` (naive local original start), a CANCEL calls that
-    meeting off and a REQUEST updates that meeting only (say, to name its
-    chair, from ``notes``).
+    A ``partstat`` other than NEEDS-ACTION is the member's answer carried
+    over (an update of single meetings only): they are not asked again.
+
+    A moved or called-off meeting travels inside the series (an override or
+    an EXDATE), never as a message about that meeting alone: Sabre VObject
+    (Nextcloud, Baikal) replaces the stored event with whatever a REQUEST
+    holds, and cancels every meeting of it on any CANCEL.
     """
-    series = series_for(config, content, meeting, sequence, notes)
+    series = series_for(config, content, meeting, sequence)
     attendee = Attendee(email=member_email, name=member_name, partstat=partstat)
-    if not cancel and occurrence is not None:
-        ics = build_instance_request(series, [attendee], stamp=stamp, recurrence_id=occurrence)
-        method = "REQUEST"
-    elif cancel and occurrence is not None:
-        # the date is among the series' cancelled ones now; this message is what says so
-        still_held = replace(series, exdates=tuple(d for d in series.exdates if d != occurrence))
-        ics = build_cancel(still_held, [attendee], stamp=stamp, recurrence_id=occurrence)
-        method = "CANCEL"
-    elif cancel:
+    if cancel:
         ics = build_cancel(series, [attendee], stamp=stamp)
         method = "CANCEL"
     else:
-        ics = build_request(series, [attendee], stamp=stamp)
+        ics = build_request(series, [attendee], stamp=stamp, rsvp=partstat == "NEEDS-ACTION")
         method = "REQUEST"
     # compose_imip's layout and checks, written directly (~10x faster; see message_bytes)
     return invitation(text=text, html=html, ics=ics, method=method, filename="invite.ics")

@@ -26,14 +26,14 @@ from typing import Any
 
 import jinja2
 
-from scheduler.clock import utc_text
+from scheduler.compose.calendar_changes import series_changes
 from scheduler.compose.calendar_mail import meeting_purpose
 from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
 from scheduler.inputs.members import SECTOR_LABELS, SECTORS
-from scheduler.plan.occurrences import Occurrence, next_occurrences, occurrences_between
+from scheduler.plan.occurrences import next_occurrences, occurrences_between
 from scheduler.plan.planner import (
     GETTING_TO_KNOW_YOU,
     HANDOVER,
@@ -139,11 +139,9 @@ class Renderer:
     digest_for: Callable[[Meeting, datetime, str], DigestView] | None = None
     answer_text: Callable[[int], str] = lambda _id: ""
     invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
-    # (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
-    roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     held_back: Sequence[HeldBack] = ()  # what a quarantine notice lists
     # a member's last calendar answer (PARTSTAT) for a meeting: (email, meeting id, occurrence)
-    answer_to_meeting: Callable[[str, str, datetime], str] = lambda *_: "NEEDS-ACTION"
+    answer_to_meeting: Callable[[str, str, datetime | None], str] = lambda *_: "NEEDS-ACTION"
     _common: dict[str, Any] = field(default_factory=dict)
     started: date | None = None  # the day the partnership began here (State.started)
 
@@ -239,8 +237,7 @@ class Renderer:
             "welcome_back": self._welcome_back,
             "invite": self._invite,
             "cancel": self._invite,
-            "cancel_occurrence": self._invite,
-            "roles": self._roles_update,
+            "role_note": self._role_note,
             "leaver_notice": self._leaver_notice,
             "handover_note": self._handover_note,
             "handover_arrived": self._handover_news,
@@ -469,42 +466,17 @@ class Renderer:
         member = self.members.get(email or "")
         return f"{member.name} ({member.organisation})" if member else ""
 
-    def _roles_note(self, chair: str, note_taker: str) -> str:
-        """The line a meeting's calendar entry starts with once its roles are named."""
-        return f"Chair: {self._role_holder(chair)}. Notes: {self._role_holder(note_taker)}."
+    def _role_note(self, intent: Intent) -> Outgoing:
+        """An email to the chair or note-taker of a meeting: it is their turn.
 
-    def _series_notes(
-        self, meeting: Meeting, upcoming: Sequence[Occurrence], noted: Sequence[str]
-    ) -> tuple[tuple[datetime, str], ...]:
-        """The named roles the planner put in a series message, as notes on those meetings.
-
-        A series sent again (a change, a rejoin) carries them, so the
-        calendar keeps saying who chairs a meeting it was already told of.
-        Only meetings still held are noted.
+        Calendars are left alone: naming a chair does not change the meeting.
         """
-        if not noted:
-            return ()
-        zone = self.config.partnership.zone
-        notes = []
-        for occ in upcoming:
-            key = utc_text(occ.original)
-            named = self.roles.get((meeting.id, key)) if key in noted else None
-            if named is not None:
-                local = occ.original.astimezone(zone).replace(tzinfo=None)
-                notes.append((local, self._roles_note(*named)))
-        return tuple(notes)
-
-    def _roles_update(self, intent: Intent) -> Outgoing:
-        """One meeting's calendar entry, updated to name who chairs it and takes the notes."""
-        from scheduler.compose.calendar_mail import invite_message
-
         member = self._member(intent.member_email)
         if intent.occurrence is None or not intent.chair or not intent.note_taker:
-            raise ValueError("a roles update needs an occurrence, a chair and a note-taker")
+            raise ValueError("a role note needs an occurrence, a chair and a note-taker")
         meeting = self.meeting(intent.meeting_id or "")
         when = self._held_at(meeting, intent.occurrence)
         local_when = when.astimezone(self.config.partnership.zone)
-        role = {intent.chair: "chair", intent.note_taker: "notes"}.get(member.email, "")
         context = {
             **self._common,
             "member_name": member.name,
@@ -513,30 +485,9 @@ class Renderer:
             "meeting_day": f"{local_when:%a} {local_when.day} {local_when:%b}",
             "chair": self._role_holder(intent.chair),
             "note_taker": self._role_holder(intent.note_taker),
-            "role": role,
+            "role": {intent.chair: "chair", intent.note_taker: "notes"}.get(member.email, ""),
         }
-        subject, text, html = render_template("member-roles", context)
-        original = intent.occurrence.astimezone(self.config.partnership.zone).replace(tzinfo=None)
-        body = invite_message(
-            config=self.config,
-            content=self.content,
-            meeting=meeting,
-            member_email=member.email,
-            member_name=member.name,
-            sequence=intent.sequence or 0,
-            cancel=False,
-            stamp=self.now,
-            text=text,
-            html=html,
-            occurrence=original,
-            notes=((original, self._roles_note(intent.chair, intent.note_taker)),),
-            # what the member already answered stands: only the description is new
-            partstat=self.answer_to_meeting(member.email, meeting.id, intent.occurrence),
-        )
-        msg = self._envelope(
-            intent, subject=subject, body=body, to_name=member.name, reply_token=None
-        )
-        return self._outgoing(intent, subject, msg)
+        return self._simple(intent, "member-roles", context, member.name)
 
     def _conversation(self, intent: Intent) -> Outgoing:
         from scheduler.compose.calendar_mail import conversation_message
@@ -652,22 +603,17 @@ class Renderer:
     # ------------------------------------------------------------ invitations
 
     def _invite(self, intent: Intent) -> Outgoing:
+        """The whole series (a change to one meeting included), or its CANCEL for a leaver."""
         from scheduler.compose.calendar_mail import invite_message
 
         member = self._member(intent.member_email)
         meeting = self.meeting(intent.meeting_id or "")
         stored = self.meetings.get(meeting.id)
-        cancelled = intent.kind in ("cancel", "cancel_occurrence")
-        one_date = intent.occurrence if intent.kind == "cancel_occurrence" else None
+        cancelled = intent.kind == "cancel"
         upcoming = occurrences_between(
             meeting, self.config.partnership.timezone, self.now, self.now + timedelta(days=800)
         )
-        if one_date is not None:
-            reason = (
-                f"The {meeting.title} on {self._when(one_date)} is called off, so it has been "
-                "taken out of your calendar. The rest of the series stays as it is."
-            )
-        elif cancelled:
+        if cancelled:
             reason = (
                 f"The {meeting.title} series has ended, so it has been taken out of your calendar."
                 if stored is not None and stored.status == "removed"
@@ -676,18 +622,38 @@ class Renderer:
             )
         else:
             reason = ""
+        held = self.invitations.get((meeting.id, member.email))
+        update = not cancelled and held is not None and held.status == "invited"
+        changes = None
+        if update and held is not None and held.definition:
+            now_local = self.now.astimezone(self.config.partnership.zone).replace(tzinfo=None)
+            before = meeting_from_definition(meeting.id, held.definition)
+            changes = series_changes(before, meeting, now=now_local)
+        # a change to single meetings only keeps the member's answer to the series
+        partstat = "NEEDS-ACTION"
+        if changes is not None and changes.only_meetings:
+            partstat = self.answer_to_meeting(member.email, meeting.id, None)
+        only_called_off = (
+            changes is not None
+            and changes.only_meetings
+            and len(changes.lines) == len(changes.called_off) > 0
+        )
         start = localize_first(meeting, self.config)
         context = {
             **self._common,
             "member_name": member.name,
             "meeting_title": meeting.title,
             "cancelled": cancelled,
-            "called_off": self._when(one_date) if one_date is not None else "",
+            "called_off": (
+                " and ".join(_long_day(when) for when in changes.called_off)
+                if changes is not None and only_called_off
+                else ""
+            ),
             "cancel_reason": reason,
             # an update only for someone who holds the series now (not a joiner or rejoiner)
-            "update": not cancelled
-            and (held := self.invitations.get((meeting.id, member.email))) is not None
-            and held.status == "invited",
+            "update": update,
+            "changes": list(changes.lines) if changes is not None else [],
+            "answer_stands": partstat != "NEEDS-ACTION",
             "rhythm": describe_rhythm(meeting),
             "time_range": f"{start:%H:%M}–{(start + meeting.duration):%H:%M}",
             "tz": zone_label(self.config.partnership.timezone),
@@ -696,28 +662,18 @@ class Renderer:
             "purpose_line": meeting_purpose(self.config, self.content, meeting),
         }
         subject, text, html = render_template("member-invite", context)
-        sequence = intent.sequence or 0
-        if one_date is not None and (meeting.id, utc_text(one_date)) in self.roles:
-            # the date's calendar entry was updated to name its chair, at the series' sequence
-            # + 1; a cancellation must rise above that too, or Outlook may keep the meeting
-            sequence += 1
         body = invite_message(
             config=self.config,
             content=self.content,
             meeting=meeting,
             member_email=member.email,
             member_name=member.name,
-            sequence=sequence,
+            sequence=intent.sequence or 0,
             cancel=cancelled,
             stamp=self.now,
             text=text,
             html=html,
-            occurrence=(
-                one_date.astimezone(self.config.partnership.zone).replace(tzinfo=None)
-                if one_date is not None
-                else None
-            ),
-            notes=() if cancelled else self._series_notes(meeting, upcoming, intent.noted),
+            partstat=partstat,
         )
         msg = self._envelope(
             intent,
@@ -727,6 +683,11 @@ class Renderer:
             reply_token=None,
         )
         return self._outgoing(intent, subject, msg)
+
+
+def _long_day(moment: datetime) -> str:
+    """A called-off date as a subject line says it: Tuesday 6 July 2027."""
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
 @lru_cache(maxsize=64)

@@ -10,7 +10,6 @@ same Message-ID (the one case where a member may see a message twice).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -141,16 +140,17 @@ def _record_effects(
             "INSERT OR IGNORE INTO occurrence_roles VALUES (?,?,?,?)",
             (intent.meeting_id, utc_text(intent.occurrence), intent.chair, intent.note_taker),
         )
-    if intent.kind in ("invite", "cancel", "cancel_occurrence") and member_id is not None:
+    if intent.kind in ("invite", "cancel") and member_id is not None:
         # what this member now holds of the series: its sequence, and the series as sent
+        # (the "noted" column, of roles once named in calendars, keeps its default: none)
         conn.execute(
             """INSERT INTO invitations (meeting_id, member_id, sequence, status, updated_at,
-               definition, noted)
-               VALUES (?,?,?,?,?, (SELECT definition FROM meetings WHERE id = ?), ?)
+               definition)
+               VALUES (?,?,?,?,?, (SELECT definition FROM meetings WHERE id = ?))
                ON CONFLICT(meeting_id, member_id) DO UPDATE SET
                sequence = excluded.sequence, status = excluded.status,
                updated_at = excluded.updated_at, definition = excluded.definition,
-               noted = excluded.noted""",
+               noted = '[]'""",
             (
                 intent.meeting_id,
                 member_id,
@@ -158,7 +158,6 @@ def _record_effects(
                 "cancelled" if intent.kind == "cancel" else "invited",
                 stamp,
                 intent.meeting_id,
-                json.dumps(list(intent.noted)),
             ),
         )
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.calendar.rules import localize
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
@@ -30,9 +29,8 @@ KIND_ORDER = {
     "welcome_back": 1,
     "invite": 2,
     "cancel": 3,
-    "cancel_occurrence": 3,
-    "roles": 4,  # a meeting's calendar entry now names its chair: after the series itself
     "prompt": 5,
+    "role_note": 5,  # to the chair and note-taker, planned after the meeting's questions
     "reminder": 6,
     "handover": 7,
     "leaver_notice": 8,
@@ -83,7 +81,9 @@ class Invitation:
     sequence: int
     status: str  # invited | cancelled
     definition: Mapping[str, object] | None = None  # the series as that member was sent it
-    noted: tuple[str, ...] = ()  # occurrences (UTC text) whose named roles that copy carries
+    # the highest SEQUENCE of anything sent to that member for the series (an occurrence
+    # update of older versions included); a new version must rise above it
+    highest: int = 0
 
 
 @dataclass(frozen=True)
@@ -153,10 +153,8 @@ class Intent:
     round_key: str | None = None  # which round of conversations
     passed_to: tuple[str, ...] = ()  # a handover note: the newcomers it went to
     also: tuple[str, ...] = ()  # a checklist reminder: the other parts still unanswered
-    chair: str | None = None  # who chairs the occurrence a prompt or roles update is for
+    chair: str | None = None  # who chairs the occurrence a prompt or role note is for
     note_taker: str | None = None
-    # a series message: the meetings (UTC text) whose named roles it carries; see Invitation
-    noted: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[int, datetime, str]:
         """Within one tick everything planned is due: welcomes go before questions.
@@ -255,45 +253,22 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
 def _plan_invitations(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
+    """The series, whole, to each member whose copy is not the current one; CANCELs for leavers.
+
+    Every change, a moved or called-off meeting included, goes out as the
+    whole series (overrides and EXDATEs with it) at a SEQUENCE above all the
+    member holds: Sabre VObject, which files invitations for Nextcloud and
+    Baikal, replaces the stored event with whatever a REQUEST holds, and
+    marks every meeting of it cancelled on any CANCEL, one meeting's included.
+    """
     name = config.partnership.identity
     intents: list[Intent] = []
     can_reach = {m.email for m in reachable}  # a set: a list made this members x members
-    upcoming_roles: dict[str, list[str]] = {}
-    for meeting_id, occurrence in state.roles:
-        if datetime.fromisoformat(occurrence) > now:
-            upcoming_roles.setdefault(meeting_id, []).append(occurrence)
     for meeting_id, meeting in state.meetings.items():
-        noted = tuple(sorted(upcoming_roles.get(meeting_id, ())))
         for member in state.members.values():
             sent = state.invitations.get((meeting_id, member.email))
             if meeting.status == "active" and member.email in can_reach:
                 if _holds_current(sent, meeting):
-                    continue
-                called_off = _newly_called_off(sent, meeting)
-                if called_off is not None:
-                    # only dates were called off: cancel those, not re-send the series
-                    intents.extend(
-                        Intent(
-                            key=intent_key(
-                                name,
-                                "cancel_occurrence",
-                                member.email,
-                                meeting_id,
-                                when,
-                                meeting.sequence,
-                            ),
-                            kind="cancel_occurrence",
-                            recipient=member.email,
-                            member_email=member.email,
-                            due=now,
-                            meeting_id=meeting_id,
-                            occurrence=localize(when, config.partnership.timezone),
-                            sequence=meeting.sequence,
-                            noted=sent.noted if sent is not None else (),
-                        )
-                        for when in called_off
-                        if localize(when, config.partnership.timezone) > now
-                    )
                     continue
                 sequence = series_sequence(sent, meeting)
                 kind = "invite"
@@ -302,7 +277,7 @@ def _plan_invitations(
                 and sent.status == "invited"
                 and (meeting.status == "removed" or member.status == "left")
             ):
-                sequence = max(meeting.sequence, sent.sequence + 1)
+                sequence = max(meeting.sequence, sent.sequence + 1, sent.highest + 1)
                 kind = "cancel"
             else:
                 continue
@@ -315,7 +290,6 @@ def _plan_invitations(
                     due=now,
                     meeting_id=meeting_id,
                     sequence=sequence,
-                    noted=noted if kind == "invite" else (),
                 )
             )
     return intents
@@ -329,26 +303,13 @@ def _holds_current(sent: Invitation | None, meeting: MeetingState) -> bool:
 def series_sequence(sent: Invitation | None, meeting: MeetingState) -> int:
     """The SEQUENCE of the series a member holds once this tick's invitation is sent.
 
-    A rejoiner's fresh invitation must rise above the cancellation they hold.
+    It rises above everything the member was sent of the series: a
+    rejoiner's cancellation, and any one-meeting update an earlier version
+    sent at the series' SEQUENCE + 1.
     """
     if sent is None:
         return meeting.sequence
-    return max(meeting.sequence, sent.sequence + (1 if sent.status == "cancelled" else 0))
-
-
-def _newly_called_off(sent: Invitation | None, meeting: MeetingState) -> list[datetime] | None:
-    """The dates called off since this member's last copy, if nothing else changed."""
-    if sent is None or sent.status != "invited" or sent.definition is None:
-        return None
-    before, after = dict(sent.definition), dict(meeting.definition)
-    old, new = _dates(before.pop("cancelled", None)), _dates(after.pop("cancelled", None))
-    if before != after or not old < new:
-        return None
-    return sorted(datetime.fromisoformat(when) for when in new - old)
-
-
-def _dates(value: object) -> set[str]:
-    return {str(item) for item in value} if isinstance(value, list) else set()
+    return max(meeting.sequence, sent.sequence + 1, sent.highest + 1)
 
 
 def _plan_prompts(
@@ -365,8 +326,6 @@ def _plan_prompts(
             if due > now:
                 continue
             roles = _roles(config, state, meeting, occ, reachable)
-            if roles is not None:
-                intents.extend(_roles_updates(config, state, meeting, occ, due, roles, reachable))
             for qid in cycle_questions(config, content, meeting, occ.index):
                 for member in reachable:
                     if member.joined is not None and member.joined > now.date():
@@ -387,6 +346,8 @@ def _plan_prompts(
                             note_taker=roles[1] if roles else None,
                         )
                     )
+            if roles is not None:
+                intents.extend(_role_notes(config, meeting, occ, due, roles, reachable))
     return intents
 
 
@@ -422,60 +383,44 @@ def _roles(
     return (chosen.chair, chosen.note_taker) if chosen else None
 
 
-def _roles_updates(
+def _role_notes(
     config: Config,
-    state: State,
     meeting: Meeting,
     occ: Occurrence,
     due: datetime,
     roles: tuple[str, str],
     reachable: list[MemberState],
 ) -> list[Intent]:
-    """One meeting's calendar entry, updated for everyone who holds the series to name its chair.
+    """A word by email to the two people whose turn it is, when a meeting's roles are named.
 
-    Sent once per member and set of roles, as an update of that meeting only
-    (its SEQUENCE above the series' so Outlook takes it), when the roles are
-    named: with the first question for that meeting.
+    Everyone learns who chairs from the question email and ``reflect
+    status``; calendars are not touched, since the meeting itself has not
+    changed (and an update of one meeting replaces a whole series in some).
     """
-    stored = state.meetings.get(meeting.id)
-    if stored is None or stored.status != "active":
-        return []
     chair, note_taker = roles
-    key = utc_text(occ.original)
-    named_before = (meeting.id, key) in state.roles
     return [
         Intent(
             key=intent_key(
                 config.partnership.identity,
-                "roles",
+                "role_note",
                 member.email,
                 meeting.id,
                 occ.original,
                 chair,
                 note_taker,
             ),
-            kind="roles",
+            kind="role_note",
             recipient=member.email,
             member_email=member.email,
             due=due,
             meeting_id=meeting.id,
             occurrence=occ.original,
-            sequence=series_sequence(state.invitations.get((meeting.id, member.email)), stored) + 1,
             chair=chair,
             note_taker=note_taker,
         )
         for member in reachable
-        # the member's copy of the series names them already (a joiner's, sent since), or will
-        if not (named_before and _series_carries(state, stored, member, key))
+        if member.email in roles
     ]
-
-
-def _series_carries(state: State, meeting: MeetingState, member: MemberState, key: str) -> bool:
-    """Whether the member's copy of the series, held or sent this tick, names a meeting's roles."""
-    sent = state.invitations.get((meeting.id, member.email))
-    if sent is None or not _holds_current(sent, meeting):
-        return True  # this tick sends the whole series, with every role named before it
-    return key in sent.noted
 
 
 def _plan_reminders(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
