@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -273,11 +274,20 @@ def test_a_wheel_install_finds_its_templates_and_content(tmp_path: Path) -> None
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    # The dependencies come from the environment running the tests (itself a venv, or not),
+    # as a plain path: the checkout's editable install there is not one of them.
+    outer = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    inner = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    (Path(inner) / "outer-dependencies.pth").write_text("\n".join(sorted(outer)) + "\n")
     wheel = next(wheels.glob("*.whl"))
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", "-q", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "--force-reinstall", "-q", str(wheel)],
         check=True, timeout=300,
     )  # fmt: skip
     work = tmp_path / "partnership"
