@@ -16,10 +16,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from typing import TYPE_CHECKING
 
 from conftest import CONFIG, Partnership
 from mailmaker import SentPrompt, fill_maildir, reply, rsvp_email, sent_prompts
@@ -27,6 +30,9 @@ from smtp_sink import SinkHandler, start_sink
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import Archive
+
+if TYPE_CHECKING:
+    from dovecot_server import DovecotServer
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 PARTNERSHIP = "Willenhall Together"
@@ -401,3 +407,41 @@ def test_limits_on_structure_are_named_as_the_reason(partnership: Partnership) -
     assert reasons[0] in ("no valid reply token and not a reply to one of our messages",
                           "HTML nested too deep (100,000 levels; the limit is 600)")  # fmt: skip
     assert reasons[1] == "too many MIME parts (more than 200)"
+
+
+# ---------------------------------------------------------------- the IMAP way in
+
+
+def test_forgeries_fetched_over_imap_are_held_and_the_genuine_answer_recorded(
+    partnership: Partnership, dovecot: DovecotServer
+) -> None:
+    """The same proof rules on the third way in: a real Dovecot, read by `reflect tick`."""
+    user = f"forgery-{uuid.uuid4().hex[:8]}"
+    prompts = first_tick(partnership)
+    tom = next(x for x in prompts if x.member == TOM)
+    key = public_key("prompt", AOIFE, "getting-to-know-you")
+    forged_answer = forged(sender=AOIFE, body="Spoofed.", in_reply_to=f"<{key}@{DOMAIN}>")
+    for raw in (
+        forged_answer,
+        forged_report([DEV], "<dsn-imap@evil.example>"),
+        reply(tom, "Mine."),
+    ):
+        dovecot.append(user, raw)
+    partnership.write_config(
+        CONFIG.replace('source = "maildir"\nmaildir = "var/inbox"', 'source = "imap"').replace(
+            "[storage]",
+            f'[inbox.imap]\nhost = "{dovecot.host}"\nport = {dovecot.port}\n'
+            f'security = "none"\nusername = "{user}"\npassword_env = "TEST_IMAP_PASSWORD"\n\n[storage]',
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler", "--config", str(partnership.config), "tick",
+         "--now", (NOW + timedelta(hours=1)).isoformat()],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "TEST_IMAP_PASSWORD": dovecot.password},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [s for s, _ in statuses(partnership)] == ["quarantined", "quarantined", "answer"]
+    assert answers(partnership) == ["Mine."]
+    assert archive_rows(partnership, "SELECT email FROM members WHERE address_failing = 1") == []
+    assert dovecot.list_folder(user, "INBOX") == []  # all three taken into custody
