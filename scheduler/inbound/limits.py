@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 
 from scheduler.replies.mime import MAX_MIME_DEPTH, MAX_PARTS
 
@@ -35,10 +32,13 @@ _BOUNDARY = re.compile(rb'(?i)\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^;
 # A line that may be a multipart delimiter: "--" and up to 200 more characters.
 _DELIMITER = re.compile(rb"(?m)^--([^\r\n]{1,202}?)[ \t]*\r?$")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")
+_HTML_TYPE = re.compile(rb"(?i)content-type:[ \t]*text/html")
+_CHUNK = 4096  # small enough that a flat page never needs the tag-by-tag pass
 _VOID = frozenset(
     ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
      "source", "track", "wbr")
 )  # fmt: skip
+_VOID_TAG = re.compile(rb"(?i)<(?:" + b"|".join(name.encode() for name in sorted(_VOID)) + rb")\b")
 
 
 def too_large(size: int, limits: Limits) -> str | None:
@@ -84,26 +84,35 @@ def _mime_problem(raw: bytes, limits: Limits) -> str | None:
 
 
 def _html_problem(raw: bytes, limits: Limits) -> str | None:
-    if b"html" not in raw[:65536].lower() and not re.search(rb"(?i)text/html", raw):
+    """Element nesting past the limit in the message's HTML, judged on its bytes.
+
+    Tags in plain, 8-bit and quoted-printable parts are visible in the bytes, so no
+    MIME parse is needed (a base64 part hides them: the reader caps its nesting on
+    decoding). Most of the work is C-level counting, chunk by chunk.
+    """
+    if b"<" not in raw or not _HTML_TYPE.search(raw):
         return None
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
-    for part in message.walk():
-        if part.get_content_type() != "text/html":
-            continue
-        try:
-            html = str(part.get_content())
-        except (LookupError, ValueError, AssertionError):
-            continue  # unreadable HTML is the reader's business, not a cost
-        depth = deepest_nesting(html)
-        if depth > limits.max_html_depth:
-            return f"HTML nested too deep ({depth:,} levels; the limit is {limits.max_html_depth})"
+    depth = deepest = 0
+    for start in range(0, len(raw), _CHUNK):
+        chunk = raw[start : start + _CHUNK + 256]  # a tag cut at the edge is seen whole
+        chunk = chunk[: _CHUNK + (chunk[_CHUNK:].find(b">") + 1 if len(chunk) > _CHUNK else 0)]
+        opens = chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<!") - chunk.count(b"/>")
+        opens -= len(_VOID_TAG.findall(chunk))
+        closes = chunk.count(b"</")
+        if depth + opens > limits.max_html_depth:
+            # it may go deep within this chunk: follow it tag by tag, here only
+            inside = deepest_nesting(chunk.decode("latin-1"), start_depth=depth)
+            deepest = max(deepest, inside)
+        depth = max(depth + opens - closes, 0)
+        deepest = max(deepest, depth)
+        if deepest > limits.max_html_depth:
+            return f"HTML nested too deep (more than {limits.max_html_depth} levels)"
     return None
 
 
-def deepest_nesting(html: str) -> int:
+def deepest_nesting(html: str, start_depth: int = 0) -> int:
     """How deep the elements nest, in one pass (closing tags close; void tags do not open)."""
-    depth = deepest = 0
+    depth = deepest = start_depth
     for found in _TAG.finditer(html):
         closing, name, self_closing = found.groups()
         if closing:
