@@ -13,6 +13,7 @@ an auto-reply; otherwise the body is trimmed, and what remains is the answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.message import Message
 from types import MappingProxyType
 
@@ -32,13 +33,15 @@ from .mime import (
     MAX_PARTS,
     ReadNotes,
     _parse,
+    header_text,
     message_from_raw,
     parser_defects,
     part_text,
     walk_parts,
 )
+from .signature import learn_signatures, sender_from_header
 from .trim import MAX_TEXT_CHARS, trim_reply
-from .types import Bounce, ParsedReply, ReplyKind, Rsvp
+from .types import Bounce, ParsedReply, ReplyKind, Rsvp, Sender
 
 __all__ = [
     "LIMITS",
@@ -46,8 +49,11 @@ __all__ = [
     "ParsedReply",
     "ReplyKind",
     "Rsvp",
+    "Sender",
+    "learn_signatures",
     "message_from_raw",
     "parse_reply",
+    "sender_from_header",
     "trim_reply",
 ]
 
@@ -86,16 +92,26 @@ def _body(leaves: list[Message], notes: ReadNotes) -> tuple[str, str]:
     return "", ""
 
 
-def parse_reply(raw: bytes, *, prompt_text: str | None = None) -> ParsedReply:
+def parse_reply(
+    raw: bytes,
+    *,
+    prompt_text: str | None = None,
+    sender: Sender | None = None,
+    known_signatures: Sequence[str] = (),
+) -> ParsedReply:
     """Classify a raw reply message and extract the member's own words.
 
     ``prompt_text`` is the plain text of the prompt email we sent, when known;
     it lets the parser drop Outlook's unquoted copy of it (and keep lines a
-    member typed between its lines).
+    member typed between its lines). ``sender`` is the member as the
+    membership knows them (name, first names, initials, organisation, role);
+    without it, the ``From`` header's display name is used. ``known_signatures``
+    are the member's signatures learnt from earlier messages with
+    ``learn_signatures``; they are cut wherever they appear.
     """
     notes = ReadNotes()
     try:
-        return _parse_reply(bytes(raw), prompt_text, notes)
+        return _parse_reply(bytes(raw), prompt_text, notes, sender, tuple(known_signatures))
     except Exception as exc:  # never let one odd message stop ingestion
         notes.add(f"internal error while reading ({type(exc).__name__})")
         return ParsedReply(
@@ -106,7 +122,13 @@ def parse_reply(raw: bytes, *, prompt_text: str | None = None) -> ParsedReply:
         )
 
 
-def _parse_reply(raw: bytes, prompt_text: str | None, notes: ReadNotes) -> ParsedReply:
+def _parse_reply(
+    raw: bytes,
+    prompt_text: str | None,
+    notes: ReadNotes,
+    sender: Sender | None,
+    known_signatures: tuple[str, ...],
+) -> ParsedReply:
     msg = _parse(raw, notes)
     leaves = list(walk_parts(msg, notes))
     body, source = _body(leaves, notes)
@@ -150,7 +172,8 @@ def _parse_reply(raw: bytes, prompt_text: str | None, notes: ReadNotes) -> Parse
         return done(ReplyKind.AUTO_REPLY, "", f"automatic reply: {auto}")
     if not source:
         return done(ReplyKind.EMPTY, "", "the message has no text or HTML body to read")
-    text = trim_reply(body, prompt_text)
+    who = sender if sender is not None else sender_from_header(header_text(msg, "From"))
+    text = trim_reply(body, prompt_text, sender=who, known_signatures=known_signatures)
     if not text.strip():
         return done(
             ReplyKind.EMPTY,

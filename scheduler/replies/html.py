@@ -28,7 +28,22 @@ the input without changing how a real message reads.
 """
 
 _VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
 )
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})\b[^<>]{0,2000}?(/?)>")
 
@@ -70,6 +85,7 @@ def cap_nesting(html: str, limit: int = MAX_HTML_DEPTH) -> tuple[str, int]:
         return html, 0
     pieces.append(html[last:])
     return "".join(pieces), dropped
+
 
 # Containers that hold the quoted original, for each client we know.
 _QUOTE_SELECTORS = (

@@ -20,7 +20,7 @@ from email.message import EmailMessage, Message
 from functools import lru_cache
 from typing import Any
 
-import formatflowed  # type: ignore[import-untyped]
+import formatflowed
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 """Bytes of a message we read. Past this, only the first 25 MiB are parsed."""

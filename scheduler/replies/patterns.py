@@ -105,7 +105,7 @@ GREETING = re.compile(
     r"|bonjour|bonsoir|salut|coucou|cher|ch[èe]re|chers|ch[èe]res|madame|monsieur"
     r"|hola|buenos\s+d[ií]as|buenas(?:\s+tardes|\s+noches)?|estimad[oa]s?|querid[oa]s?)"
     r"(?:[\s,]+(?:(?-i:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*)|all|everyone|everybody|team|there|folks"
-    r"|and|&|a|y|und|et|colleagues|friends|pawb|bawb|zusammen|alle|tous|à\s+tous|a\s+todos|todos|todas))"
+    r"|and|&|a|y|und|et|colleagues|friends|both|you\s+both|you\s+all|pawb|bawb|zusammen|alle|tous|à\s+tous|a\s+todos|todos|todas))"
     r"{0,3}\s*[,!:;]?\s*$",
     _I,
 )
@@ -128,7 +128,7 @@ _SIGNOFF_WORDS = (
 )
 _NAME = r"(?-i:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*)"
 SIGNOFF = re.compile(
-    rf"^\s*(?:{_SIGNOFF_WORDS})\s*[,!.;:]*"
+    rf"^\s*(?:{_SIGNOFF_WORDS})(?:\s*[,!.]?\s*/\s*(?:{_SIGNOFF_WORDS}))?\s*[,!.;:]*"
     rf"(?:(?<=[,!.;:])\s*{_NAME}(?:\s+{_NAME}){{0,2}}|\s+{_NAME}(?:\s+{_NAME}){{0,2}})?\s*[,!.]?\s*$",
     _I,
 )

@@ -22,9 +22,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
+from . import ours
 from . import patterns as p
+from . import signature as sig
+from .ours import bundled_prompt_text
+from .types import Sender
 
 MAX_TEXT_CHARS = 1_000_000
 """Characters of body text we trim; a longer body is cut first."""
@@ -60,20 +65,33 @@ def _prompt_words(prompt_text: str) -> tuple[str, frozenset[str]]:
 
 
 class _Prompt:
-    """The prompt we sent, for telling its copy apart from a member's lines."""
+    """The prompt we sent, for telling its copy apart from a member's lines.
+
+    With ``prompt_text`` the comparison is the exact one. Without it, the
+    words every prompt of ours is made of (``ours.bundled_prompt_text``) are
+    used, more strictly: a line counts as ours only if it is a phrase of that
+    text or one of our template's variable lines.
+    """
 
     def __init__(self, prompt_text: str | None) -> None:
-        self.known = bool(prompt_text and prompt_text.strip())
-        self.joined, self.vocabulary = _prompt_words((prompt_text or "")[:MAX_TEXT_CHARS])
+        self.exact = bool(prompt_text and prompt_text.strip())
+        text = prompt_text if self.exact else bundled_prompt_text()
+        self.joined, self.vocabulary = _prompt_words((text or "")[:MAX_TEXT_CHARS])
+        self.known = bool(self.vocabulary)
 
     def contains(self, line: str) -> bool:
         if not self.known:
             return False
-        words = _norm_words(_unquote(line)[:MAX_LINE_CHARS])
+        bare = _unquote(line)[:MAX_LINE_CHARS]
+        words = _norm_words(bare)
         if not words:
             return True  # blank or punctuation-only: neutral
-        if f" {words} " in self.joined:
+        if ours.TEMPLATE_LINES.match(bare):
             return True
+        if f" {words} " in self.joined:
+            return self.exact or " " in words or len(words) > 12
+        if not self.exact:
+            return False
         tokens = words.split()
         inside = sum(1 for token in tokens if token in self.vocabulary)
         return len(tokens) >= 4 and inside / len(tokens) >= 0.9
@@ -247,19 +265,50 @@ class _Scan:
         return False
 
     def _unquoted_original(self, start: int) -> None:
-        """Lines from ``start`` are the original; with the prompt known, keep the rest."""
+        """Lines from ``start`` are the original; when it is our prompt, keep the rest.
+
+        The member's lines in an unquoted copy of our prompt are those that
+        are not in it: comments typed between its lines (Outlook's
+        ``[Name]``-prefixed ones included) and an answer typed below it.
+        Without the exact prompt, this is done only when the copy is plainly
+        ours: at least two thirds of its lines are our prompt's phrases.
+        """
         if not self.prompt.known:
             return
+        first = self._next_nonblank(start)
+        if first is not None:
+            header = _header_block_at(self.lines, first)
+            if header:  # a separator's own header block (From/Sent/To/Subject)
+                start = first + header
+        end = len(self.lines)
         for k in range(start, len(self.lines)):
             line = self.lines[k]
-            if line == "-- ":
-                return
-            if _is_quote(line) or not line.strip():
+            if line == "-- " or _header_block_at(self.lines, k) or _is_separator(line):
+                end = k  # an older message below the prompt
+                break
+        region = [k for k in range(start, end) if self.lines[k].strip()]
+        if not region:
+            return
+        ours_count = sum(1 for k in region if self._is_prompt_line(self.lines[k]))
+        if not self.prompt.exact and ours_count * 3 < len(region) * 2:
+            return  # not plainly our prompt (another message, or questions we do not know)
+        for k in region:
+            line = self.lines[k]
+            if _is_quote(line) and not _COMMENT_PREFIX.match(line):
                 continue
-            if _header_block_at(self.lines, k) or _is_separator(line):
-                return  # an older message below the prompt
-            if not self.prompt.contains(line) and not p.REPLY_MARKER.search(line):
+            if not self._is_prompt_line(line):
                 self.own[k] = True
+
+    def _is_prompt_line(self, line: str) -> bool:
+        if p.REPLY_MARKER.search(line[:MAX_LINE_CHARS]):
+            return True
+        if _COMMENT_PREFIX.match(line):
+            return False
+        return self.prompt.contains(line)
+
+
+_COMMENT_PREFIX = re.compile(r"^\s*\[[A-Z][\w.'’ -]{1,40}\]\s+\S")
+"""Outlook's "mark my comments with my name": ``[Tom Okafor] my comment``."""
 
 
 def _segments(lines: list[str], own: list[bool]) -> list[list[str]]:
@@ -335,9 +384,15 @@ def _strip_blank_edges(lines: list[str]) -> list[str]:
 
 def _drop_greeting(lines: list[str]) -> list[str]:
     lines = _strip_blank_edges(lines)
-    if lines and len(lines[0]) < 80 and p.GREETING.match(lines[0]):
+    greeting = bool(lines) and len(lines[0]) < 80
+    greeting = greeting and bool(p.GREETING.match(lines[0]) or _NAME_GREETING.match(lines[0]))
+    if greeting and len(lines) > 1:
         return _strip_blank_edges(lines[1:])
     return lines
+
+
+_NAME_GREETING = re.compile(r"^\s*[A-Z][\w'’-]{1,20}(?:\s(?:and|&)\s[A-Z][\w'’-]{1,20})?\s*,\s*$")
+"""A name alone with a comma opens a reply ("Priya,"), when more follows."""
 
 
 def _looks_like_signature_line(line: str) -> bool:
@@ -349,7 +404,7 @@ def _looks_like_signature_line(line: str) -> bool:
     return not (words > 10 or (words > 6 and re.search(r"[a-z]{3,}[.?!]$", stripped)))
 
 
-def _drop_signature(lines: list[str]) -> list[str]:
+def _drop_signoff(lines: list[str]) -> list[str]:
     lines = _strip_blank_edges(lines)
     for k, line in enumerate(lines):
         stripped = line.rstrip()
@@ -365,6 +420,38 @@ def _drop_signature(lines: list[str]) -> list[str]:
     return lines
 
 
+def _drop_signature(
+    lines: list[str],
+    sender: Sender | None,
+    known_signatures: Sequence[str] = (),
+    *,
+    last: bool = True,
+) -> list[str]:
+    """The answer without what closes it: learnt signature, signature block, sign-off, name."""
+    lines = _strip_blank_edges(lines)
+    if known_signatures:
+        lines = _strip_blank_edges(sig.drop_known(lines, known_signatures[:MAX_KNOWN_SIGNATURES]))
+    forms = sig.name_forms(sender)
+    for _ in range(6):
+        before = len(lines)
+        lines = _strip_blank_edges(sig.drop_tail(lines, sender))
+        lines = _drop_signoff(lines)
+        if (
+            len(lines) > 1
+            and (last or forms)
+            and sig.is_closing_name(lines[-1], sender, forms)
+            and (forms or not lines[-2].strip())
+        ):
+            lines = _strip_blank_edges(lines[:-1])
+        if len(lines) == before:
+            break
+    return lines
+
+
+MAX_KNOWN_SIGNATURES = 20
+"""Learnt signatures tried per reply."""
+
+
 def _in_list(lines: list[str]) -> bool:
     """Whether the last line is an item of a typed list ("- Ask the youth club")."""
     marker = lines[-1].lstrip()[:1]
@@ -378,18 +465,44 @@ def normalise_text(text: str) -> str:
     return text.replace("\u2028", "\n").replace("\u2029", "\n")
 
 
-def trim_reply(text: str, prompt_text: str | None = None) -> str:
-    """The member's own words in a plain-text reply body (see module docstring)."""
+def _own_segments(text: str, prompt_text: str | None) -> list[list[str]]:
     raw_lines = normalise_text(text).split("\n")
     # Keep the exact "-- " delimiter; strip trailing whitespace everywhere else.
     lines = [line if line == "-- " else line.replace("\u1427", "").rstrip() for line in raw_lines]
     scan = _Scan(lines, _Prompt(prompt_text))
     scan.run()
     segments = [_drop_boilerplate(seg) for seg in _segments(lines, scan.own)]
-    segments = [seg for seg in (_strip_blank_edges(s) for s in segments) if seg]
+    return [seg for seg in (_strip_blank_edges(s) for s in segments) if seg]
+
+
+def own_tail_lines(text: str) -> list[str]:
+    """The member's last block of a message, before its signature is looked for."""
+    segments = _own_segments(text, None)
+    return segments[-1] if segments else []
+
+
+def trim_reply(
+    text: str,
+    prompt_text: str | None = None,
+    *,
+    sender: Sender | None = None,
+    known_signatures: Sequence[str] = (),
+) -> str:
+    """The member's own words in a plain-text reply body (see module docstring).
+
+    ``sender`` (who the member is) lets a closing name, initials and the
+    member's organisation and role be recognised; ``known_signatures`` are the
+    member's signatures learnt from earlier messages (``learn_signatures``).
+    """
+    segments = _own_segments(text, prompt_text)
     if not segments:
         return ""
     segments[0] = _drop_greeting(segments[0])
-    segments[-1] = _drop_signature(segments[-1])
+    # Every block can end in a signature: Outlook puts the automatic one above
+    # its header block, and a member may answer below the original too.
+    segments = [
+        _drop_signature(seg, sender, known_signatures, last=k == len(segments) - 1)
+        for k, seg in enumerate(segments)
+    ]
     kept = ["\n".join(seg) for seg in segments if seg]
     return "\n\n".join(kept).strip("\n")

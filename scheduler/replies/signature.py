@@ -1,0 +1,327 @@
+"""The end of an answer: closing names, signature blocks and organisation footers.
+
+Members rarely put ``-- `` above their signature. What follows the answer is
+recognised line by line instead: the member's own name, first name or
+initials (known from the membership, or from the ``From`` header), pronouns,
+job titles and organisations, phone numbers and addresses, working-hours
+notes, charity registration blocks and the disclaimers NHS, council and GP
+mail systems append. A member's own signature, learnt from the ends of their
+earlier messages (``learn_signatures``), is cut wherever it appears.
+
+All of it is applied from the bottom of the member's last block upwards, and
+stops at the first line that reads as part of the answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from email.utils import parseaddr
+
+from . import patterns as p
+from .types import Sender
+
+MAX_SIGNATURE_LINES = 15
+"""Lines a learnt signature may have; a longer common ending is not a signature."""
+
+MAX_LEARN_MESSAGES = 30
+"""Earlier messages looked at when learning a signature (the most recent ones)."""
+
+_I = re.IGNORECASE
+
+PHONE = re.compile(r"(?<![\w/])(?:\+\d{1,3}[\s.-]?(?:\(0\)\s?)?|\(?0)\d[\d\s().-]{7,16}\d(?![\w/])")
+_CONTACT_LABEL = re.compile(
+    r"^\s*[*_]{0,2}(?:t|tel|telephone|phone|ph|p|m|mob|mobile|cell|office|direct(?:\s+line)?|"
+    r"switchboard|work|ext|extension|e|email|e-mail|w|web|website|fax|a|address|teams|"
+    r"whatsapp|signal|twitter|x|linkedin|bluesky|instagram|facebook)[*_]{0,2}\s*[.:]",
+    _I,
+)
+_EMAIL = re.compile(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_URL_ONLY = re.compile(
+    r"^\s*<?(?:https?://|www\.)\S+>?\s*$|^\s*[\w-]+(?:\.[\w-]+)+\.(?:org|uk|com|net)\S*\s*$", _I
+)
+_PRONOUNS = re.compile(
+    r"\(?\b(?:she|he|they|ze|xe|any)\s*/\s*(?:her|him|them|hers|his|theirs|zir|xem|pronouns)"
+    r"(?:\s*/\s*\w+)?\b\)?|pronouns\s*:",
+    _I,
+)
+POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+_RULE = re.compile(r"^\s*[-_=*~#+.]{4,}\s*$")
+_TITLE_WORDS = re.compile(
+    r"\b(?:manager|officer|lead|leader|coordinator|co-ordinator|director|nurse|gp|practitioner|"
+    r"worker|chair|convenor|trustee|volunteer|partner|head|chief|consultant|commissioner|analyst|"
+    r"administrator|admin|advisor|adviser|secretary|ceo|coo|cfo|founder|specialist|therapist|"
+    r"pharmacist|physician|doctor|dr|clinical|clinician|matron|sister|health\s+visitor|"
+    r"link\s+worker|navigator|champion|assistant|deputy|associate|principal|senior|interim|"
+    r"team|service|services|council|nhs|trust|practice|cic|charity|foundation|association|"
+    r"ltd|limited|surgery|centre|center|department|directorate|division|unit|health|care|"
+    r"community|icb|pcn|borough|county|city|board|network|partnership|hub|group|alliance|"
+    r"university|college|school|housing|society|project|programme|wellbeing|public)\b",
+    _I,
+)
+# Whole paragraphs that only ever come after the answer.
+TAIL_PARAGRAPH = re.compile(
+    r"\b(?:my\s+working\s+(?:days|hours|pattern|week)|i\s+work\s+(?:part[- ]time|flexibly|"
+    r"(?:on\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri)(?:day)?s?\b)|i\s+(?:only\s+)?work\s+"
+    r"(?:\w+\s+){0,2}days|my\s+(?:usual\s+)?(?:office\s+)?hours\s+are|not\s+in\s+the\s+office\s+on"
+    r"|i\s+don'?t\s+work\s+on|(?:outside|out\s+of)\s+(?:of\s+)?(?:my|your|normal|usual)\s+working"
+    r"|please\s+don'?t\s+feel\s+(?:obliged|you\s+need)\s+to\s+(?:respond|reply)"
+    r"|registered\s+charity|charity\s+(?:no|number|reg(?:istration)?)\b|charity\s+commission"
+    r"|company\s+limited\s+by\s+guarantee|registered\s+in\s+england|company\s+(?:no|number|reg)\b"
+    r"|registered\s+office|community\s+interest\s+company|scottish\s+charity"
+    r"|nhsmail\s+is\s+the\s+secure|nhs\s*mail\s+(?:is|service)"
+    r"|^(?:find\s+out\s+more|for\s+more\s+information|more\s+information|visit\s+us|learn\s+more)"
+    r"\b.{0,60}(?:https?://|www\.)\S+$"
+    r"|e-?mails?\s+(?:sent|and\s+attachments)\s.{0,60}may\s+be\s+(?:monitored|read|recorded)"
+    r"|may\s+be\s+(?:monitored|recorded|intercepted)\s+(?:for|to\s+ensure|and)"
+    r"|(?:subject\s+to|under)\s+(?:the\s+)?freedom\s+of\s+information"
+    r"|views\s+(?:or|and)\s+opinions\s+(?:expressed|contained)"
+    r"|does\s+not\s+(?:accept|necessarily\s+reflect)|accepts?\s+no\s+(?:liability|responsibility)"
+    r"|please\s+(?:notify|inform)\s+the\s+sender|delete\s+(?:it|this\s+(?:e-?mail|message))"
+    r"|think\s+before\s+you\s+print|help\s+save\s+paper"
+    r"|scanned\s+(?:by|for|with)|virus\s+(?:scan|check|protection|free)|anti-?virus|malware"
+    r"|mimecast|sophos|symantec|proofpoint|barracuda|messagelabs|safe\s+links"
+    r"|follow\s+us\s+on|find\s+us\s+on\s+(?:facebook|twitter|instagram|linkedin)"
+    r"|proud\s+to\s+be\s+(?:a|an)\s|disability\s+confident|investors\s+in\s+people|living\s+wage)",
+    _I,
+)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.casefold().split())
+
+
+def _bare(text: str) -> str:
+    """A line reduced to its words: pronouns, kisses and punctuation removed."""
+    text = _PRONOUNS.sub(" ", text)
+    text = re.sub(r"^[\s\-–—~*_]+", "", text)
+    text = re.sub(r"(?:\s+x{1,4}|\s*[.,!;:)*_]+)+\s*$", "", text, flags=_I)
+    return _fold(text)
+
+
+def name_forms(sender: Sender | None) -> frozenset[str]:
+    """Folded forms a member may close with: full name, first names, initials, "Dr X"."""
+    if sender is None:
+        return frozenset()
+    forms: set[str] = set()
+    words = sender.name_words()
+    if words:
+        forms.add(_fold(" ".join(words)))
+        forms.add(_fold(sender.name))
+        forms.add(_fold(f"{words[0]} {words[-1][:1]}"))
+        if len(words) > 1:
+            forms.add(_fold(words[-1]))
+            forms.add(_fold(f"{words[0][:1]} {words[-1]}"))
+            forms.add(_fold(f"{words[0][:1]}. {words[-1]}"))
+    for first in sender.all_first_names():
+        forms.add(_fold(first))
+        if words and len(words) > 1:
+            forms.add(_fold(f"{first} {words[-1]}"))
+    forms.update(_fold(i) for i in sender.all_initials())
+    return frozenset(f for f in forms if f)
+
+
+def is_name_line(line: str, sender: Sender | None, forms: frozenset[str] | None = None) -> bool:
+    """Whether ``line`` is only the member's name, first name or initials (kisses allowed)."""
+    stripped = line.strip()
+    if not stripped or len(stripped) > 80:
+        return False
+    forms = name_forms(sender) if forms is None else forms
+    bare = _bare(stripped)
+    if bare in forms:
+        if len(bare) <= 3 and bare.replace(".", "").isalpha():
+            # initials count only as written in capitals ("DM", "G x"), not "dm"
+            letters = re.sub(r"[^A-Za-z]", "", _PRONOUNS.sub("", stripped).rstrip("xX "))
+            return letters.isupper() or bool(re.fullmatch(r"[A-Z][a-z]+", letters))
+        return True
+    # "Dr Amara Nwosu", "Amara Nwosu MBE", "Amara (Nwosu)"
+    extra = re.sub(r"\b(?:dr|mr|mrs|ms|mx|prof|cllr|rev)\b\.?|\b[A-Z]{2,6}\b|[()]", " ", stripped)
+    return bool(forms) and _bare(extra) in forms
+
+
+_GENERIC_CLOSING = re.compile(
+    r"^\s*[-–—~]?\s*(?:[A-Z][a-z'’-]{1,15}|[A-Z]{1,3}|[A-Z]\.(?:[A-Z]\.){0,2})(?:\s+x{1,4})?\s*$"
+)
+
+
+def is_closing_name(line: str, sender: Sender | None, forms: frozenset[str]) -> bool:
+    """A line that closes the answer with a name: the member's, or one name-like word."""
+    if forms:
+        return is_name_line(line, sender, forms)
+    return bool(_GENERIC_CLOSING.match(line)) and _fold(line) not in _NOT_NAMES
+
+
+_NOT_NAMES = frozenset(
+    {"yes", "no", "ok", "okay", "agreed", "same", "none", "nothing", "n/a", "tbc"}
+)
+
+
+def is_signature_line(line: str, sender: Sender | None, forms: frozenset[str]) -> tuple[bool, bool]:
+    """(signature-like, certainly signature) for one line after the answer."""
+    if _RULE.match(line[:200]):
+        return True, True
+    stripped = line.strip().strip("*_")
+    if not stripped:
+        return True, False
+    if len(stripped) > 120:
+        return False, False
+    if is_name_line(stripped, sender, forms) or _PRONOUNS.search(stripped):
+        return True, True
+    if stripped in {"--", "—", "__"}:
+        return True, True
+    if _CONTACT_LABEL.match(stripped) or _URL_ONLY.match(stripped) or _RULE.match(stripped):
+        return True, True
+    if _EMAIL.fullmatch(stripped.strip("<>")):
+        return True, True
+    if PHONE.search(stripped) and len(stripped.split()) <= 8:
+        return True, True
+    if POSTCODE.search(stripped) and len(stripped.split()) <= 12:
+        return True, True
+    if sender is not None:
+        folded = _fold(stripped)
+        for known in (sender.organisation, sender.role):
+            if known.strip() and _fold(known) in folded and len(stripped.split()) <= 12:
+                return True, True
+    if stripped.startswith("[cid:") or p.DEVICE_FOOTER.match(stripped):
+        return True, True
+    words = stripped.split()
+    sentence = bool(re.search(r"[a-z]{2,}[.?!]$", stripped)) or len(words) > 9
+    if (
+        not sentence
+        and "|" in stripped
+        and all(len(part.split()) <= 6 for part in stripped.split("|"))
+    ):
+        return True, True
+    if not sentence and _TITLE_WORDS.search(stripped) and _mostly_capitalised(words):
+        return True, False
+    return False, False
+
+
+def _mostly_capitalised(words: list[str]) -> bool:
+    """Title-like: most words start with a capital ("Public Health Lead")."""
+    small = {"of", "and", "for", "the", "&", "in", "at", "to", "-", "–", "|", "on", "a"}
+    counted = [w for w in words if w.casefold() not in small]
+    if not counted:
+        return False
+    capitals = sum(1 for w in counted if w[:1].isupper() or w[:1].isdigit())
+    return capitals * 3 >= len(counted) * 2
+
+
+def drop_tail(lines: list[str], sender: Sender | None) -> list[str]:
+    """Remove signature blocks, name lines and organisation footers after the answer."""
+    forms = name_forms(sender)
+    end = len(lines)
+    while True:
+        while end > 0 and not lines[end - 1].strip():
+            end -= 1
+        if end == 0:
+            return []
+        start = end
+        while start > 0 and lines[start - 1].strip():
+            start -= 1
+        paragraph = lines[start:end]
+        joined = " ".join(line.strip() for line in paragraph)[:5000]
+        if (
+            TAIL_PARAGRAPH.search(joined)
+            or p.DISCLAIMER_STRONG.search(joined)
+            or p.BANNER.search(joined)
+        ):
+            end = start
+            continue
+        cut = _signature_start(paragraph, sender, forms)
+        if cut is None:
+            return lines[:end]
+        end = start + cut
+        if cut > 0:
+            return lines[:end]
+
+
+def _signature_start(
+    paragraph: list[str], sender: Sender | None, forms: frozenset[str]
+) -> int | None:
+    """Where a signature begins in this paragraph (0: all of it), or None."""
+    judged = [is_signature_line(line, sender, forms) for line in paragraph]
+    if all(like for like, _ in judged) and any(sure for _, sure in judged):
+        return 0
+    # The answer's last lines and then the signature, with no blank line between:
+    # the signature must start with the member's name.
+    for k in range(1, len(paragraph)):
+        starts = paragraph[k].strip() == "--" or is_name_line(paragraph[k], sender, forms)
+        if starts and all(like for like, _ in judged[k:]):
+            return k
+    return None
+
+
+def _key(line: str) -> str:
+    return _fold(line)[:300]
+
+
+def learn_signatures(texts: Sequence[str]) -> tuple[str, ...]:
+    """Signature blocks found at the end of two or more of one member's messages.
+
+    ``texts`` are the bodies (as text) of the member's earlier messages, in
+    any order; the quoted original is cut from each before comparing. A block
+    is the longest run of whole lines that two messages end with (ignoring
+    blank lines and spacing), of at most ``MAX_SIGNATURE_LINES`` lines, and
+    not the whole of both messages. Longest blocks come first.
+    """
+    from .trim import own_tail_lines
+
+    endings: list[list[str]] = []
+    seen: set[tuple[str, ...]] = set()
+    for text in list(texts)[-MAX_LEARN_MESSAGES:]:
+        lines = [line.strip() for line in own_tail_lines(text) if line.strip()]
+        key = tuple(_key(line) for line in lines)
+        if not lines or key in seen:
+            continue
+        seen.add(key)
+        endings.append(lines)
+    found: dict[tuple[str, ...], str] = {}
+    for a in range(len(endings)):
+        for b in range(a + 1, len(endings)):
+            first, second = endings[a], endings[b]
+            n = 0
+            limit = min(len(first), len(second), MAX_SIGNATURE_LINES)
+            while n < limit and _key(first[-1 - n]) == _key(second[-1 - n]):
+                n += 1
+            if n == 0 or (n == len(first) and n == len(second)):
+                continue
+            block = first[-n:]
+            if n == 1 and len(block[0]) > 60:
+                continue  # one shared sentence is not a signature
+            found.setdefault(tuple(_key(line) for line in block), "\n".join(block))
+    return tuple(sorted(found.values(), key=lambda block: (-block.count("\n"), block)))
+
+
+def drop_known(lines: list[str], signatures: Sequence[str]) -> list[str]:
+    """Cut a member's learnt signature, and whatever follows it, from the block."""
+    keyed = [(k, _key(line)) for k, line in enumerate(lines) if line.strip()]
+    for signature in signatures:
+        wanted = [_key(line) for line in signature.split("\n") if line.strip()]
+        if not wanted or len(wanted) > len(keyed):
+            continue
+        for start in range(len(keyed) - len(wanted), -1, -1):
+            if all(keyed[start + j][1] == wanted[j] for j in range(len(wanted))):
+                return lines[: keyed[start][0]]
+    return lines
+
+
+def sender_from_header(value: str) -> Sender | None:
+    """The member as a ``From`` header names them, when nothing better is known.
+
+    "Okafor, Tom" is read as Tom Okafor, a trailing "(Council)" or "| Trust"
+    is dropped, and with no display name a "first.last@" address gives one.
+    """
+    name, address = parseaddr(value[:2000])
+    name = re.sub(r"\s*[(\[].*?[)\]]\s*|\s+[|/–-]\s+.*$", " ", name).strip().strip("'\"")
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first.strip()} {last.strip()}"
+    local = address.partition("@")[0]
+    if not name and re.fullmatch(r"[A-Za-z]{2,}[._][A-Za-z'-]{2,}", local):
+        name = " ".join(part.capitalize() for part in re.split(r"[._]", local))
+    if "@" in name or not name.strip():
+        return Sender(email=address.lower()) if address else None
+    return Sender(name=" ".join(name.split()), email=address.lower())
