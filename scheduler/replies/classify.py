@@ -31,8 +31,8 @@ from .types import Bounce, Rsvp
 
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:\[[^\]]*\]\s*)?(?:"
-    r"automatic reply|auto(?:matic)?[ -]?reply|autoreply|auto[ -]response|out of (?:the )?office"
-    r"|ooo\b|on (?:annual )?leave|away from (?:the )?office|vacation reply|holiday reply"
+    r"automatic reply|auto(?:matic)?[ -]?reply|autoreply|auto[ -]response|out of (?:the )?office\b(?!.*\banswer)"
+    r"|auto:\s|.{1,80}\bis out of (?:the )?office|ooo\b|away from (?:the )?office|vacation reply|holiday reply"
     r"|abwesenheitsnotiz|automatische antwort|abwesend|out of office reply"
     r"|r[ée]ponse automatique|absence du bureau|absent du bureau|message d'absence"
     r"|respuesta autom[aá]tica|fuera de la oficina|ausente"
@@ -46,7 +46,9 @@ _AUTO_SUBJECT = re.compile(
 def auto_reply_reason(msg: Message) -> str | None:
     """Why ``msg`` is an automatic reply, or None when it looks written by a person."""
     submitted = header_text(msg, "Auto-Submitted").split(";", 1)[0].strip().lower()
-    if submitted and submitted != "no":
+    subject = header_text(msg, "Subject")
+    # A forwarding rule passes on what a person wrote: that is still the person's.
+    if submitted and submitted not in {"no", "auto-forwarded"}:
         return f"it says it was sent automatically (Auto-Submitted: {submitted})"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
         value = header_text(msg, name).lower()
@@ -54,9 +56,10 @@ def auto_reply_reason(msg: Message) -> str | None:
             return f"it carries the auto-responder header {name}"
     for name in ("Precedence", "X-Precedence"):
         value = header_text(msg, name).lower()
-        if value in {"auto_reply", "auto-reply", "bulk", "junk"}:
+        if value in {"auto_reply", "auto-reply", "junk"}:
             return f"it is marked {name}: {value}, which auto-responders use"
-    subject = header_text(msg, "Subject")
+        # "bulk" also arrives on people's mail relayed by lists and gateways:
+        # only with an out-of-office subject do they make it automatic (below).
     if _AUTO_SUBJECT.search(subject):
         return f"its subject reads like an automatic reply ({subject[:80]!r})"
     return None

@@ -157,7 +157,10 @@ BANNER = re.compile(
     r"(?:this\s+(?:e-?mail|message)\s+(?:originated|came|was\s+sent)\s+from\s+outside"
     r"|external\s+(?:e-?mail|sender)\b"
     r"|you\s+don'?t\s+often\s+get\s+email\s+from"
-    r"|do\s+not\s+click\s+(?:on\s+)?links)",
+    r"|do\s+not\s+click\s+(?:on\s+)?links"
+    r"|be\s+(?:cautious|careful)\s+(?:with|when|of|before)\s+(?:links|opening|clicking|attachments)"
+    r"|think\s+before\s+you\s+click|(?:report|forward)\s+(?:it|this)\s+(?:as\s+phishing|to\s+(?:it|phishing))"
+    r"|this\s+(?:e-?mail|message)\s+(?:is|was)\s+(?:from|sent\s+by)\s+an?\s+(?:external|outside)\s+sender)",
     _I,
 )
 BANNER_TAG = re.compile(

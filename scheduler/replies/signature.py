@@ -42,7 +42,7 @@ _URL_ONLY = re.compile(
     r"^\s*<?(?:https?://|www\.)\S+>?\s*$|^\s*[\w-]+(?:\.[\w-]+)+\.(?:org|uk|com|net)\S*\s*$", _I
 )
 _PRONOUNS = re.compile(
-    r"\(?\b(?:she|he|they|ze|xe|any)\s*/\s*(?:her|him|them|hers|his|theirs|zir|xem|pronouns)"
+    r"\(?\b(?:she|he|they|ze|xe|any|hi|fe|nhw)\s*/\s*(?:her|him|them|hers|his|theirs|zir|xem|she|he|they|ei|nhw|pronouns)"
     r"(?:\s*/\s*\w+)?\b\)?|pronouns\s*:",
     _I,
 )
@@ -137,7 +137,9 @@ def is_name_line(line: str, sender: Sender | None, forms: frozenset[str] | None 
             return letters.isupper() or bool(re.fullmatch(r"[A-Z][a-z]+", letters))
         return True
     # "Dr Amara Nwosu", "Amara Nwosu MBE", "Amara (Nwosu)"
-    extra = re.sub(r"\b(?:dr|mr|mrs|ms|mx|prof|cllr|rev)\b\.?|\b[A-Z]{2,6}\b|[()]", " ", stripped)
+    extra = re.sub(
+        r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|cllr|rev)\b\.?)|\b[A-Z]{2,6}\b|[()]", " ", stripped
+    )
     return bool(forms) and _bare(extra) in forms
 
 
@@ -147,10 +149,16 @@ _GENERIC_CLOSING = re.compile(
 
 
 def is_closing_name(line: str, sender: Sender | None, forms: frozenset[str]) -> bool:
-    """A line that closes the answer with a name: the member's, or one name-like word."""
-    if forms:
-        return is_name_line(line, sender, forms)
-    return bool(_GENERIC_CLOSING.match(line)) and _fold(line) not in _NOT_NAMES
+    """A line that closes the answer with a name: the member's, a short form of it
+    ("Bea" for Beatrice), or, when no name is known, one name-like word."""
+    if forms and is_name_line(line, sender, forms):
+        return True
+    if not _GENERIC_CLOSING.match(line) or _fold(line) in _NOT_NAMES:
+        return False
+    if not forms:
+        return True
+    bare = _bare(line).lstrip("-–—~ ")
+    return len(bare) >= 2 and any(form.startswith(bare) for form in forms if " " not in form)
 
 
 _NOT_NAMES = frozenset(
@@ -210,9 +218,18 @@ def _mostly_capitalised(words: list[str]) -> bool:
 
 
 def drop_tail(lines: list[str], sender: Sender | None) -> list[str]:
-    """Remove signature blocks, name lines and organisation footers after the answer."""
+    """Remove signature blocks, name lines and organisation footers after the answer.
+
+    Paragraphs are judged from the bottom up. Footer paragraphs (disclaimers,
+    working hours, charity registration, virus scans) go at once; a run of
+    signature-like paragraphs goes when one of its lines is certainly a
+    signature (the member's name, pronouns, a phone number, an address). The
+    first paragraph that reads as the answer stops the walk.
+    """
     forms = name_forms(sender)
     end = len(lines)
+    pending: int | None = None  # start of a run of signature-like paragraphs not yet proved
+    after_footer = False
     while True:
         while end > 0 and not lines[end - 1].strip():
             end -= 1
@@ -228,30 +245,59 @@ def drop_tail(lines: list[str], sender: Sender | None) -> list[str]:
             or p.DISCLAIMER_STRONG.search(joined)
             or p.BANNER.search(joined)
         ):
+            end, pending, after_footer = start, None, True
+            continue
+        if after_footer and len(paragraph) == 1 and _is_tagline(joined, sender):
             end = start
             continue
-        cut = _signature_start(paragraph, sender, forms)
+        after_footer = False
+        cut, sure = _signature_start(paragraph, sender, forms)
         if cut is None:
-            return lines[:end]
-        end = start + cut
+            return lines[: pending if pending is not None else end]
         if cut > 0:
-            return lines[:end]
+            return lines[: start + cut]
+        if sure:
+            end, pending = start, None
+        else:
+            pending = pending if pending is not None else end
+            end = start
+
+
+def _is_tagline(text: str, sender: Sender | None) -> bool:
+    """An organisation's one-line slogan above its footer ("X Council: working for ...")."""
+    if len(text.split()) > 12 or re.search(r"[.?!]$", text):
+        return False
+    if sender is not None and sender.organisation and _fold(sender.organisation) in _fold(text):
+        return True
+    return bool(_TITLE_WORDS.search(text)) and text[:1].isupper()
+
+
+def _short_line(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped.split()) <= 8 and not re.search(r"[a-z]{2,}[.?!]$", stripped)
 
 
 def _signature_start(
     paragraph: list[str], sender: Sender | None, forms: frozenset[str]
-) -> int | None:
-    """Where a signature begins in this paragraph (0: all of it), or None."""
+) -> tuple[int | None, bool]:
+    """Where a signature begins in this paragraph (0: all of it, None: nowhere), and if sure."""
     judged = [is_signature_line(line, sender, forms) for line in paragraph]
-    if all(like for like, _ in judged) and any(sure for _, sure in judged):
-        return 0
+    if all(like for like, _ in judged):
+        return 0, any(sure for _, sure in judged)
+    # Name first, then short lines (title, organisation): a signature block.
+    if (
+        len(paragraph) > 1
+        and is_name_line(paragraph[0], sender, forms)
+        and all(_short_line(line) for line in paragraph[1:])
+    ):
+        return 0, True
     # The answer's last lines and then the signature, with no blank line between:
     # the signature must start with the member's name.
     for k in range(1, len(paragraph)):
         starts = paragraph[k].strip() == "--" or is_name_line(paragraph[k], sender, forms)
         if starts and all(like for like, _ in judged[k:]):
-            return k
-    return None
+            return k, True
+    return None, False
 
 
 def _key(line: str) -> str:

@@ -426,6 +426,7 @@ def _drop_signature(
     known_signatures: Sequence[str] = (),
     *,
     last: bool = True,
+    others: bool = False,
 ) -> list[str]:
     """The answer without what closes it: learnt signature, signature block, sign-off, name."""
     lines = _strip_blank_edges(lines)
@@ -436,6 +437,12 @@ def _drop_signature(
         before = len(lines)
         lines = _strip_blank_edges(sig.drop_tail(lines, sender))
         lines = _drop_signoff(lines)
+        if (
+            len(lines) == 1
+            and others
+            and (sig.is_closing_name(lines[0], sender, forms) or p.SIGNOFF.match(lines[0][:200]))
+        ):
+            return []  # a block of its own that only signs off, below inline answers
         if (
             len(lines) > 1
             and (last or forms)
@@ -500,8 +507,9 @@ def trim_reply(
     segments[0] = _drop_greeting(segments[0])
     # Every block can end in a signature: Outlook puts the automatic one above
     # its header block, and a member may answer below the original too.
+    count = len(segments)
     segments = [
-        _drop_signature(seg, sender, known_signatures, last=k == len(segments) - 1)
+        _drop_signature(seg, sender, known_signatures, last=k == count - 1, others=count > 1)
         for k, seg in enumerate(segments)
     ]
     kept = ["\n".join(seg) for seg in segments if seg]
