@@ -39,6 +39,7 @@ from .mime import (
     part_text,
     walk_parts,
 )
+from .redact import redact
 from .signature import learn_signatures, sender_from_header
 from .trim import MAX_TEXT_CHARS, trim_reply
 from .types import Bounce, ParsedReply, ReplyKind, Rsvp, Sender
@@ -53,6 +54,7 @@ __all__ = [
     "learn_signatures",
     "message_from_raw",
     "parse_reply",
+    "redact",
     "sender_from_header",
     "trim_reply",
 ]

@@ -79,7 +79,7 @@ TAIL_PARAGRAPH = re.compile(
     r"|views\s+(?:or|and)\s+opinions\s+(?:expressed|contained)"
     r"|does\s+not\s+(?:accept|necessarily\s+reflect)|accepts?\s+no\s+(?:liability|responsibility)"
     r"|please\s+(?:notify|inform)\s+the\s+sender|delete\s+(?:it|this\s+(?:e-?mail|message))"
-    r"|think\s+before\s+you\s+print|help\s+save\s+paper"
+    r"|think\s+before\s+you\s+print|help\s+save\s+paper|^thank\s+you\s+for\s+your\s+co-?operation\.?$"
     r"|scanned\s+(?:by|for|with)|virus\s+(?:scan|check|protection|free)|anti-?virus|malware"
     r"|mimecast|sophos|symantec|proofpoint|barracuda|messagelabs|safe\s+links"
     r"|follow\s+us\s+on|find\s+us\s+on\s+(?:facebook|twitter|instagram|linkedin)"
@@ -136,6 +136,11 @@ def is_name_line(line: str, sender: Sender | None, forms: frozenset[str] | None 
             letters = re.sub(r"[^A-Za-z]", "", _PRONOUNS.sub("", stripped).rstrip("xX "))
             return letters.isupper() or bool(re.fullmatch(r"[A-Z][a-z]+", letters))
         return True
+    words = bare.split()
+    if len(words) == 2 and len(words[0]) >= 2 and words[1] in forms:
+        # a short form of the first name with the surname ("Bea Oyelaran-Smith")
+        if any(f.startswith(words[0]) and " " not in f and f != words[1] for f in forms):
+            return True
     # "Dr Amara Nwosu", "Amara Nwosu MBE", "Amara (Nwosu)"
     extra = re.sub(
         r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|cllr|rev)\b\.?)|\b[A-Z]{2,6}\b|[()]", " ", stripped
@@ -202,7 +207,14 @@ def is_signature_line(line: str, sender: Sender | None, forms: frozenset[str]) -
         and all(len(part.split()) <= 6 for part in stripped.split("|"))
     ):
         return True, True
-    if not sentence and _TITLE_WORDS.search(stripped) and _mostly_capitalised(words):
+    if (
+        not sentence
+        and _mostly_capitalised(words)
+        and (
+            _TITLE_WORDS.search(stripped)
+            or (len(words) <= 5 and not re.search(r"[.?!,;:]$", stripped))
+        )
+    ):
         return True, False
     return False, False
 

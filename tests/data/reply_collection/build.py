@@ -1280,6 +1280,90 @@ def dev_cases() -> None:
     )
 
 
+def yahoo(case: Case) -> EmailMessage:
+    person = PEOPLE[case.who]
+    _s, text, _h = prompt(person, case.qid)
+    body = (
+        f"{case.top}\n\n\n    On Wednesday, 3 March 2027 at 09:30:12 GMT, {PARTNERSHIP} <{token(person)}> wrote:  \n\n"
+        + "\n".join("  " + line if line else "" for line in text.split("\n"))
+    )
+    msg = _base(case)
+    msg.set_content(body, cte="quoted-printable")
+    return msg
+
+
+def cp1252(case: Case) -> EmailMessage:
+    person = PEOPLE[case.who]
+    _s, text, _h = prompt(person, case.qid)
+    body = f"{case.top}\n\n-----Original Message-----\nFrom: {PARTNERSHIP}\nSent: 02 March 2027 09:30\nTo: {person.name}\nSubject: reflection\n\n{text}"
+    msg = _base(case, re_prefix="RE: ")
+    msg.set_content(body.encode("cp1252", "replace"), maintype="text", subtype="plain", cte="quoted-printable")
+    msg.set_param("charset", "iso-8859-1")
+    return msg
+
+
+def gmail_html_only(case: Case) -> EmailMessage:
+    person = PEOPLE[case.who]
+    _s, _t, html = prompt(person, case.qid)
+    assert case.html_top is not None
+    body = (
+        f'<div dir="ltr">{case.html_top}</div><br><div class="gmail_quote"><div class="gmail_attr">'
+        f"On Wed, 3 Mar 2027 at 10:00, {PARTNERSHIP} wrote:<br></div>"
+        f'<blockquote class="gmail_quote">{html}</blockquote></div>'
+    )
+    msg = _base(case)
+    msg.set_content(body, subtype="html", cte="quoted-printable")
+    return msg
+
+
+def with_attachment(case: Case) -> EmailMessage:
+    msg = gmail(case)
+    msg.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="notes.pdf")
+    return msg
+
+
+def dev_more() -> None:
+    d = "dev"
+    case(d, "yahoo-indented", "layla", "members", "Yahoo Mail", yahoo, join("Hi Rhiannon,", A[35], "Layla"), A[35])
+    case(d, "cp1252-outlook", "tomasz", "role", "Outlook 2016 (Windows-1252)", cp1252,
+         join("Rhiannon – a quick one.", A[30], "Tomasz"), join("Rhiannon – a quick one.", A[30]),
+         notes="a first line that is not only a greeting is kept")
+    case(d, "gmail-html-only-bold-list", "ibrahim", "learning", "Gmail (HTML only)", gmail_html_only, "", A[27].replace("  - ", "- "),
+         html_top="<div>What success looks like:</div><div><br></div><ul><li><b>a young carer</b> at the table, paid for their time</li><li>a school nurse <a href='https://example.org'>who knows our number</a></li></ul><div><br></div><div>The first is harder than it sounds.</div><div><br></div><div>Ibrahim</div>")
+    case(d, "attachment-mentioned", "hamish", "work", "Gmail web", with_attachment,
+         join("Attached are the notes I mentioned.", A[23], "Hamish"), join("Attached are the notes I mentioned.", A[23]))
+    case(d, "outlook-cid-logo", "ibrahim", "purpose", "Outlook desktop", outlook,
+         join(A[22], "Kind regards,", "Ibrahim Haddad\nTenancy Services Lead\n[cid:image001.png@01DB6C1A.5E2F3B40]"), A[22])
+    case(d, "outlook-phones-pipe", "hamish", "role", "Outlook desktop", outlook,
+         join(A[29], "Thanks", "Hamish", "Hamish MacLeod | Commissioning Manager\nEastmoor and Dale ICB\nT 0113 496 0277 | M 07700 900 281"), A[29])
+    case(d, "outlook-delegate", "siobhan", "learning", "Outlook web", outlook,
+         join(A[17], "Kind regards", "Jess Patel\nTeam Administrator, Community Nursing"), A[17],
+         notes="a colleague answers for the member; their own signature goes too")
+    case(d, "gmail-long-meta", "marisol", "role", "Gmail web", gmail,
+         join("Sorry this is late! Two things, the second one is more important.", A[3], A[20], "Mari"),
+         join("Sorry this is late! Two things, the second one is more important.", A[3], A[20]))
+    case(d, "iphone-short-thanks-name", "callum", "gtky", "iPhone Mail", iphone, join(A[34], "Thanks\nC", "Sent from my iPhone"), A[34])
+    case(d, "thunderbird-signature-dash", "layla", "role", "Thunderbird", thunderbird,
+         A[12] + "\n\n-- \n" + sig_block(P["layla"]), A[12])
+    case(d, "roundcube-flowed-quote-after", "ffion", "learning", "Roundcube", lambda c: thunderbird(c, attribution=f"On 2027-03-02 09:30, {PARTNERSHIP} wrote:"),
+         join(A[16], "Hwyl,\nFfion"), A[16])
+    case(d, "gmail-french-attribution", "tomasz", "purpose", "Gmail (French)", gmail,
+         join("Bonjour Rhiannon,", A[5], "Cordialement,\nTomasz"), A[5])
+    case(d, "outlook-mac", "ngozi", "role", "Outlook for Mac", lambda c: outlook(c, rule="", plain_header=True),
+         join(A[9], "Best,", "Ngozi"), A[9])
+    case(d, "samsung-footer", "bea", "work", "Samsung Email", gmail, join(A[13], "Bea", "Sent from my Galaxy"), A[13])
+    case(d, "outlook-android-nhs", "siobhan", "members", "Outlook Android (NHSmail)", outlook,
+         join(A[25], "Siobhan", "Get Outlook for Android", NHSMAIL), A[25])
+    case(d, "dear-all-council-signoff", "callum", "role", "Outlook desktop", outlook,
+         join("Dear all,", A[31], "With best wishes,", "Callum Fitzgerald-Rao (he/him)", "Neighbourhoods Manager", "Eastmoor Borough Council", COUNCIL), A[31])
+    case(d, "pronouns-line", "bea", "learning", "Gmail web", gmail,
+         join(A[33], "Bea Oyelaran-Smith", "Pronouns: she/they", "Young Carers Eastmoor"), A[33])
+    case(d, "working-hours-only", "marisol", "gtky", "Outlook web", outlook, join(A[0], "Mari", hours(P["marisol"])), A[0])
+    case(d, "gt-content-then-quote", "layla", "work", "Gmail web", gmail, join(A[14], "Layla"), A[14])
+    case(d, "empty-iphone-only", "tomasz", "role", "iPhone Mail", iphone, "Sent from my iPhone", "", kind="empty")
+    case(d, "empty-hello-only", "hamish", "purpose", "Gmail web", gmail, "Hi Rhiannon,\n\nHamish", "", kind="empty")
+
+
 def heldout_cases() -> None:
     h = "heldout"
     mari, cal, _ngo, sio, _ibr = P["marisol"], P["callum"], P["ngozi"], P["siobhan"], P["ibrahim"]
@@ -1629,6 +1713,7 @@ def heldout_cases() -> None:
 
 def main() -> None:
     dev_cases()
+    dev_more()
     heldout_cases()
     for where, items in CASES.items():
         folder = HERE / where
