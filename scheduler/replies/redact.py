@@ -26,11 +26,59 @@ PHONE_MARK = "[phone]"
 # Names that are also everyday English words: matched only when capitalised
 # (or in capitals), or alone on a line, so "I will" stays when Will answers.
 _COMMON_WORDS = frozenset(
-    """
-    will may hope grace rose faith joy mark bill pat sue art rob dawn summer ray jack frank guy
-    max amber ivy lily holly june april august bob don drew gene grant robin sandy rich penny
-    chase clay dean earl glen hunter mercy river sky star august destiny honey crystal page
-    """.split()
+    [
+        "will",
+        "may",
+        "hope",
+        "grace",
+        "rose",
+        "faith",
+        "joy",
+        "mark",
+        "bill",
+        "pat",
+        "sue",
+        "art",
+        "rob",
+        "dawn",
+        "summer",
+        "ray",
+        "jack",
+        "frank",
+        "guy",
+        "max",
+        "amber",
+        "ivy",
+        "lily",
+        "holly",
+        "june",
+        "april",
+        "august",
+        "bob",
+        "don",
+        "drew",
+        "gene",
+        "grant",
+        "robin",
+        "sandy",
+        "rich",
+        "penny",
+        "chase",
+        "clay",
+        "dean",
+        "earl",
+        "glen",
+        "hunter",
+        "mercy",
+        "river",
+        "sky",
+        "star",
+        "august",
+        "destiny",
+        "honey",
+        "crystal",
+        "page",
+    ]
 )
 # An address starts where a local part can start; possessive repeats never backtrack.
 _EMAIL = re.compile(

@@ -137,10 +137,10 @@ def is_name_line(line: str, sender: Sender | None, forms: frozenset[str] | None 
             return letters.isupper() or bool(re.fullmatch(r"[A-Z][a-z]+", letters))
         return True
     words = bare.split()
-    if len(words) == 2 and len(words[0]) >= 2 and words[1] in forms:
-        # a short form of the first name with the surname ("Bea Oyelaran-Smith")
-        if any(f.startswith(words[0]) and " " not in f and f != words[1] for f in forms):
-            return True
+    # a short form of the first name with the surname ("Bea Oyelaran-Smith")
+    short_form = len(words) == 2 and len(words[0]) >= 2 and words[1] in forms
+    if short_form and any(f.startswith(words[0]) and " " not in f and f != words[1] for f in forms):
+        return True
     # "Dr Amara Nwosu", "Amara Nwosu MBE", "Amara (Nwosu)"
     extra = re.sub(
         r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|cllr|rev)\b\.?)|\b[A-Z]{2,6}\b|[()]", " ", stripped
