@@ -18,7 +18,9 @@ from email.message import Message
 from types import MappingProxyType
 
 from .classify import (
+    DSN_TYPES,
     auto_reply_reason,
+    machine_notice,
     bounce_of,
     is_body_part,
     rsvps_of,
@@ -151,12 +153,26 @@ def _parse_reply(
             defects=tuple(defects),
         )
 
-    is_dsn = msg.get_content_type() == "multipart/report"
+    notice = machine_notice(msg, leaves, body, notes)
+    if notice is not None:
+        kind, why = notice
+        return done(ReplyKind(kind), "", why)
+    is_dsn = msg.get_content_type() == "multipart/report" or any(
+        part.get_content_type() in DSN_TYPES for part in leaves
+    )
     bounce = bounce_of(msg, leaves, body, notes) if is_dsn else None
     if bounce is not None:
         return done(
             ReplyKind.BOUNCE, _bounce_summary(bounce), _bounce_reason(bounce, True), bounce=bounce
         )
+    counters = rsvps_of(leaves, notes, method="COUNTER")
+    if counters:
+        first = counters[0]
+        reason = (
+            f"it is a calendar counter-proposal: {first.attendee} proposes another time; "
+            "the convenor decides"
+        )
+        return done(ReplyKind.COUNTER, summarise_rsvps(counters), reason, rsvps=counters)
     rsvps = rsvps_of(leaves, notes)
     if rsvps:
         first = rsvps[0]

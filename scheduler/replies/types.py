@@ -15,6 +15,9 @@ class ReplyKind(StrEnum):
     BOUNCE = "bounce"
     RSVP = "rsvp"
     EMPTY = "empty"
+    # Added in issue 14 (the five above keep their values and meaning):
+    FEEDBACK_REPORT = "feedback_report"  # an abuse/spam complaint (RFC 5965 ARF) about our mail
+    COUNTER = "counter"  # a calendar counter-proposal (METHOD:COUNTER), for the convenor
 
 
 @dataclass(frozen=True)
