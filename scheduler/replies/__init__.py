@@ -20,9 +20,9 @@ from types import MappingProxyType
 from .classify import (
     DSN_TYPES,
     auto_reply_reason,
-    machine_notice,
     bounce_of,
     is_body_part,
+    machine_notice,
     rsvps_of,
     summarise_rsvps,
 )

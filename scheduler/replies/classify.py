@@ -68,7 +68,7 @@ def auto_reply_reason(msg: Message) -> str | None:
 # --- bounces ------------------------------------------------------------------
 
 _DAEMON = re.compile(
-    r"mailer-daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail\.delivery\.system"
+    r"mailer[- ]daemon|postmaster|post_master|mail delivery (?:subsystem|system)|mail\.delivery\.system"
     r"|system administrator|mail administrator|^\s*<>\s*$|^\s*$|\bmailer@|mdaemon|\bmta@",
     re.I,
 )
@@ -251,7 +251,8 @@ def bounce_of(msg: Message, leaves: list[Message], body: str, notes: ReadNotes) 
 _COPY_FOLLOWS = re.compile(
     r"^[-=|\s]*(?:this is a copy of (?:your|the) message|original message follows|"
     r"message text follows|the original message (?:was|is) (?:attached|included|below)|"
-    r"[-\s]*original mail as follows|[-\s]*original message headers? follows?)",
+    r"[-\s]*original mail as follows|[-\s]*original message headers? follows?|"
+    r"below is a copy of the original message)",
     re.I | re.M,
 )
 
@@ -343,6 +344,8 @@ def _bounce_from(dsn: _DsnFields, body: str, failed_header: tuple[str, ...] = ()
     diagnostic = dsn.diagnostic or _diagnostic_from_text(head)
     if dsn.action == "delayed" or (dsn.actions and all(a == "delayed" for a in dsn.actions)):
         permanent = False
+    elif _GAVE_UP.search(head) and not _ONLY_A_WARNING.search(head):
+        permanent = True  # a temporary status, but the server has stopped trying
     elif status is not None:
         permanent = status.startswith("5")
     else:
@@ -351,6 +354,15 @@ def _bounce_from(dsn: _DsnFields, body: str, failed_header: tuple[str, ...] = ()
     return Bounce(recipients, status, diagnostic, permanent)
 
 
+_GAVE_UP = re.compile(
+    r"envelope expired|an error has occurred while attempting to deliver|delivery time expired",
+    re.I,
+)
+_ONLY_A_WARNING = re.compile(
+    r"only a temporary failure|warning message only|will be retried|will (?:keep|continue) trying"
+    r"|do not need to re-?send",
+    re.I,
+)
 _FAILED_LINE = re.compile(
     r"^\s*(?:[*•-]\s+)?<?([^\s<>@()\"']+@[^\s<>()\"']+?)>?(?:[:.,]|\s+\.\.\.|\s+on\s|\s*\(|\s*$)|"
     r"^\s*(?:final-recipient|original-recipient|recipient address|to)\s*:\s*(?:rfc822;)?\s*"
@@ -434,6 +446,10 @@ def machine_notice(
         )
     ):
         return "feedback_report", "it is a mail provider's complaint about one of our messages"
+    if re.search(r"sent this e-?mail to unsubscribe", body[:2000], re.I) or (
+        subject.strip().lower() == "unsubscribe" and header_text(msg, "Auto-Submitted")
+    ):
+        return "feedback_report", "it is an automatic request to unsubscribe from our mail"
     if report_type == "disposition-notification" or "message/disposition-notification" in types:
         return "auto_reply", "it is a read receipt (RFC 8098), not an answer"
     if is_delivered_notice(msg, leaves, notes):
