@@ -289,27 +289,43 @@ def _short_line(line: str) -> bool:
     return len(stripped.split()) <= 8 and not re.search(r"[a-z]{2,}[.?!]$", stripped)
 
 
+MAX_BLOCK_LINES = 40
+"""Lines of a paragraph judged as a possible signature (a signature is never longer)."""
+
+
 def _signature_start(
     paragraph: list[str], sender: Sender | None, forms: frozenset[str]
 ) -> tuple[int | None, bool]:
-    """Where a signature begins in this paragraph (0: all of it, None: nowhere), and if sure."""
-    judged = [is_signature_line(line, sender, forms) for line in paragraph]
-    if all(like for like, _ in judged):
-        return 0, any(sure for _, sure in judged)
+    """Where a signature begins in this paragraph (0: all of it, None: nowhere), and if sure.
+
+    Lines are judged from the bottom up and at most ``MAX_BLOCK_LINES`` of
+    them, so a long paragraph costs no more than a short one.
+    """
+    lowest = max(len(paragraph) - MAX_BLOCK_LINES, 0)
+    judged: dict[int, tuple[bool, bool]] = {}
+    k = len(paragraph) - 1
+    while k >= lowest:
+        judged[k] = is_signature_line(paragraph[k], sender, forms)
+        if not judged[k][0]:
+            break
+        k -= 1
+    all_like = k < 0
+    if all_like:
+        return 0, any(sure for _, sure in judged.values())
     # Name first, then short lines (title, organisation): a signature block.
     if (
-        len(paragraph) > 1
+        1 < len(paragraph) <= MAX_BLOCK_LINES
         and is_name_line(paragraph[0], sender, forms)
         and all(_short_line(line) for line in paragraph[1:])
     ):
         return 0, True
     # The answer's last lines and then the signature, with no blank line between:
-    # the signature must start with the member's name.
-    for k in range(1, len(paragraph)):
-        starts = paragraph[k].strip() == "--" or is_name_line(paragraph[k], sender, forms)
-        if starts and all(like for like, _ in judged[k:]):
-            return k, True
-    return None, False
+    # the signature must start with the member's name (or a bare "--").
+    best = None
+    for j in range(len(paragraph) - 1, max(k, 0), -1):
+        if paragraph[j].strip() == "--" or is_name_line(paragraph[j], sender, forms):
+            best = j
+    return (best, True) if best is not None else (None, False)
 
 
 def _key(line: str) -> str:

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -58,10 +59,19 @@ def _norm_words(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _prompt_words(prompt_text: str) -> tuple[str, frozenset[str]]:
-    """A prompt's words, normalised once: many replies answer the same prompt text."""
+def _prompt_words(prompt_text: str) -> tuple[str, frozenset[str], frozenset[tuple[str, str]]]:
+    """A prompt's words, normalised once: many replies answer the same prompt text.
+
+    The pairs of neighbouring words let most lines be ruled out (or in) in time
+    proportional to the line, before the exact phrase search.
+    """
     words = _norm_words(prompt_text)
-    return f" {words} ", frozenset(words.split())
+    tokens = words.split()
+    return f" {words} ", frozenset(tokens), frozenset(itertools.pairwise(tokens))
+
+
+MAX_PHRASE_SEARCHES = 2000
+"""Exact phrase searches in the prompt per reply; past it the word-pair test decides."""
 
 
 class _Prompt:
@@ -76,8 +86,26 @@ class _Prompt:
     def __init__(self, prompt_text: str | None) -> None:
         self.exact = bool(prompt_text and prompt_text.strip())
         text = prompt_text if self.exact else bundled_prompt_text()
-        self.joined, self.vocabulary = _prompt_words((text or "")[:MAX_TEXT_CHARS])
+        self.joined, self.vocabulary, self.pairs = _prompt_words((text or "")[:MAX_TEXT_CHARS])
         self.known = bool(self.vocabulary)
+        self.searches = 0
+        self.seen: dict[str, bool] = {}
+
+    def _phrase(self, words: str) -> bool:
+        """Whether ``words`` is a phrase of the prompt (cheap tests first, then the search)."""
+        known = self.seen.get(words)
+        if known is not None:
+            return known
+        tokens = words.split()
+        found = all(t in self.vocabulary for t in tokens) and all(
+            pair in self.pairs for pair in itertools.pairwise(tokens)
+        )
+        if found and self.searches < MAX_PHRASE_SEARCHES:
+            self.searches += 1
+            found = f" {words} " in self.joined
+        if len(self.seen) < 100_000:
+            self.seen[words] = found
+        return found
 
     def contains(self, line: str) -> bool:
         if not self.known:
@@ -88,7 +116,7 @@ class _Prompt:
             return True  # blank or punctuation-only: neutral
         if ours.TEMPLATE_LINES.match(bare):
             return True
-        if f" {words} " in self.joined:
+        if self._phrase(words):
             return self.exact or " " in words or len(words) > 12
         if not self.exact:
             return False
@@ -406,7 +434,14 @@ def _looks_like_signature_line(line: str) -> bool:
 
 def _drop_signoff(lines: list[str]) -> list[str]:
     lines = _strip_blank_edges(lines)
-    for k, line in enumerate(lines):
+    # Only the last lines can open a signature: at most 8 non-blank lines may follow it.
+    first = len(lines)
+    seen = 0
+    while first > 0 and seen <= 8:
+        first -= 1
+        seen += 1 if lines[first].strip() else 0
+    for k in range(first, len(lines)):
+        line = lines[k]
         stripped = line.rstrip()
         tail = [t for t in lines[k + 1 :] if t.strip()]
         short_tail = len(tail) <= 8 and all(_looks_like_signature_line(t) for t in tail)
