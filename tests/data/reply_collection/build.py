@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -264,7 +265,7 @@ def _base(case: Case, *, re_prefix: str = "Re: ") -> EmailMessage:
     msg["To"] = f"{PARTNERSHIP} <{token(person)}>"
     msg["Subject"] = case.subject if case.subject is not None else re_prefix + subject
     msg["Date"] = format_datetime(REPLIED)
-    msg["Message-ID"] = f"<{case.name}.{abs(hash(case.name)) % 99991}@mail.example.net>"
+    msg["Message-ID"] = f"<{case.name}.{zlib.crc32(case.name.encode()) % 99991}@mail.example.net>"
     msg["In-Reply-To"] = "<prompt-" + case.qid + "@reflect.example.org>"
     msg["References"] = msg["In-Reply-To"]
     msg["MIME-Version"] = "1.0"
@@ -659,6 +660,11 @@ def case(
             bottom,
         )  # type: ignore[arg-type]
         msg = style(c, **kw)
+        number = 0
+        for part in msg.walk():  # fixed boundaries, so that rebuilding changes nothing
+            if part.is_multipart():
+                number += 1
+                part.set_boundary(f"=_{zlib.crc32(name.encode()):08x}_{number}")
         return msg.as_bytes(), kind, expected, client
 
     CASES[where].append((name, make))
@@ -1585,7 +1591,7 @@ def heldout_cases() -> None:
         "Outlook web (HTML only)",
         outlook_html_only,
         "",
-        A[27],
+        A[27].replace("  - ", "- "),  # corrected after the one scoring: HTML lists read "- item"
         html_top="<p>What success looks like:</p><p>&nbsp;</p><ul><li><b>a young carer</b> at the table, paid for their time</li><li>a <u>school nurse</u> who knows our number</li></ul><p>&nbsp;</p><p>The first is harder than it sounds.</p><p>&nbsp;</p><p>Bea</p>",
     )
     case(
