@@ -138,3 +138,30 @@ def test_redact_is_linear_on_a_million_characters(hostile: str) -> None:
     started = time.perf_counter()
     redact(hostile, JO)
     assert time.perf_counter() - started < 3.0
+
+
+@pytest.mark.parametrize(
+    "last_paragraph",
+    [
+        "As a registered charity we can't hold the budget, but we can hold the relationships.",
+        "I work part-time at the pantry and full-time at the school gate, so I hear both sides of every story.",
+        "The council does not accept that the data is wrong, and neither do I, but we should check it together.",
+        "We're proud to be a small charity, and we pay the living wage, which matters to the families we serve.",
+    ],
+)
+def test_an_answer_that_uses_footer_words_keeps_them(last_paragraph: str) -> None:
+    text = f"First thought: evenings.\n\n{last_paragraph}\n\nJo\n"
+    assert trim_reply(text, sender=JO) == f"First thought: evenings.\n\n{last_paragraph}"
+
+
+def test_a_working_hours_note_in_the_signature_goes() -> None:
+    text = (
+        "First thought: evenings.\n\nJoanna Kowalczyk\nMobile: 07700 900 123\n"
+        "I work Monday to Wednesday, so I may reply to emails on those days only.\n"
+    )
+    assert trim_reply(text, sender=JO) == "First thought: evenings."
+
+
+def test_a_first_line_adverb_is_not_a_greeting() -> None:
+    text = "Firstly,\n\nwe need evening meetings.\n\nJo\n"
+    assert trim_reply(text, sender=JO) == "Firstly,\n\nwe need evening meetings."

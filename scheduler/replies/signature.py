@@ -60,32 +60,57 @@ _TITLE_WORDS = re.compile(
     r"university|college|school|housing|society|project|programme|wellbeing|public)\b",
     _I,
 )
-# Whole paragraphs that only ever come after the answer.
+# Whole paragraphs that only ever come after the answer: phrases no member
+# writes in an answer.
 TAIL_PARAGRAPH = re.compile(
-    r"\b(?:my\s+working\s+(?:days|hours|pattern|week)|i\s+work\s+(?:part[- ]time|flexibly|"
-    r"(?:on\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri)(?:day)?s?\b)|i\s+(?:only\s+)?work\s+"
-    r"(?:\w+\s+){0,2}days|my\s+(?:usual\s+)?(?:office\s+)?hours\s+are|not\s+in\s+the\s+office\s+on"
-    r"|i\s+don'?t\s+work\s+on|(?:outside|out\s+of)\s+(?:of\s+)?(?:my|your|normal|usual)\s+working"
+    r"\b(?:my\s+working\s+(?:days|hours|pattern|week)\s+(?:are|is)"
+    r"|my\s+(?:usual\s+)?(?:office\s+)?hours\s+are"
+    r"|(?:outside|out\s+of)\s+(?:of\s+)?(?:my|your|normal|usual)\s+working\s+(?:hours|days|pattern)"
     r"|please\s+don'?t\s+feel\s+(?:obliged|you\s+need)\s+to\s+(?:respond|reply)"
-    r"|registered\s+charity|charity\s+(?:no|number|reg(?:istration)?)\b|charity\s+commission"
-    r"|company\s+limited\s+by\s+guarantee|registered\s+in\s+england|company\s+(?:no|number|reg)\b"
-    r"|registered\s+office|community\s+interest\s+company|scottish\s+charity"
-    r"|nhsmail\s+is\s+the\s+secure|nhs\s*mail\s+(?:is|service)"
+    r"|registered\s+charity\b.{0,60}\d{5,}|charity\s+(?:no|number|reg(?:istration)?(?:\s+no)?)\b\.?:?\s*\d"
+    r"|company\s+limited\s+by\s+guarantee|company\s+(?:no|number|reg(?:istration)?)\b\.?:?\s*\d"
+    r"|registered\s+(?:in\s+england(?:\s+and\s+wales)?\s*(?:no|number)|office\s*:)"
+    r"|scottish\s+charity\s+(?:no|number)"
+    r"|nhsmail\s+is\s+the\s+secure|nhs\s*mail\s+is\s+(?:the|approved)"
     r"|^(?:find\s+out\s+more|for\s+more\s+information|more\s+information|visit\s+us|learn\s+more)"
     r"\b.{0,60}(?:https?://|www\.)\S+$"
     r"|e-?mails?\s+(?:sent|and\s+attachments)\s.{0,60}may\s+be\s+(?:monitored|read|recorded)"
-    r"|may\s+be\s+(?:monitored|recorded|intercepted)\s+(?:for|to\s+ensure|and)"
-    r"|(?:subject\s+to|under)\s+(?:the\s+)?freedom\s+of\s+information"
-    r"|views\s+(?:or|and)\s+opinions\s+(?:expressed|contained)"
-    r"|does\s+not\s+(?:accept|necessarily\s+reflect)|accepts?\s+no\s+(?:liability|responsibility)"
-    r"|please\s+(?:notify|inform)\s+the\s+sender|delete\s+(?:it|this\s+(?:e-?mail|message))"
-    r"|think\s+before\s+you\s+print|help\s+save\s+paper|^thank\s+you\s+for\s+your\s+co-?operation\.?$"
-    r"|scanned\s+(?:by|for|with)|virus\s+(?:scan|check|protection|free)|anti-?virus|malware"
-    r"|mimecast|sophos|symantec|proofpoint|barracuda|messagelabs|safe\s+links"
-    r"|follow\s+us\s+on|find\s+us\s+on\s+(?:facebook|twitter|instagram|linkedin)"
-    r"|proud\s+to\s+be\s+(?:a|an)\s|disability\s+confident|investors\s+in\s+people|living\s+wage)",
+    r"|(?:e-?mails?|messages?|communications?)\s.{0,60}may\s+be\s+(?:monitored|recorded|intercepted)"
+    r"|(?:subject\s+to|under)\s+(?:the\s+)?freedom\s+of\s+information\s+act"
+    r"|views\s+(?:or|and)\s+opinions\s+(?:expressed|contained)\s+(?:in|within)\s+this"
+    r"|accepts?\s+no\s+(?:liability|responsibility)|does\s+not\s+accept\s+(?:any\s+)?(?:liability|responsibility)"
+    r"|please\s+(?:notify|inform|tell)\s+the\s+sender|(?:please|and)\s+delete\s+(?:it|this\s+(?:e-?mail|message))\b"
+    r"|think\s+before\s+you\s+print|please\s+consider\s+the\s+environment\s+before"
+    r"|^thank\s+you\s+for\s+your\s+co-?operation\.?$"
+    r"|(?:e-?mail|message)\s+has\s+been\s+(?:scanned|checked)|scanned\s+(?:by|for)\s+(?:viruses|malware)"
+    r"|virus\s+(?:scanned|checked|free)\b|protected\s+by\s+(?:mimecast|sophos|symantec|proofpoint|barracuda)"
+    r"|powered\s+by\s+(?:mimecast|messagelabs|proofpoint))",
     _I,
 )
+# Footer phrases that count only in a short paragraph (a member may use the words).
+TAIL_SHORT_PARAGRAPH = re.compile(
+    r"\b(?:i\s+(?:only\s+)?work\s+(?:part[- ]time|flexibly|(?:on\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri)"
+    r"(?:day)?s?\b|(?:\w+\s+){0,2}days)|not\s+in\s+the\s+office\s+on|i\s+don'?t\s+work\s+on"
+    r"|registered\s+charity|community\s+interest\s+company|charity\s+commission"
+    r"|follow\s+us\s+on|find\s+us\s+on\s+(?:facebook|twitter|instagram|linkedin)"
+    r"|disability\s+confident|investors\s+in\s+people|living\s+wage\s+employer|mimecast|sophos)",
+    _I,
+)
+_WORKING_NOTE = re.compile(
+    r"\b(?:e-?mails?|reply|respond|response|hours|office|available|back\s+on|outside)\b",
+    _I,
+)
+
+
+def is_footer_paragraph(text: str) -> bool:
+    """A paragraph that only an e-mail footer holds (judged on the whole paragraph)."""
+    if TAIL_PARAGRAPH.search(text):
+        return True
+    return (
+        len(text.split()) <= 40
+        and bool(TAIL_SHORT_PARAGRAPH.search(text))
+        and bool(_WORKING_NOTE.search(text) or len(text.split()) <= 12)
+    )
 
 
 def _fold(text: str) -> str:
@@ -253,7 +278,7 @@ def drop_tail(lines: list[str], sender: Sender | None) -> list[str]:
         paragraph = lines[start:end]
         joined = " ".join(line.strip() for line in paragraph)[:5000]
         if (
-            TAIL_PARAGRAPH.search(joined)
+            is_footer_paragraph(joined)
             or p.DISCLAIMER_STRONG.search(joined)
             or p.BANNER.search(joined)
         ):

@@ -413,7 +413,10 @@ def _strip_blank_edges(lines: list[str]) -> list[str]:
 def _drop_greeting(lines: list[str]) -> list[str]:
     lines = _strip_blank_edges(lines)
     greeting = bool(lines) and len(lines[0]) < 80
-    greeting = greeting and bool(p.GREETING.match(lines[0]) or _NAME_GREETING.match(lines[0]))
+    greeting = greeting and bool(
+        p.GREETING.match(lines[0])
+        or (_NAME_GREETING.match(lines[0]) and lines[0].strip(" ,").casefold() not in _NOT_A_NAME)
+    )
     if greeting and len(lines) > 1:
         return _strip_blank_edges(lines[1:])
     return lines
@@ -421,6 +424,40 @@ def _drop_greeting(lines: list[str]) -> list[str]:
 
 _NAME_GREETING = re.compile(r"^\s*[A-Z][\w'’-]{1,20}(?:\s(?:and|&)\s[A-Z][\w'’-]{1,20})?\s*,\s*$")
 """A name alone with a comma opens a reply ("Priya,"), when more follows."""
+_NOT_A_NAME = frozenset(
+    [
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "agreed",
+        "honestly",
+        "well",
+        "so",
+        "sorry",
+        "apologies",
+        "right",
+        "firstly",
+        "secondly",
+        "thirdly",
+        "also",
+        "again",
+        "briefly",
+        "personally",
+        "overall",
+        "sure",
+        "thanks",
+        "first",
+        "second",
+        "finally",
+        "however",
+        "anyway",
+        "basically",
+        "frankly",
+        "ideally",
+        "obviously",
+    ]
+)
 
 
 def _looks_like_signature_line(line: str) -> bool:
