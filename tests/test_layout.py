@@ -28,7 +28,8 @@ def allowed(package: Path) -> set[str]:
     assert found, f"{package.name}/__init__.py: its docstring has no 'May import:' line"
     if found.group(1).startswith("nothing"):
         return set()
-    return {name.strip() for name in found.group(1).split(",")}
+    names = re.sub(r"\([^)]*\)", "", found.group(1))  # a remark in brackets says why
+    return {name.strip() for name in names.split(",")}
 
 
 def imported(module: Path) -> set[str]:

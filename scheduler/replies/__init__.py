@@ -10,18 +10,21 @@ notice is a bounce; RFC 3834 and vendor headers (or a tell-tale subject) make
 an auto-reply; otherwise the body is trimmed, and what remains is the answer
 (or ``EMPTY`` when nothing remains).
 
-May import: nothing else in scheduler.
+May import: inputs, compose (only the texts of our own prompts, to know them in a reply).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.message import Message
 from types import MappingProxyType
 
 from .classify import (
+    DSN_TYPES,
     auto_reply_reason,
     bounce_of,
     is_body_part,
+    machine_notice,
     rsvps_of,
     summarise_rsvps,
 )
@@ -34,13 +37,16 @@ from .mime import (
     MAX_PARTS,
     ReadNotes,
     _parse,
+    header_text,
     message_from_raw,
     parser_defects,
     part_text,
     walk_parts,
 )
+from .redact import redact
+from .signature import learn_signatures, sender_from_header
 from .trim import MAX_TEXT_CHARS, trim_reply
-from .types import Bounce, ParsedReply, ReplyKind, Rsvp
+from .types import Bounce, ParsedReply, ReplyKind, Rsvp, Sender
 
 __all__ = [
     "LIMITS",
@@ -48,8 +54,12 @@ __all__ = [
     "ParsedReply",
     "ReplyKind",
     "Rsvp",
+    "Sender",
+    "learn_signatures",
     "message_from_raw",
     "parse_reply",
+    "redact",
+    "sender_from_header",
     "trim_reply",
 ]
 
@@ -88,16 +98,26 @@ def _body(leaves: list[Message], notes: ReadNotes) -> tuple[str, str]:
     return "", ""
 
 
-def parse_reply(raw: bytes, *, prompt_text: str | None = None) -> ParsedReply:
+def parse_reply(
+    raw: bytes,
+    *,
+    prompt_text: str | None = None,
+    sender: Sender | None = None,
+    known_signatures: Sequence[str] = (),
+) -> ParsedReply:
     """Classify a raw reply message and extract the member's own words.
 
     ``prompt_text`` is the plain text of the prompt email we sent, when known;
     it lets the parser drop Outlook's unquoted copy of it (and keep lines a
-    member typed between its lines).
+    member typed between its lines). ``sender`` is the member as the
+    membership knows them (name, first names, initials, organisation, role);
+    without it, the ``From`` header's display name is used. ``known_signatures``
+    are the member's signatures learnt from earlier messages with
+    ``learn_signatures``; they are cut wherever they appear.
     """
     notes = ReadNotes()
     try:
-        return _parse_reply(bytes(raw), prompt_text, notes)
+        return _parse_reply(bytes(raw), prompt_text, notes, sender, tuple(known_signatures))
     except Exception as exc:  # never let one odd message stop ingestion
         notes.add(f"internal error while reading ({type(exc).__name__})")
         return ParsedReply(
@@ -108,7 +128,13 @@ def parse_reply(raw: bytes, *, prompt_text: str | None = None) -> ParsedReply:
         )
 
 
-def _parse_reply(raw: bytes, prompt_text: str | None, notes: ReadNotes) -> ParsedReply:
+def _parse_reply(
+    raw: bytes,
+    prompt_text: str | None,
+    notes: ReadNotes,
+    sender: Sender | None,
+    known_signatures: tuple[str, ...],
+) -> ParsedReply:
     msg = _parse(raw, notes)
     leaves = list(walk_parts(msg, notes))
     body, source = _body(leaves, notes)
@@ -129,12 +155,26 @@ def _parse_reply(raw: bytes, prompt_text: str | None, notes: ReadNotes) -> Parse
             defects=tuple(defects),
         )
 
-    is_dsn = msg.get_content_type() == "multipart/report"
+    notice = machine_notice(msg, leaves, body, notes)
+    if notice is not None:
+        kind, why = notice
+        return done(ReplyKind(kind), "", why)
+    is_dsn = msg.get_content_type() == "multipart/report" or any(
+        part.get_content_type() in DSN_TYPES for part in leaves
+    )
     bounce = bounce_of(msg, leaves, body, notes) if is_dsn else None
     if bounce is not None:
         return done(
             ReplyKind.BOUNCE, _bounce_summary(bounce), _bounce_reason(bounce, True), bounce=bounce
         )
+    counters = rsvps_of(leaves, notes, method="COUNTER")
+    if counters:
+        first = counters[0]
+        reason = (
+            f"it is a calendar counter-proposal: {first.attendee} proposes another time; "
+            "the convenor decides"
+        )
+        return done(ReplyKind.COUNTER, summarise_rsvps(counters), reason, rsvps=counters)
     rsvps = rsvps_of(leaves, notes)
     if rsvps:
         first = rsvps[0]
@@ -152,7 +192,8 @@ def _parse_reply(raw: bytes, prompt_text: str | None, notes: ReadNotes) -> Parse
         return done(ReplyKind.AUTO_REPLY, "", f"automatic reply: {auto}")
     if not source:
         return done(ReplyKind.EMPTY, "", "the message has no text or HTML body to read")
-    text = trim_reply(body, prompt_text)
+    who = sender if sender is not None else sender_from_header(header_text(msg, "From"))
+    text = trim_reply(body, prompt_text, sender=who, known_signatures=known_signatures)
     if not text.strip():
         return done(
             ReplyKind.EMPTY,

@@ -20,6 +20,8 @@ from email.message import EmailMessage, Message
 from functools import lru_cache
 from typing import Any
 
+import formatflowed
+
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 """Bytes of a message we read. Past this, only the first 25 MiB are parsed."""
 
@@ -281,14 +283,46 @@ def part_bytes(part: Message, notes: ReadNotes) -> bytes:
 
 
 def part_text(part: Message, notes: ReadNotes) -> str:
-    """A leaf text part as a string with ``\\n`` line endings."""
+    """A leaf text part as a string with ``\\n`` line endings (format=flowed undone)."""
     data = part_bytes(part, notes)
     try:
         charset = part.get_content_charset()
     except Exception:
         charset = None
     text = decode_text(data, charset, notes)
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if part.get_content_type() == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delete_space=_param(part, "delsp") == "yes")
+    return text
+
+
+def _param(part: Message, name: str) -> str:
+    try:
+        value = part.get_param(name)
+    except Exception:
+        return ""
+    if isinstance(value, tuple):
+        value = value[2]
+    return str(value or "").strip().lower()
+
+
+def unflow(text: str, *, delete_space: bool = False) -> str:
+    """Undo RFC 3676 format=flowed: soft line breaks joined, quote depth kept as ``> ``.
+
+    The decoding itself is the ``formatflowed`` library's; each paragraph it
+    gives back is written as one line, prefixed with one ``>`` per quote level.
+    """
+    decoder = formatflowed.FormatFlowedDecoder(character_set="utf-8", delete_space=delete_space)
+    data = text.replace("\n", "\r\n").encode("utf-8", "surrogatepass")
+    lines: list[str] = []
+    try:
+        for info, chunk in decoder.decode(data):
+            depth = int(info.get("quotedepth", 0) or 0)
+            prefix = ">" * depth + (" " if depth and chunk else "")
+            lines.append(prefix + chunk)
+    except Exception:  # a decoding surprise leaves the text as it came
+        return text
+    return "\n".join(lines)
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

@@ -105,7 +105,7 @@ GREETING = re.compile(
     r"|bonjour|bonsoir|salut|coucou|cher|ch[èe]re|chers|ch[èe]res|madame|monsieur"
     r"|hola|buenos\s+d[ií]as|buenas(?:\s+tardes|\s+noches)?|estimad[oa]s?|querid[oa]s?)"
     r"(?:[\s,]+(?:(?-i:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*)|all|everyone|everybody|team|there|folks"
-    r"|and|&|a|y|und|et|colleagues|friends|pawb|bawb|zusammen|alle|tous|à\s+tous|a\s+todos|todos|todas))"
+    r"|and|&|a|y|und|et|colleagues|friends|both|you\s+both|you\s+all|pawb|bawb|zusammen|alle|tous|à\s+tous|a\s+todos|todos|todas))"
     r"{0,3}\s*[,!:;]?\s*$",
     _I,
 )
@@ -128,7 +128,7 @@ _SIGNOFF_WORDS = (
 )
 _NAME = r"(?-i:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*)"
 SIGNOFF = re.compile(
-    rf"^\s*(?:{_SIGNOFF_WORDS})\s*[,!.;:]*"
+    rf"^\s*(?:{_SIGNOFF_WORDS})(?:\s*[,!.]?\s*/\s*(?:{_SIGNOFF_WORDS}))?\s*[,!.;:]*"
     rf"(?:(?<=[,!.;:])\s*{_NAME}(?:\s+{_NAME}){{0,2}}|\s+{_NAME}(?:\s+{_NAME}){{0,2}})?\s*[,!.]?\s*$",
     _I,
 )
@@ -157,7 +157,10 @@ BANNER = re.compile(
     r"(?:this\s+(?:e-?mail|message)\s+(?:originated|came|was\s+sent)\s+from\s+outside"
     r"|external\s+(?:e-?mail|sender)\b"
     r"|you\s+don'?t\s+often\s+get\s+email\s+from"
-    r"|do\s+not\s+click\s+(?:on\s+)?links)",
+    r"|do\s+not\s+click\s+(?:on\s+)?links"
+    r"|be\s+(?:cautious|careful)\s+(?:with|when|of|before)\s+(?:links|opening|clicking|attachments)"
+    r"|think\s+before\s+you\s+click|(?:report|forward)\s+(?:it|this)\s+(?:as\s+phishing|to\s+(?:it|phishing))"
+    r"|this\s+(?:e-?mail|message)\s+(?:is|was)\s+(?:from|sent\s+by)\s+an?\s+(?:external|outside)\s+sender)",
     _I,
 )
 BANNER_TAG = re.compile(

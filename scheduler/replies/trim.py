@@ -20,11 +20,17 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
+from . import ours
 from . import patterns as p
+from . import signature as sig
+from .ours import bundled_prompt_text
+from .types import Sender
 
 MAX_TEXT_CHARS = 1_000_000
 """Characters of body text we trim; a longer body is cut first."""
@@ -53,27 +59,67 @@ def _norm_words(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _prompt_words(prompt_text: str) -> tuple[str, frozenset[str]]:
-    """A prompt's words, normalised once: many replies answer the same prompt text."""
+def _prompt_words(prompt_text: str) -> tuple[str, frozenset[str], frozenset[tuple[str, str]]]:
+    """A prompt's words, normalised once: many replies answer the same prompt text.
+
+    The pairs of neighbouring words let most lines be ruled out (or in) in time
+    proportional to the line, before the exact phrase search.
+    """
     words = _norm_words(prompt_text)
-    return f" {words} ", frozenset(words.split())
+    tokens = words.split()
+    return f" {words} ", frozenset(tokens), frozenset(itertools.pairwise(tokens))
+
+
+MAX_PHRASE_SEARCHES = 2000
+"""Exact phrase searches in the prompt per reply; past it the word-pair test decides."""
 
 
 class _Prompt:
-    """The prompt we sent, for telling its copy apart from a member's lines."""
+    """The prompt we sent, for telling its copy apart from a member's lines.
+
+    With ``prompt_text`` the comparison is the exact one. Without it, the
+    words every prompt of ours is made of (``ours.bundled_prompt_text``) are
+    used, more strictly: a line counts as ours only if it is a phrase of that
+    text or one of our template's variable lines.
+    """
 
     def __init__(self, prompt_text: str | None) -> None:
-        self.known = bool(prompt_text and prompt_text.strip())
-        self.joined, self.vocabulary = _prompt_words((prompt_text or "")[:MAX_TEXT_CHARS])
+        self.exact = bool(prompt_text and prompt_text.strip())
+        text = prompt_text if self.exact else bundled_prompt_text()
+        self.joined, self.vocabulary, self.pairs = _prompt_words((text or "")[:MAX_TEXT_CHARS])
+        self.known = bool(self.vocabulary)
+        self.searches = 0
+        self.seen: dict[str, bool] = {}
+
+    def _phrase(self, words: str) -> bool:
+        """Whether ``words`` is a phrase of the prompt (cheap tests first, then the search)."""
+        known = self.seen.get(words)
+        if known is not None:
+            return known
+        tokens = words.split()
+        found = all(t in self.vocabulary for t in tokens) and all(
+            pair in self.pairs for pair in itertools.pairwise(tokens)
+        )
+        if found and self.searches < MAX_PHRASE_SEARCHES:
+            self.searches += 1
+            found = f" {words} " in self.joined
+        if len(self.seen) < 100_000:
+            self.seen[words] = found
+        return found
 
     def contains(self, line: str) -> bool:
         if not self.known:
             return False
-        words = _norm_words(_unquote(line)[:MAX_LINE_CHARS])
+        bare = _unquote(line)[:MAX_LINE_CHARS]
+        words = _norm_words(bare)
         if not words:
             return True  # blank or punctuation-only: neutral
-        if f" {words} " in self.joined:
+        if ours.TEMPLATE_LINES.match(bare):
             return True
+        if self._phrase(words):
+            return self.exact or " " in words or len(words) > 12
+        if not self.exact:
+            return False
         tokens = words.split()
         inside = sum(1 for token in tokens if token in self.vocabulary)
         return len(tokens) >= 4 and inside / len(tokens) >= 0.9
@@ -247,19 +293,50 @@ class _Scan:
         return False
 
     def _unquoted_original(self, start: int) -> None:
-        """Lines from ``start`` are the original; with the prompt known, keep the rest."""
+        """Lines from ``start`` are the original; when it is our prompt, keep the rest.
+
+        The member's lines in an unquoted copy of our prompt are those that
+        are not in it: comments typed between its lines (Outlook's
+        ``[Name]``-prefixed ones included) and an answer typed below it.
+        Without the exact prompt, this is done only when the copy is plainly
+        ours: at least two thirds of its lines are our prompt's phrases.
+        """
         if not self.prompt.known:
             return
+        first = self._next_nonblank(start)
+        if first is not None:
+            header = _header_block_at(self.lines, first)
+            if header:  # a separator's own header block (From/Sent/To/Subject)
+                start = first + header
+        end = len(self.lines)
         for k in range(start, len(self.lines)):
             line = self.lines[k]
-            if line == "-- ":
-                return
-            if _is_quote(line) or not line.strip():
+            if line == "-- " or _header_block_at(self.lines, k) or _is_separator(line):
+                end = k  # an older message below the prompt
+                break
+        region = [k for k in range(start, end) if self.lines[k].strip()]
+        if not region:
+            return
+        ours_count = sum(1 for k in region if self._is_prompt_line(self.lines[k]))
+        if not self.prompt.exact and ours_count * 3 < len(region) * 2:
+            return  # not plainly our prompt (another message, or questions we do not know)
+        for k in region:
+            line = self.lines[k]
+            if _is_quote(line) and not _COMMENT_PREFIX.match(line):
                 continue
-            if _header_block_at(self.lines, k) or _is_separator(line):
-                return  # an older message below the prompt
-            if not self.prompt.contains(line) and not p.REPLY_MARKER.search(line):
+            if not self._is_prompt_line(line):
                 self.own[k] = True
+
+    def _is_prompt_line(self, line: str) -> bool:
+        if p.REPLY_MARKER.search(line[:MAX_LINE_CHARS]):
+            return True
+        if _COMMENT_PREFIX.match(line):
+            return False
+        return self.prompt.contains(line)
+
+
+_COMMENT_PREFIX = re.compile(r"^\s*\[[A-Z][\w.'’ -]{1,40}\]\s+\S")
+"""Outlook's "mark my comments with my name": ``[Tom Okafor] my comment``."""
 
 
 def _segments(lines: list[str], own: list[bool]) -> list[list[str]]:
@@ -335,9 +412,52 @@ def _strip_blank_edges(lines: list[str]) -> list[str]:
 
 def _drop_greeting(lines: list[str]) -> list[str]:
     lines = _strip_blank_edges(lines)
-    if lines and len(lines[0]) < 80 and p.GREETING.match(lines[0]):
+    greeting = bool(lines) and len(lines[0]) < 80
+    greeting = greeting and bool(
+        p.GREETING.match(lines[0])
+        or (_NAME_GREETING.match(lines[0]) and lines[0].strip(" ,").casefold() not in _NOT_A_NAME)
+    )
+    if greeting and len(lines) > 1:
         return _strip_blank_edges(lines[1:])
     return lines
+
+
+_NAME_GREETING = re.compile(r"^\s*[A-Z][\w'’-]{1,20}(?:\s(?:and|&)\s[A-Z][\w'’-]{1,20})?\s*,\s*$")
+"""A name alone with a comma opens a reply ("Priya,"), when more follows."""
+_NOT_A_NAME = frozenset(
+    [
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "agreed",
+        "honestly",
+        "well",
+        "so",
+        "sorry",
+        "apologies",
+        "right",
+        "firstly",
+        "secondly",
+        "thirdly",
+        "also",
+        "again",
+        "briefly",
+        "personally",
+        "overall",
+        "sure",
+        "thanks",
+        "first",
+        "second",
+        "finally",
+        "however",
+        "anyway",
+        "basically",
+        "frankly",
+        "ideally",
+        "obviously",
+    ]
+)
 
 
 def _looks_like_signature_line(line: str) -> bool:
@@ -349,9 +469,16 @@ def _looks_like_signature_line(line: str) -> bool:
     return not (words > 10 or (words > 6 and re.search(r"[a-z]{3,}[.?!]$", stripped)))
 
 
-def _drop_signature(lines: list[str]) -> list[str]:
+def _drop_signoff(lines: list[str]) -> list[str]:
     lines = _strip_blank_edges(lines)
-    for k, line in enumerate(lines):
+    # Only the last lines can open a signature: at most 8 non-blank lines may follow it.
+    first = len(lines)
+    seen = 0
+    while first > 0 and seen <= 8:
+        first -= 1
+        seen += 1 if lines[first].strip() else 0
+    for k in range(first, len(lines)):
+        line = lines[k]
         stripped = line.rstrip()
         tail = [t for t in lines[k + 1 :] if t.strip()]
         short_tail = len(tail) <= 8 and all(_looks_like_signature_line(t) for t in tail)
@@ -363,6 +490,45 @@ def _drop_signature(lines: list[str]) -> list[str]:
     if lines and len(lines) > 1 and p.DASH_NAME.match(lines[-1]) and not _in_list(lines):
         return _strip_blank_edges(lines[:-1])
     return lines
+
+
+def _drop_signature(
+    lines: list[str],
+    sender: Sender | None,
+    known_signatures: Sequence[str] = (),
+    *,
+    last: bool = True,
+    others: bool = False,
+) -> list[str]:
+    """The answer without what closes it: learnt signature, signature block, sign-off, name."""
+    lines = _strip_blank_edges(lines)
+    if known_signatures:
+        lines = _strip_blank_edges(sig.drop_known(lines, known_signatures[:MAX_KNOWN_SIGNATURES]))
+    forms = sig.name_forms(sender)
+    for _ in range(6):
+        before = len(lines)
+        lines = _strip_blank_edges(sig.drop_tail(lines, sender))
+        lines = _drop_signoff(lines)
+        if (
+            len(lines) == 1
+            and others
+            and (sig.is_closing_name(lines[0], sender, forms) or p.SIGNOFF.match(lines[0][:200]))
+        ):
+            return []  # a block of its own that only signs off, below inline answers
+        if (
+            len(lines) > 1
+            and (last or forms)
+            and sig.is_closing_name(lines[-1], sender, forms)
+            and (forms or not lines[-2].strip())
+        ):
+            lines = _strip_blank_edges(lines[:-1])
+        if len(lines) == before:
+            break
+    return lines
+
+
+MAX_KNOWN_SIGNATURES = 20
+"""Learnt signatures tried per reply."""
 
 
 def _in_list(lines: list[str]) -> bool:
@@ -378,18 +544,45 @@ def normalise_text(text: str) -> str:
     return text.replace("\u2028", "\n").replace("\u2029", "\n")
 
 
-def trim_reply(text: str, prompt_text: str | None = None) -> str:
-    """The member's own words in a plain-text reply body (see module docstring)."""
+def _own_segments(text: str, prompt_text: str | None) -> list[list[str]]:
     raw_lines = normalise_text(text).split("\n")
     # Keep the exact "-- " delimiter; strip trailing whitespace everywhere else.
     lines = [line if line == "-- " else line.replace("\u1427", "").rstrip() for line in raw_lines]
     scan = _Scan(lines, _Prompt(prompt_text))
     scan.run()
     segments = [_drop_boilerplate(seg) for seg in _segments(lines, scan.own)]
-    segments = [seg for seg in (_strip_blank_edges(s) for s in segments) if seg]
+    return [seg for seg in (_strip_blank_edges(s) for s in segments) if seg]
+
+
+def own_tail_lines(text: str) -> list[str]:
+    """The member's last block of a message, before its signature is looked for."""
+    segments = _own_segments(text, None)
+    return segments[-1] if segments else []
+
+
+def trim_reply(
+    text: str,
+    prompt_text: str | None = None,
+    *,
+    sender: Sender | None = None,
+    known_signatures: Sequence[str] = (),
+) -> str:
+    """The member's own words in a plain-text reply body (see module docstring).
+
+    ``sender`` (who the member is) lets a closing name, initials and the
+    member's organisation and role be recognised; ``known_signatures`` are the
+    member's signatures learnt from earlier messages (``learn_signatures``).
+    """
+    segments = _own_segments(text, prompt_text)
     if not segments:
         return ""
     segments[0] = _drop_greeting(segments[0])
-    segments[-1] = _drop_signature(segments[-1])
+    # Every block can end in a signature: Outlook puts the automatic one above
+    # its header block, and a member may answer below the original too.
+    count = len(segments)
+    segments = [
+        _drop_signature(seg, sender, known_signatures, last=k == count - 1, others=count > 1)
+        for k, seg in enumerate(segments)
+    ]
     kept = ["\n".join(seg) for seg in segments if seg]
     return "\n\n".join(kept).strip("\n")

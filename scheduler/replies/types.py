@@ -15,6 +15,9 @@ class ReplyKind(StrEnum):
     BOUNCE = "bounce"
     RSVP = "rsvp"
     EMPTY = "empty"
+    # Added in issue 14 (the five above keep their values and meaning):
+    FEEDBACK_REPORT = "feedback_report"  # an abuse/spam complaint (RFC 5965 ARF) about our mail
+    COUNTER = "counter"  # a calendar counter-proposal (METHOD:COUNTER), for the convenor
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,54 @@ class ParsedReply:
     rsvps: tuple[Rsvp, ...] = ()
     bounce: Bounce | None = None
     defects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote a reply, as the membership knows them (every field optional).
+
+    ``first_names`` holds the first name and any preferred or short forms
+    ("Jo", "Joanna"); ``initials`` is derived from ``name`` when left empty.
+    The reply reader uses these to recognise a closing name, a signature block
+    and, in ``redact``, every trace of the author in an answer shown without
+    them.
+    """
+
+    name: str = ""
+    first_names: tuple[str, ...] = ()
+    initials: str = ""
+    organisation: str = ""
+    role: str = ""
+    email: str = ""
+
+    def all_first_names(self) -> tuple[str, ...]:
+        """The given first names, or the first word of ``name``."""
+        found = [n.strip() for n in self.first_names if n.strip()]
+        words = self.name_words()
+        if words and words[0] not in found:
+            found.append(words[0])
+        return tuple(found)
+
+    def name_words(self) -> tuple[str, ...]:
+        """The words of ``name``, without titles such as "Dr" or post-nominals."""
+        words = [w.strip(".,") for w in self.name.replace("\u2019", "'").split()]
+        words = [w for w in words if w and w.casefold() not in _TITLES]
+        return tuple(w for w in words if not (w.isupper() and len(w) > 1 and len(words) > 2))
+
+    def all_initials(self) -> tuple[str, ...]:
+        """Initials as written ("DM", "D.M.", "D") plus the given ``initials``."""
+        words = self.name_words()
+        found: list[str] = []
+        if self.initials.strip():
+            found.append(self.initials.strip())
+        if words:
+            letters = "".join(w[0] for w in words if w[0].isalpha()).upper()
+            for form in (letters, ".".join(letters) + ".", letters[:1]):
+                if form and form not in found:
+                    found.append(form)
+        return tuple(found)
+
+
+_TITLES = frozenset(
+    {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "cllr", "rev", "sir"}
+)
