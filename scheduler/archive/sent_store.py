@@ -1,0 +1,90 @@
+"""What we sent, as a reply or a delivery report names it: the reader's lookups.
+
+A reply names a prompt (by its token's id or its Message-ID), a report names
+one of our messages; the reader also asks whether an address is a member's,
+whether a question's meeting still stands, and whom a series was sent to.
+These only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.archive.database import Archive
+
+_PROMPT = """SELECT p.id, p.kind, p.member_id, m.email AS member_email, p.body_text,
+                    p.meeting_id, p.occurrence
+             FROM prompts p JOIN outbox o ON o.id = p.outbox_id
+             JOIN members m ON m.id = p.member_id"""
+_SENT = "SELECT o.id, o.kind, o.recipient, o.member_id, o.message_id FROM outbox o"
+
+
+@dataclass(frozen=True)
+class MatchedPrompt:
+    id: int
+    kind: str
+    member_id: int
+    member_email: str
+    body_text: str
+    meeting_id: str | None = None
+    occurrence: str | None = None  # UTC text, as the outbox keeps it
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One message in our outbox, as a reply or a delivery report names it."""
+
+    id: int
+    kind: str
+    recipient: str
+    member_id: int | None
+    message_id: str
+
+
+class SentStore:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def prompt_for_token(self, token_id: str) -> MatchedPrompt | None:
+        row = self.archive.one(f"{_PROMPT} WHERE o.token_id = ?", (token_id,))
+        return MatchedPrompt(**row) if row else None
+
+    def prompt_for_message_id(self, message_id: str) -> MatchedPrompt | None:
+        row = self.archive.one(f"{_PROMPT} WHERE o.message_id = ?", (message_id,))
+        return MatchedPrompt(**row) if row else None
+
+    def prompt(self, prompt_id: int) -> dict[str, Any] | None:
+        """A prompt's id, kind, member_id and body_text."""
+        return self.archive.one(
+            "SELECT p.id, p.kind, p.member_id, p.body_text FROM prompts p WHERE p.id = ?",
+            (prompt_id,),
+        )
+
+    def sent_with_message_id(self, message_id: str) -> SentMessage | None:
+        row = self.archive.one(f"{_SENT} WHERE message_id = ?", (message_id,))
+        return SentMessage(**row) if row else None
+
+    def sent_with_message_id_in(self, start: str, end: str) -> SentMessage | None:
+        """A message whose Message-ID sorts in [start, end) (one local part, any domain)."""
+        row = self.archive.one(
+            f"{_SENT} WHERE message_id >= ? AND message_id < ?",
+            (start, end),
+        )
+        return SentMessage(**row) if row else None
+
+    def meeting_status(self, meeting_id: str) -> str | None:
+        value = self.archive.scalar("SELECT status FROM meetings WHERE id = ?", (meeting_id,))
+        return None if value is None else str(value)
+
+    def is_member(self, address: str) -> bool:
+        return bool(self.archive.scalar("SELECT 1 FROM members WHERE email = ?", (address,)))
+
+    def invited_member_id(self, address: str, meeting_id: str) -> int | None:
+        """The member at ``address``, if a series' invitation went to them."""
+        row = self.archive.conn.execute(
+            """SELECT m.id FROM members m JOIN invitations i ON i.member_id = m.id
+               WHERE m.email = ? AND i.meeting_id = ?""",
+            (address, meeting_id),
+        ).fetchone()
+        return int(row[0]) if row else None
