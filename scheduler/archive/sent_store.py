@@ -88,3 +88,18 @@ class SentStore:
             (address, meeting_id),
         ).fetchone()
         return int(row[0]) if row else None
+
+    def member(self, member_id: int) -> dict[str, Any] | None:
+        """What the membership says of a member: name, organisation, role, address."""
+        return self.archive.one(
+            "SELECT name, organisation, role, email FROM members WHERE id = ?", (member_id,)
+        )
+
+    def earlier_raw(self, member_id: int, before: int, limit: int) -> list[bytes]:
+        """The raw bytes of a member's latest messages read before this one (newest first)."""
+        rows = self.archive.rows(
+            """SELECT raw FROM inbound WHERE member_id = ? AND id < ? AND length(raw) > 0
+               ORDER BY id DESC LIMIT ?""",
+            (member_id, before, limit),
+        )
+        return [bytes(row["raw"]) for row in rows]

@@ -37,8 +37,16 @@ from scheduler.inbound.machine_mail import (
 from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import RECIPIENT_HEADERS, Proof, find_proof
 from scheduler.inbound.trust import dmarc_failure
-from scheduler.replies import ParsedReply, ReplyKind, parse_reply
+from scheduler.replies import (
+    ParsedReply,
+    ReplyKind,
+    Sender,
+    body_text,
+    learn_signatures,
+    parse_reply,
+)
 from scheduler.replies.mime import header_value
+from scheduler.replies.signature import MAX_LEARN_MESSAGES
 from scheduler.safety import printable
 
 __all__ = [
@@ -59,6 +67,9 @@ __all__ = [
 log = logging.getLogger("reflect.ingest")
 
 MAX_ATTEMPTS = 3
+# Read no more of a message with no proof than this: it can make no claim about a member,
+# and a stranger may write a member's public address in From.
+UNPROVEN_READ_BYTES = 128 * 1024
 COMMIT_EVERY = 100  # messages whose outcomes share one commit
 TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "duplicate", "quarantined", "rejected")
 
@@ -149,8 +160,19 @@ class Reader:
             outcome = Outcome("quarantined", "one of our own messages came back (a mail loop)")
         elif prompt is None and proof.returned is None and not self._is_member(sender):
             outcome = stranger_outcome(head)
+        elif prompt is None and proof.returned is None and len(raw) > UNPROVEN_READ_BYTES:
+            # a member's address is public: without a token, a large body is not worth a read
+            outcome = Outcome(
+                "quarantined",
+                f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
+                "of our messages: kept, not read",
+            )
         else:
-            parsed = parse_reply(raw, prompt_text=prompt.body_text if prompt else None)
+            parsed = parse_reply(
+                raw,
+                prompt_text=prompt.body_text if prompt else None,
+                **(self._who(prompt.member_id, inbound_id) if prompt else {}),
+            )
             outcome = self._decide(inbound_id, raw, parsed, proof, sender, from_problem, now)
             if outcome.status == "answer" and prompt is not None:
                 outcome = self._withdrawn(prompt) or outcome
@@ -192,6 +214,18 @@ class Reader:
                                 now=now)  # fmt: skip
         if parsed.kind == ReplyKind.AUTO_REPLY:
             return Outcome("auto_reply", parsed.reason)
+        if parsed.kind == ReplyKind.COUNTER:
+            return Outcome(
+                "quarantined",
+                f"a proposal of another time for a meeting, for you to answer ({parsed.reason})",
+                prompt_id=prompt.id if prompt else None,
+            )
+        if parsed.kind == ReplyKind.FEEDBACK_REPORT:
+            return Outcome(
+                "quarantined",
+                f"a complaint report: someone's mail system marked our mail as unwanted "
+                f"({parsed.reason})",
+            )
         if prompt is None:
             return Outcome(
                 "quarantined",
@@ -231,6 +265,25 @@ class Reader:
             member_id=prompt.member_id,
             prompt_id=prompt.id,
         )
+
+    def _who(self, member_id: int, inbound_id: int) -> dict[str, Any]:
+        """What only we know of the member a question went to, for reading their reply:
+        their names and organisation, and the signature their earlier messages share."""
+        facts = self.sent.member(member_id)
+        if facts is None:
+            return {}
+        name = str(facts["name"])
+        sender = Sender(
+            name=name,
+            first_names=tuple(name.split()[:1]),
+            initials="".join(word[0] for word in name.split() if word[:1].isalpha()).upper(),
+            organisation=str(facts["organisation"]),
+            role=str(facts["role"]),
+            email=str(facts["email"]),
+        )
+        earlier = self.sent.earlier_raw(member_id, inbound_id, MAX_LEARN_MESSAGES)
+        signatures = learn_signatures([body_text(raw) for raw in earlier]) if earlier else ()
+        return {"sender": sender, "known_signatures": signatures}
 
     def _is_member(self, address: str | None) -> bool:
         return bool(address) and self.sent.is_member(str(address))

@@ -55,6 +55,7 @@ __all__ = [
     "ReplyKind",
     "Rsvp",
     "Sender",
+    "body_text",
     "learn_signatures",
     "message_from_raw",
     "parse_reply",
@@ -126,6 +127,15 @@ def parse_reply(
             "the message could not be read at all, so no answer was taken from it",
             defects=tuple(notes.defects),
         )
+
+
+def body_text(raw: bytes) -> str:
+    """A message's body as text, untrimmed: what ``learn_signatures`` compares."""
+    notes = ReadNotes()
+    try:
+        return _body(list(walk_parts(_parse(bytes(raw), notes), notes)), notes)[0]
+    except Exception:  # like parse_reply, never raise for odd bytes
+        return ""
 
 
 def _parse_reply(
