@@ -16,8 +16,10 @@ non-repliers, its sector flags and the quiet-member streaks):
 
 Days are the partnership's calendar days when a ``zone`` is given, else UTC.
 
-``participation`` reads the archive once and hands plain rows to
-``summarise``, which is pure. In anonymised mode no figure is shown for a
+``participation`` reads the archive once (through ``ParticipationStore``) and
+hands plain rows to ``summarise``, which is pure; ``groups`` holds the
+counts by sector and organisation, ``participation_words`` and ``charts``
+say and draw the result. In anonymised mode no figure is shown for a
 group too small to hide a person (fewer than ``min_group`` members asked):
 small groups are merged, and if even the merged group is too small it is
 folded into the smallest large group, so no group can be worked out by

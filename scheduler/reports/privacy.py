@@ -7,7 +7,9 @@ becomes "forgotten member #id", and wherever their name, address or a line of
 their answers appears in another row (another member's answer, a digest in
 the outbox) it is replaced. Deleted content is overwritten on disk
 (``secure_delete``) and the write-ahead log is checkpointed, so the words do
-not linger in free pages either.
+not linger in free pages either. What counts as their name or words, and how
+a message is cleaned of them, is decided here; ``archive.forgetting``'s
+``ForgetStore`` finds the rows and does the writes.
 
 ``member_record`` is everything held about one member, for a subject access
 request. ``purge_raw_older_than`` empties raw messages past the retention
