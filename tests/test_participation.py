@@ -18,13 +18,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.archive.database import Archive, utc_text
-from scheduler.reports.participation import (
-    cycle_summary,
-    membership_spells,
-    participation,
-    participation_svg,
-    status_lines,
-)
+from scheduler.reports.charts import participation_svg
+from scheduler.reports.participation import membership_spells, participation
+from scheduler.reports.participation_words import cycle_summary, status_lines
 
 T0 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
 SENT = T0 - timedelta(days=7)

@@ -23,14 +23,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scheduler.archive.answers import AnswerStore
 from scheduler.archive.database import Archive, utc_text
-from scheduler.reports.participation import (
-    CycleParticipation,
-    GroupCount,
-    cycle_summary,
-    participation,
-    participation_svg,
-)
+from scheduler.archive.member_records import MemberRecords
+from scheduler.reports.charts import participation_svg
+from scheduler.reports.groups import GroupCount
+from scheduler.reports.participation import CycleParticipation, participation
+from scheduler.reports.participation_words import cycle_summary
 
 NAME_REPLACEMENT = "[a member]"
 ADDRESS_REPLACEMENT = "[address]"
@@ -98,6 +97,12 @@ def scrub_identities(text: str, names: list[str], addresses: list[str]) -> str:
     return text
 
 
+def everyones_names_and_addresses(archive: Archive) -> tuple[list[str], list[str]]:
+    """Every member's name and address, to keep them out of anonymous text."""
+    pairs = MemberRecords(archive).names_and_addresses()
+    return [name for name, _ in pairs], [address for _, address in pairs]
+
+
 def build_digest(
     archive: Archive,
     *,
@@ -113,45 +118,11 @@ def build_digest(
 ) -> DigestView:
     if occurrence.tzinfo is None:
         raise ValueError("build_digest needs an aware occurrence")
-    cycle_key = (meeting_id, utc_text(occurrence))
-    prompts = archive.rows(
-        # SQLite takes a bare column from the row that gave min(): the first prompt's wording.
-        """SELECT p.question_id, min(p.id) AS first_id, p.question_text
-           FROM prompts p JOIN outbox o ON o.id = p.outbox_id
-           WHERE p.meeting_id = ? AND p.occurrence = ? AND o.status = 'sent'
-           GROUP BY p.question_id ORDER BY first_id""",
-        cycle_key,
-    )
-    answers = archive.rows(
-        """SELECT p.question_id, a.text, m.name, m.organisation
-           FROM answers a JOIN prompts p ON p.id = a.prompt_id
-           JOIN members m ON m.id = a.member_id
-           WHERE p.meeting_id = ? AND p.occurrence = ? AND a.text != ''
-           ORDER BY a.received_at, a.id""",
-        cycle_key,
-    )
-    names: list[str] = []
-    addresses: list[str] = []
-    if anonymise:
-        for row in archive.rows("SELECT name, email FROM members"):
-            names.append(row["name"])
-            addresses.append(row["email"])
-    questions = []
-    for prompt in prompts:
-        found = tuple(
-            DigestAnswer(
-                text=scrub_identities(row["text"], names, addresses) if anonymise else row["text"],
-                attribution=None if anonymise else f"{row['name']}, {row['organisation']}",
-            )
-            for row in answers
-            if row["question_id"] == prompt["question_id"]
-        )
-        questions.append(DigestQuestion(prompt["question_id"], prompt["question_text"], found))
-
+    questions = cycle_questions(archive, meeting_id, occurrence, anonymise=anonymise)
     picture = participation(
         archive, min_group=min_group, anonymise=anonymise, quiet_cycles=quiet_cycles, zone=zone
     )
-    cycle = picture.cycle(meeting_id, datetime.fromisoformat(cycle_key[1]))
+    cycle = picture.cycle(meeting_id, datetime.fromisoformat(utc_text(occurrence)))
     if cycle is None:
         summary: list[str] = ["No questions have been sent for this meeting yet."]
         flags: tuple[str, ...] = ()
@@ -170,7 +141,7 @@ def build_digest(
         meeting_title=meeting_title,
         when_text=when_text,
         anonymised=anonymise,
-        questions=tuple(questions),
+        questions=questions,
         not_replied=not_replied,
         prompted=prompted,
         replied=replied,
@@ -180,6 +151,29 @@ def build_digest(
         if cycle is not None
         else "",
     )
+
+
+def cycle_questions(
+    archive: Archive, meeting_id: str, occurrence: datetime, *, anonymise: bool
+) -> tuple[DigestQuestion, ...]:
+    """One cycle's questions in the order they were sent, each with its answers:
+    attributed, or (anonymised) unsigned and cleaned of members' names and addresses."""
+    store = AnswerStore(archive)
+    when = utc_text(occurrence)
+    answers = store.cycle_answers(meeting_id, when)
+    names, addresses = everyones_names_and_addresses(archive) if anonymise else ([], [])
+    questions = []
+    for prompt in store.cycle_questions(meeting_id, when):
+        found = tuple(
+            DigestAnswer(
+                text=scrub_identities(row["text"], names, addresses) if anonymise else row["text"],
+                attribution=None if anonymise else f"{row['name']}, {row['organisation']}",
+            )
+            for row in answers
+            if row["question_id"] == prompt["question_id"]
+        )
+        questions.append(DigestQuestion(prompt["question_id"], prompt["question_text"], found))
+    return tuple(questions)
 
 
 def _silent_counts(cycle: CycleParticipation) -> tuple[str, ...]:

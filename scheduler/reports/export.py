@@ -18,8 +18,9 @@ import re
 from datetime import datetime
 from typing import Any
 
+from scheduler.archive.answers import AnswerStore
 from scheduler.archive.database import Archive
-from scheduler.reports.digest import paragraphs, scrub_identities
+from scheduler.reports.digest import everyones_names_and_addresses, paragraphs, scrub_identities
 from scheduler.reports.privacy import member_record
 
 FIELDS = (
@@ -42,17 +43,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uf
 
 def answer_rows(archive: Archive) -> list[dict[str, Any]]:
     """Every answer that still has words (a forgotten member's have none)."""
-    rows = archive.rows(
-        """SELECT a.received_at, a.kind, p.question_id, p.question_text AS question,
-                  coalesce(mt.title, p.meeting_id) AS meeting_title,
-                  p.meeting_id, p.occurrence, m.name AS member, m.email, m.organisation,
-                  m.sector, a.text
-           FROM answers a JOIN prompts p ON p.id = a.prompt_id
-           JOIN members m ON m.id = a.member_id
-           LEFT JOIN meetings mt ON mt.id = p.meeting_id
-           WHERE a.text != ''
-           ORDER BY coalesce(p.occurrence, a.received_at), p.meeting_id, p.id, a.received_at, a.id"""
-    )
+    rows = AnswerStore(archive).with_words()
     for row in rows:
         title = row.pop("meeting_title")
         row["cycle"] = f"{title}, {row['occurrence'][:10]}" if row["occurrence"] else ""
@@ -96,12 +87,7 @@ def _md_escape(text: str) -> str:
 def learning_log(archive: Archive, rows: list[dict[str, Any]], *, attribute: bool) -> str:
     """The cycle answers as a shareable Markdown learning log, one section per cycle."""
     cycles = [r for r in rows if r["kind"] == "answer" and r["occurrence"]]
-    names: list[str] = []
-    addresses: list[str] = []
-    if not attribute:
-        for member in archive.rows("SELECT name, email FROM members"):
-            names.append(member["name"])
-            addresses.append(member["email"])
+    names, addresses = ([], []) if attribute else everyones_names_and_addresses(archive)
     lines = ["# Learning log", ""]
     lines.append(
         "What members wrote in reply to each cycle's questions, in their own words."

@@ -16,14 +16,11 @@ from markupsafe import Markup
 
 from scheduler.archive.database import Archive
 from scheduler.inputs.members import SECTORS
+from scheduler.reports.charts import participation_svg, participation_trend_svg
 from scheduler.reports.digest import build_digest
-from scheduler.reports.participation import (
-    SECTOR_SHORT,
-    cycle_summary,
-    participation,
-    participation_svg,
-    participation_trend_svg,
-)
+from scheduler.reports.groups import SECTOR_SHORT
+from scheduler.reports.participation import participation
+from scheduler.reports.participation_words import cycle_summary
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -182,7 +179,7 @@ def report_html(
         "flags": p.flags,
         "latest_title": latest.title(zone) if latest else "",
         "latest_summary": cycle_summary(latest, min_group) if latest else [],
-        # Both charts are built from escaped text by participation.py.
+        # Both charts are built from escaped text by charts.py.
         "latest_chart": Markup(participation_svg(p, zone=zone, id_prefix="latest")),  # noqa: S704
         "trend_chart": Markup(participation_trend_svg(p, zone=zone, id_prefix="trend")),  # noqa: S704
         "sector_labels": [SECTOR_SHORT[s] for s in sectors],

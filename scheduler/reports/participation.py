@@ -16,8 +16,10 @@ non-repliers, its sector flags and the quiet-member streaks):
 
 Days are the partnership's calendar days when a ``zone`` is given, else UTC.
 
-``participation`` reads the archive once and hands plain rows to
-``summarise``, which is pure. In anonymised mode no figure is shown for a
+``participation`` reads the archive once (through ``ParticipationStore``) and
+hands plain rows to ``summarise``, which is pure; ``groups`` holds the
+counts by sector and organisation, ``participation_words`` and ``charts``
+say and draw the result. In anonymised mode no figure is shown for a
 group too small to hide a person (fewer than ``min_group`` members asked):
 small groups are merged, and if even the merged group is too small it is
 folded into the smallest large group, so no group can be worked out by
@@ -26,39 +28,20 @@ subtraction either. Flags then speak only of the merged groups.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from html import escape
 
 from scheduler.archive.database import Archive
-from scheduler.inputs.members import SECTORS
-
-# Short sector names for charts and tables, and the phrase a flag uses.
-SECTOR_SHORT = {
-    "vcse": "Voluntary & community",
-    "nhs": "NHS",
-    "local_authority": "Local authority",
-    "primary_care": "Primary care",
-    "community": "Community members",
-    "other": "Other",
-}
-_SECTOR_PHRASE = {
-    "vcse": "the voluntary and community sector",
-    "nhs": "the NHS sector",
-    "local_authority": "the local authority sector",
-    "primary_care": "the primary care sector",
-    "community": "community members",
-    "other": "members from other sectors",
-}
-_SECTOR_WORDS = {
-    "vcse": "voluntary and community",
-    "nhs": "NHS",
-    "local_authority": "local authority",
-    "primary_care": "primary care",
-    "community": "community",
-    "other": "other",
-}
+from scheduler.archive.participation_queries import ParticipationStore
+from scheduler.reports.groups import (
+    GroupCount,
+    merge_organisations,
+    merge_sectors,
+    organisation_groups,
+    protect,
+    sector_groups,
+)
 
 
 @dataclass(frozen=True)
@@ -102,29 +85,6 @@ class MemberInfo:
     def named(self) -> str:
         """How a list of members names them: "Tom Okafor (City Council)"."""
         return self.name if self.forgotten else f"{self.name} ({self.organisation})"
-
-
-@dataclass(frozen=True)
-class GroupCount:
-    """Members asked and members who replied, in one sector or organisation (or a merger)."""
-
-    label: str
-    phrase: str  # how a sentence names it: "the NHS sector"
-    prompted: int
-    replied: int
-    keys: tuple[str, ...] = ()  # the sectors or organisations inside it
-
-    @property
-    def rate(self) -> float:
-        return self.replied / self.prompted if self.prompted else 0.0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.rate)
-
-    @property
-    def merged(self) -> bool:
-        return len(self.keys) > 1
 
 
 @dataclass(frozen=True)
@@ -185,6 +145,7 @@ class Participation:
 
 def read_rows(archive: Archive) -> tuple[list[PromptedRow], dict[int, MemberInfo], dict[str, str]]:
     """The sent cycle questions, the members with their history, and the meeting titles."""
+    store = ParticipationStore(archive)
     rows = [
         PromptedRow(
             meeting_id=row["meeting_id"],
@@ -193,21 +154,10 @@ def read_rows(archive: Archive) -> tuple[list[PromptedRow], dict[int, MemberInfo
             replied=bool(row["replied"]),
             sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
         )
-        for row in archive.rows(
-            """SELECT p.meeting_id, p.occurrence, p.member_id, min(o.sent_at) AS sent_at,
-                      max(p.answered = 1 OR EXISTS (SELECT 1 FROM answers a
-                                                    WHERE a.prompt_id = p.id)) AS replied
-               FROM prompts p JOIN outbox o ON o.id = p.outbox_id
-               WHERE p.meeting_id IS NOT NULL AND p.occurrence IS NOT NULL
-                 AND o.status = 'sent'
-               GROUP BY p.meeting_id, p.occurrence, p.member_id"""
-        )
+        for row in store.sent_cycle_questions()
     ]
     events: dict[int, list[tuple[str, date]]] = {}
-    for row in archive.rows(
-        """SELECT member_id, kind, on_date FROM membership_events
-           WHERE kind IN ('joined', 'left', 'rejoined') ORDER BY on_date, id"""
-    ):
+    for row in store.membership_events():
         events.setdefault(row["member_id"], []).append(
             (row["kind"], date.fromisoformat(row["on_date"][:10]))
         )
@@ -225,13 +175,9 @@ def read_rows(archive: Archive) -> tuple[list[PromptedRow], dict[int, MemberInfo
             ),
             forgotten=bool(row["forgotten_at"]),
         )
-        for row in archive.rows(
-            """SELECT id, name, organisation, sector, status, joined, left_on, forgotten_at
-               FROM members"""
-        )
+        for row in store.members()
     }
-    titles = {row["id"]: row["title"] for row in archive.rows("SELECT id, title FROM meetings")}
-    return rows, members, titles
+    return rows, members, store.meeting_titles()
 
 
 def _day(text: str | None) -> date | None:
@@ -377,19 +323,12 @@ def _cycle(
             silent.append(info)
         sectors.setdefault(info.sector, []).append(answered)
         organisations.setdefault(info.organisation, []).append(answered)
-    order = {s: i for i, s in enumerate(SECTORS)}
-    by_sector = [
-        GroupCount(SECTOR_SHORT.get(s, s), _SECTOR_PHRASE.get(s, s), len(v), sum(v), (s,))
-        for s, v in sorted(sectors.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
-    ]
-    by_org = [
-        GroupCount(o, o, len(v), sum(v), (o,))
-        for o, v in sorted(organisations.items(), key=lambda kv: kv[0].casefold())
-    ]
+    by_sector = sector_groups(sectors)
+    by_org = organisation_groups(organisations)
     withheld = anonymise and prompted < min_group
     if anonymise:
-        by_sector = [] if withheld else protect(by_sector, min_group, _merge_sectors)
-        by_org = [] if withheld else protect(by_org, min_group, _merge_organisations)
+        by_sector = [] if withheld else protect(by_sector, min_group, merge_sectors)
+        by_org = [] if withheld else protect(by_org, min_group, merge_organisations)
     flags = tuple(
         f"No reply from {group.phrase} this cycle"
         for group in by_sector
@@ -409,59 +348,6 @@ def _cycle(
         left=tuple(sorted(left, key=lambda pair: _by_name(pair[0]))),
         late=tuple(sorted(late, key=_by_name)),
         anonymised=anonymise,
-    )
-
-
-def protect(
-    groups: Sequence[GroupCount],
-    min_group: int,
-    combine: Callable[[Sequence[GroupCount]], GroupCount],
-) -> list[GroupCount]:
-    """Groups none of which is smaller than ``min_group``.
-
-    Small groups are merged into one; if that is still too small it joins the
-    smallest large group, so that it cannot be worked out from the total by
-    subtraction. With no large group at all, everything is one group.
-    """
-    small = [g for g in groups if g.prompted < min_group]
-    large = [g for g in groups if g.prompted >= min_group]
-    if not small:
-        return list(groups)
-    if not large:
-        return [combine(groups)]
-    joined = combine(small)
-    if joined.prompted >= min_group:
-        return [*large, joined]
-    smallest = min(large, key=lambda g: (g.prompted, g.label))
-    return [combine([smallest, *small]) if g is smallest else g for g in large]
-
-
-def _merge_sectors(groups: Sequence[GroupCount]) -> GroupCount:
-    keys = tuple(k for g in groups for k in g.keys)
-    if len(groups) == 1:
-        return groups[0]
-    words = [_SECTOR_WORDS.get(k, k) for k in keys]
-    names = ", ".join(words[:-1]) + " and " + words[-1]
-    return GroupCount(
-        label=" + ".join(SECTOR_SHORT.get(k, k) for k in keys),
-        phrase=f"the {names} sectors (combined)",
-        prompted=sum(g.prompted for g in groups),
-        replied=sum(g.replied for g in groups),
-        keys=keys,
-    )
-
-
-def _merge_organisations(groups: Sequence[GroupCount]) -> GroupCount:
-    keys = tuple(k for g in groups for k in g.keys)
-    if len(groups) == 1:
-        return groups[0]
-    label = f"{len(keys)} organisations combined"
-    return GroupCount(
-        label=label,
-        phrase=label,
-        prompted=sum(g.prompted for g in groups),
-        replied=sum(g.replied for g in groups),
-        keys=keys,
     )
 
 
@@ -502,200 +388,3 @@ def _quiet_flags(
     return tuple(
         f"{info.name} has not replied for {n} cycle{'' if n == 1 else 's'}" for info, n in quiet
     )
-
-
-# ---------------------------------------------------------------- words and pictures
-
-
-def cycle_summary(cycle: CycleParticipation, min_group: int) -> list[str]:
-    """A few sentences about one cycle, for a digest or a report."""
-    if cycle.withheld:
-        return [
-            f"Fewer than {min_group} members were asked, so figures are withheld "
-            "to keep replies anonymous."
-        ]
-    member = "member" if cycle.prompted == 1 else "members"
-    lines = [f"{cycle.replied} of {cycle.prompted} {member} replied ({cycle.percent}%)."]
-    if len(cycle.by_sector) > 1 or any(not g.merged for g in cycle.by_sector):
-        lines.append(
-            "By sector: "
-            + "; ".join(f"{g.label} {g.replied} of {g.prompted}" for g in cycle.by_sector)
-            + "."
-        )
-    if len(cycle.by_organisation) > 1 or any(not g.merged for g in cycle.by_organisation):
-        lines.append(
-            "By organisation: "
-            + "; ".join(f"{g.label} {g.replied} of {g.prompted}" for g in cycle.by_organisation)
-            + "."
-        )
-    lines.extend(not_counted_lines(cycle))
-    return lines
-
-
-def not_counted_lines(cycle: CycleParticipation) -> list[str]:
-    """Who was sent the question but is left out of the figures, and why."""
-    lines = []
-    if cycle.left:
-        if cycle.anonymised:
-            n = len(cycle.left)
-            who = "1 member who was" if n == 1 else f"{n} members who were"
-            lines.append(f"Not counted: {who} asked but left the partnership before the meeting.")
-        else:
-            lines.append(
-                "Not counted, as they left the partnership before the meeting: "
-                + "; ".join(
-                    info.named + (f", left on {_day_text(on)}" if on else "")
-                    for info, on in cycle.left
-                )
-                + "."
-            )
-    # Anonymised, a newcomer would be known by when they joined, and this line
-    # would say they have not replied: so it says nothing of them.
-    if cycle.late and not cycle.anonymised:
-        lines.append(
-            "Not counted, as they joined after the question went out and have not "
-            "replied: " + "; ".join(info.named for info in cycle.late) + "."
-        )
-    return lines
-
-
-def _day_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def status_lines(p: Participation, *, zone: tzinfo | None = None, last: int = 3) -> list[str]:
-    """The participation part of ``reflect status``."""
-    out = ["Participation:"]
-    if not p.cycles:
-        return [*out, "  no questions sent for a meeting yet"]
-    for cycle in p.cycles[-last:]:
-        if cycle.withheld:
-            out.append(f"  {cycle.title(zone)}: figures withheld (fewer than {p.min_group} asked)")
-            continue
-        sectors = ", ".join(f"{g.label} {g.replied}/{g.prompted}" for g in cycle.by_sector)
-        left_out = []
-        if cycle.left:
-            left_out.append(f"{len(cycle.left)} asked who left before the meeting")
-        if cycle.late and not cycle.anonymised:
-            left_out.append(f"{len(cycle.late)} who joined since the question went out")
-        out.append(
-            f"  {cycle.title(zone)}: {cycle.replied} of {cycle.prompted} replied "
-            f"({cycle.percent}%); {sectors}"
-            + (f"; not counted: {', '.join(left_out)}" if left_out else "")
-        )
-    out.extend(f"  ! {flag}" for flag in p.flags)
-    return out
-
-
-_BAR = "#2f6f8f"
-_TRACK = "#e3e7e2"
-_INK = "#1f2a2e"
-
-
-def participation_svg(
-    p: Participation,
-    cycle: CycleParticipation | None = None,
-    *,
-    zone: tzinfo | None = None,
-    id_prefix: str = "participation",
-) -> str:
-    """One cycle's replies by sector as an accessible horizontal bar chart."""
-    cycle = cycle or p.latest
-    ids = f"{escape(id_prefix)}-title {escape(id_prefix)}-desc"
-    if cycle is None:
-        title = "Replies by sector: no questions sent yet"
-        rows: list[tuple[str, int, int]] = []
-    else:
-        title = f"Replies by sector, {cycle.title(zone)}"
-        rows = [("All members", cycle.replied, cycle.prompted)]
-        if len(cycle.by_sector) > 1 or any(not g.merged for g in cycle.by_sector):
-            rows += [(g.label, g.replied, g.prompted) for g in cycle.by_sector]
-    if cycle is not None and cycle.withheld:
-        rows = []
-        desc = f"Figures withheld: fewer than {p.min_group} members were asked."
-    elif rows:
-        desc = "; ".join(f"{label}: {r} of {n} replied ({_pct(r, n)}%)" for label, r, n in rows)
-    else:
-        desc = "No questions have been sent for a meeting yet."
-    # Label above each bar, so long (merged) labels fit a phone-width chart.
-    row_h, top, bar_w, width = 46, 36, 290, 420
-    height = top + max(1, len(rows)) * row_h + 6
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ids}" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width + 60}px;'
-        'height:auto" font-family="Arial, sans-serif" font-size="15">',
-        f'<title id="{escape(id_prefix)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(id_prefix)}-desc">{escape(desc)}</desc>',
-        f'<text x="0" y="18" font-size="16" font-weight="bold" fill="{_INK}">'
-        f"{escape(title)}</text>",
-    ]
-    if not rows:
-        parts.append(f'<text x="0" y="{top + 20}" fill="{_INK}">{escape(desc)}</text>')
-    for i, (label, replied, prompted) in enumerate(rows):
-        y = top + i * row_h
-        filled = round(bar_w * replied / prompted) if prompted else 0
-        weight = ' font-weight="bold"' if i == 0 else ""
-        parts += [
-            f'<text x="0" y="{y + 14}" fill="{_INK}"{weight}>{escape(label)}</text>',
-            f'<rect x="0" y="{y + 20}" width="{bar_w}" height="18" fill="{_TRACK}"/>',
-            f'<rect x="0" y="{y + 20}" width="{filled}" height="18" fill="{_BAR}"/>',
-            f'<text x="{bar_w + 8}" y="{y + 34}" fill="{_INK}">'
-            f"{_pct(replied, prompted)}% ({replied} of {prompted})</text>",
-        ]
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def participation_trend_svg(
-    p: Participation, *, zone: tzinfo | None = None, id_prefix: str = "trend", last: int = 12
-) -> str:
-    """Share of members who replied, cycle by cycle, as an accessible column chart."""
-    cycles = list(p.cycles[-last:])
-    title = "Share of members who replied, cycle by cycle"
-    shown = [c for c in cycles if not c.withheld]
-    desc = (
-        "; ".join(f"{c.title(zone)}: {c.replied} of {c.prompted} ({c.percent}%)" for c in shown)
-        or "No figures to show yet."
-    )
-    col_w, left, top, plot_h = 70, 10, 40, 160
-    width = max(360, left + len(cycles) * col_w + 10)
-    height = top + plot_h + 50
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-labelledby="{escape(id_prefix)}-title {escape(id_prefix)}-desc" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;height:auto" '
-        'font-family="Arial, sans-serif" font-size="12">',
-        f'<title id="{escape(id_prefix)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(id_prefix)}-desc">{escape(desc)}</desc>',
-        f'<text x="0" y="20" font-size="16" font-weight="bold" fill="{_INK}">'
-        f"{escape(title)}</text>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
-        f'stroke="{_INK}" stroke-width="1"/>',
-    ]
-    for i, cycle in enumerate(cycles):
-        x = left + i * col_w + 10
-        when = cycle.occurrence.astimezone(zone) if zone else cycle.occurrence
-        if cycle.withheld:
-            parts.append(
-                f'<text x="{x + 25}" y="{top + plot_h - 6}" text-anchor="middle" '
-                f'fill="{_INK}">withheld</text>'
-            )
-        else:
-            h = round(plot_h * cycle.replied / cycle.prompted) if cycle.prompted else 0
-            parts += [
-                f'<rect x="{x}" y="{top + plot_h - h}" width="50" height="{h}" fill="{_BAR}"/>',
-                f'<text x="{x + 25}" y="{top + plot_h - h - 5}" text-anchor="middle" '
-                f'fill="{_INK}">{cycle.percent}%</text>',
-            ]
-        parts.append(
-            f'<text x="{x + 25}" y="{top + plot_h + 18}" text-anchor="middle" fill="{_INK}">'
-            f"{escape(f'{when.day} {when:%b}')}</text>"
-            f'<text x="{x + 25}" y="{top + plot_h + 34}" text-anchor="middle" fill="{_INK}">'
-            f"{when:%Y}</text>"
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _pct(replied: int, prompted: int) -> int:
-    return round(100 * replied / prompted) if prompted else 0

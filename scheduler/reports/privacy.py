@@ -7,7 +7,9 @@ becomes "forgotten member #id", and wherever their name, address or a line of
 their answers appears in another row (another member's answer, a digest in
 the outbox) it is replaced. Deleted content is overwritten on disk
 (``secure_delete``) and the write-ahead log is checkpointed, so the words do
-not linger in free pages either.
+not linger in free pages either. What counts as their name or words, and how
+a message is cleaned of them, is decided here; ``archive.forgetting``'s
+``ForgetStore`` finds the rows and does the writes.
 
 ``member_record`` is everything held about one member, for a subject access
 request. ``purge_raw_older_than`` empties raw messages past the retention
@@ -26,7 +28,9 @@ from email.message import EmailMessage
 from functools import cached_property
 from typing import Any
 
-from scheduler.archive.database import Archive, utc_text
+from scheduler.archive.database import Archive
+from scheduler.archive.forgetting import ForgetStore
+from scheduler.archive.member_records import MemberRecords
 from scheduler.errors import ReflectError
 
 FORGOTTEN_DOMAIN = "forgotten.invalid"  # RFC 2606: can never be delivered to
@@ -56,29 +60,8 @@ def forgotten_address(member_id: int) -> str:
     return f"forgotten-{member_id}@{FORGOTTEN_DOMAIN}"
 
 
-def _columns(archive: Archive, table: str) -> dict[str, str]:
-    return {
-        row["name"]: (row["type"] or "").upper()
-        for row in archive.rows(f"PRAGMA table_info({_quote(table)})")
-    }
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _tables(archive: Archive) -> list[str]:
-    return [
-        row["name"]
-        for row in archive.rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name != 'schema_migrations' ORDER BY name"
-        )
-    ]
-
-
 def _find_member(archive: Archive, address: str) -> dict[str, Any]:
-    member = archive.one("SELECT * FROM members WHERE email = ?", (address.strip().lower(),))
+    member = MemberRecords(archive).by_address(address.strip().lower())
     if member is None:
         raise ReflectError(
             f"no member with the address {address.strip()} is in the archive; check the "
@@ -163,112 +146,27 @@ def forget_member(archive: Archive, address: str, *, now: datetime) -> ForgetRep
     if member["email"] == forgotten_address(member_id):
         raise ReflectError(f"{address} has already been forgotten.")
     email_address = str(member["email"])
-    texts = [
-        str(row["text"])
-        for row in archive.rows("SELECT text FROM answers WHERE member_id = ?", (member_id,))
-    ]
+    store = ForgetStore(archive)
     needles = _Needles(
-        identity=(str(member["name"]), email_address), words=tuple(_word_lines(texts))
+        identity=(str(member["name"]), email_address),
+        words=tuple(_word_lines(store.answer_texts(member_id))),
     )
-    stamp = utc_text(now)
     gone = forgotten_address(member_id)
-    email_bytes = email_address.encode().lower()
 
-    archive.conn.execute("PRAGMA secure_delete = ON")
-    scrubbed = 0
-    with archive.transaction() as conn:
-        answers = conn.execute(
-            "UPDATE answers SET text = '' WHERE member_id = ?", (member_id,)
-        ).rowcount
-        if "forgotten" in _columns(archive, "answers"):
-            conn.execute("UPDATE answers SET forgotten = 1 WHERE member_id = ?", (member_id,))
+    def clean_message(raw: bytes) -> bytes | None:
+        return _scrub_message(raw, needles)
 
-        theirs = [
-            int(row[0])
-            for row in conn.execute(
-                "SELECT id FROM inbound WHERE member_id = ? OR lower(from_address) = ? "
-                "OR prompt_id IN (SELECT id FROM prompts WHERE member_id = ?)",
-                (member_id, email_address, member_id),
-            )
-        ]
-        for row in conn.execute("SELECT id, raw FROM inbound WHERE length(raw) > 0").fetchall():
-            if email_bytes in bytes(row[1]).lower() and int(row[0]) not in theirs:
-                theirs.append(int(row[0]))
-        for inbound_id in theirs:
-            conn.execute(
-                """UPDATE inbound SET raw = x'', sha256 = ?, message_id = NULL, source_ref = NULL,
-                   from_address = NULL, subject = NULL,
-                   reason = ? WHERE id = ?""",
-                (f"forgotten:{inbound_id}", f"raw message erased on {stamp[:10]}: member "
-                 "forgotten", inbound_id),
-            )  # fmt: skip
-
-        for row in conn.execute(
-            "SELECT id, raw FROM inbound WHERE length(raw) > 0 AND sha256 NOT LIKE 'forgotten:%'"
-        ).fetchall():
-            cleaned = _scrub_message(bytes(row[1]), needles)
-            if cleaned is not None:
-                conn.execute("UPDATE inbound SET raw = ? WHERE id = ?", (cleaned, row[0]))
-                scrubbed += 1
-
-        outbox = conn.execute(
-            """UPDATE outbox SET raw = x'', subject = '(erased: member forgotten)',
-               recipient = ?, last_error = NULL,
-               status = CASE WHEN status IN ('queued', 'sending') THEN 'cancelled' ELSE status END
-               WHERE member_id = ? OR lower(recipient) = ?""",
-            (gone, member_id, email_address),
-        ).rowcount
-        for row in conn.execute(
-            "SELECT id, raw FROM outbox WHERE length(raw) > 0 AND recipient != ?", (gone,)
-        ).fetchall():
-            cleaned = _scrub_message(bytes(row[1]), needles)
-            if cleaned is not None:
-                conn.execute("UPDATE outbox SET raw = ? WHERE id = ?", (cleaned, row[0]))
-                scrubbed += 1
-
-        conn.execute(
-            "UPDATE prompts SET body_text = '', reminded = 1 WHERE member_id = ?", (member_id,)
-        )
-        conn.execute(
-            "UPDATE invitations SET status = 'cancelled', updated_at = ? WHERE member_id = ?",
-            (stamp, member_id),
-        )
-        conn.execute("UPDATE membership_events SET detail = '' WHERE member_id = ?", (member_id,))
-        conn.execute(
-            """UPDATE members SET name = ?, email = ?, role = '', status = 'left', left_on = NULL,
-               share_introduction = 0, address_failing = 0, failing_reason = NULL,
-               updated_at = ? WHERE id = ?""",
-            (f"forgotten member #{member_id}", gone, stamp, member_id),
-        )
-        if "forgotten_at" in _columns(archive, "members"):
-            conn.execute("UPDATE members SET forgotten_at = ? WHERE id = ?", (stamp, member_id))
-
-        scrubbed += _scrub_text_columns(archive, needles)
-    archive.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with store.erasing():
+        answers = store.empty_answers(member_id)
+        theirs = store.their_inbound(member_id, email_address)
+        store.erase_inbound(theirs, on=now)
+        scrubbed = store.scrub_inbound(clean_message)
+        outbox = store.erase_outbox(member_id, email_address, recipient=gone)
+        scrubbed += store.scrub_outbox(clean_message, except_to=gone)
+        store.close_member(member_id, name=f"forgotten member #{member_id}", email=gone, on=now)
+        # Their own row is rewritten above; another member may share the name.
+        scrubbed += store.scrub_text_columns(needles.scrub, skip=("members",))
     return ForgetReport(member_id, answers, len(theirs), outbox, scrubbed)
-
-
-def _scrub_text_columns(archive: Archive, needles: _Needles) -> int:
-    """Their name, address and words wherever else they appear as text (e.g. quoted by others)."""
-    changed = 0
-    for table in _tables(archive):
-        if table == "members":
-            continue  # their own row is rewritten; another member may share the name
-        columns = [c for c, kind in _columns(archive, table).items() if "BLOB" not in kind]
-        for column in columns:
-            rows = archive.conn.execute(
-                f"SELECT rowid, {_quote(column)} FROM {_quote(table)} "  # noqa: S608 - names from the schema
-                f"WHERE typeof({_quote(column)}) = 'text'"
-            ).fetchall()
-            for rowid, value in rows:
-                cleaned = needles.scrub(value)
-                if cleaned != value:
-                    archive.conn.execute(
-                        f"UPDATE {_quote(table)} SET {_quote(column)} = ? WHERE rowid = ?",  # noqa: S608
-                        (cleaned, rowid),
-                    )
-                    changed += 1
-    return changed
 
 
 # ---------------------------------------------------------------- subject access
@@ -282,55 +180,27 @@ def member_record(archive: Archive, address: str) -> dict[str, Any]:
     """Everything the archive holds about one member, as plain JSON-ready data."""
     member = _find_member(archive, address)
     member_id = member["id"]
-    outbox = [
-        {**{k: v for k, v in row.items() if k != "raw"}, "message": _text(row["raw"])}
-        for row in archive.rows(
-            """SELECT id, kind, recipient, meeting_id, occurrence, question_id, subject, status,
-                      sent_at, created_at, raw FROM outbox WHERE member_id = ? ORDER BY id""",
-            (member_id,),
-        )
-    ]
-    inbound = [
-        {**{k: v for k, v in row.items() if k != "raw"}, "message": _text(row["raw"])}
-        for row in archive.rows(
-            """SELECT id, received_at, from_address, subject, status, reason, raw FROM inbound
-               WHERE member_id = ? OR lower(from_address) = ?
-                  OR prompt_id IN (SELECT id FROM prompts WHERE member_id = ?) ORDER BY id""",
-            (member_id, member["email"], member_id),
-        )
-    ]
+    records = MemberRecords(archive)
     return {
         "member": member,
-        "membership_events": archive.rows(
-            "SELECT kind, on_date, detail, recorded_at FROM membership_events "
-            "WHERE member_id = ? ORDER BY id",
-            (member_id,),
+        "membership_events": records.membership_events(member_id),
+        "answers": records.answers(member_id),
+        "questions_sent": records.questions_sent(member_id),
+        "calendar_invitations": records.calendar_invitations(member_id),
+        "calendar_replies": records.calendar_replies(member_id),
+        "messages_sent_to_them": _with_message(records.messages_sent_to(member_id)),
+        "messages_received_from_them": _with_message(
+            records.messages_received_from(member_id, member["email"])
         ),
-        "answers": archive.rows(
-            """SELECT a.received_at, a.kind, p.question_id, p.question_text AS question,
-                      p.meeting_id, p.occurrence, a.text
-               FROM answers a JOIN prompts p ON p.id = a.prompt_id
-               WHERE a.member_id = ? ORDER BY a.received_at, a.id""",
-            (member_id,),
-        ),
-        "questions_sent": archive.rows(
-            """SELECT p.kind, p.meeting_id, p.occurrence, p.question_id, p.question_text,
-                      p.body_text, p.answered, p.reminded
-               FROM prompts p WHERE p.member_id = ? ORDER BY p.id""",
-            (member_id,),
-        ),
-        "calendar_invitations": archive.rows(
-            "SELECT meeting_id, sequence, status, updated_at FROM invitations WHERE member_id = ?",
-            (member_id,),
-        ),
-        "calendar_replies": archive.rows(
-            "SELECT meeting_id, recurrence_id, partstat, received_at FROM rsvps "
-            "WHERE member_id = ? ORDER BY id",
-            (member_id,),
-        ),
-        "messages_sent_to_them": outbox,
-        "messages_received_from_them": inbound,
     }
+
+
+def _with_message(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with its raw bytes as readable text, under ``message``."""
+    return [
+        {**{k: v for k, v in row.items() if k != "raw"}, "message": _text(row["raw"])}
+        for row in rows
+    ]
 
 
 # ---------------------------------------------------------------- retention
@@ -342,21 +212,6 @@ def purge_raw_older_than(archive: Archive, cutoff: datetime) -> int:
     A received message still waiting to be read or held in quarantine keeps
     its bytes: the convenor may yet need them. Returns how many were emptied.
     """
-    limit = utc_text(cutoff)
-    note = " (raw message deleted after the retention period)"
-    archive.conn.execute("PRAGMA secure_delete = ON")
-    with archive.transaction() as conn:
-        inbound = conn.execute(
-            f"""UPDATE inbound SET raw = x'', reason = substr(reason || ?, 1, 500)
-               WHERE received_at < ? AND length(raw) > 0
-                 AND status NOT IN ({", ".join("?" * len(_KEEP_RAW))})""",  # noqa: S608 - placeholders
-            (note, limit, *_KEEP_RAW),
-        ).rowcount
-        outbox = conn.execute(
-            """UPDATE outbox SET raw = x''
-               WHERE status IN ('sent', 'failed', 'cancelled') AND length(raw) > 0
-                 AND coalesce(sent_at, created_at) < ?""",
-            (limit,),
-        ).rowcount
-    archive.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return int(inbound) + int(outbox)
+    return ForgetStore(archive).empty_raw_before(
+        cutoff, keep=_KEEP_RAW, note=" (raw message deleted after the retention period)"
+    )
