@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from scheduler.archive.database import Archive, utc_text
 from scheduler.inputs.config import Config
-from scheduler.plan.planner import (
+from scheduler.plan.state import (
     Handover,
     HeldBack,
     Invitation,

@@ -16,7 +16,7 @@ from typing import Any
 
 from scheduler.archive.database import Archive, utc_text
 from scheduler.compose.render import Outgoing
-from scheduler.plan.planner import Intent
+from scheduler.plan.intents import Intent
 
 STALE_CLAIM = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=6)

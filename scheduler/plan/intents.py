@@ -1,0 +1,73 @@
+"""An intended message (``Intent``), its stable key, and the order intents go out in.
+
+One ``Intent`` per message the partnership means to send; the outbox's unique
+key (``intent_key``) makes planning the same message twice harmless."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+# The order messages go out in when due at the same moment.
+KIND_ORDER = {
+    "induction": 0,
+    "welcome_back": 1,
+    "invite": 2,
+    "cancel": 3,
+    "prompt": 5,
+    "role_note": 5,  # to the chair and note-taker, planned after the meeting's questions
+    "reminder": 6,
+    "handover": 7,
+    "leaver_notice": 8,
+    "handover_missing": 8,
+    "handover_arrived": 8,
+    "handover_note": 8,
+    "digest": 9,
+    "quarantine_notice": 9,
+    "introduction": 10,
+    "conversation": 11,
+}
+
+
+GETTING_TO_KNOW_YOU = "getting-to-know-you"
+
+
+HANDOVER = "handover"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One message the partnership means to send."""
+
+    key: str
+    kind: str
+    recipient: str
+    due: datetime
+    member_email: str | None = None
+    meeting_id: str | None = None
+    occurrence: datetime | None = None  # aware, the occurrence's original start
+    question_id: str | None = None
+    sequence: int | None = None
+    follows: str | None = None  # the key of the message this one replies to
+    answer_id: int | None = None  # the archived answer this message passes on
+    partner: str | None = None  # a conversation's other person
+    round_key: str | None = None  # which round of conversations
+    passed_to: tuple[str, ...] = ()  # a handover note: the newcomers it went to
+    also: tuple[str, ...] = ()  # a checklist reminder: the other parts still unanswered
+    chair: str | None = None  # who chairs the occurrence a prompt or role note is for
+    note_taker: str | None = None
+
+    def sort_key(self) -> tuple[int, datetime, str]:
+        """Within one tick everything planned is due: welcomes go before questions.
+
+        Ties keep the order planned (the sort is stable), so a checklist's parts
+        go out, and are listed in the digest, in the checklist's own order.
+        """
+        return (KIND_ORDER.get(self.kind, 99), self.due, self.recipient)
+
+
+def intent_key(partnership: str, kind: str, *parts: object) -> str:
+    """The stable idempotency key of one intended message."""
+    text = "\x1f".join([partnership, kind, *("" if p is None else str(p) for p in parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
