@@ -8,6 +8,7 @@ from datetime import datetime
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.pairing import Pair, Person
 from scheduler.plan.relationships import newcomer_round, weekly_round
 from scheduler.plan.state import MemberState, State
@@ -20,8 +21,8 @@ def plan_introductions(
     name = config.partnership.identity
     return [
         Intent(
-            key=intent_key(name, "introduction", member.email, answer_id),
-            kind="introduction",
+            key=intent_key(name, MessageKind.INTRODUCTION, member.email, answer_id),
+            kind=MessageKind.INTRODUCTION,
             recipient=member.email,
             member_email=author,
             due=now,
@@ -73,8 +74,8 @@ def plan_conversations(
         for me, other in ((pair.a, pair.b), (pair.b, pair.a)):
             intents.append(
                 Intent(
-                    key=intent_key(name, "conversation", me, key, other),
-                    kind="conversation",
+                    key=intent_key(name, MessageKind.CONVERSATION, me, key, other),
+                    kind=MessageKind.CONVERSATION,
                     recipient=me,
                     member_email=me,
                     due=now,

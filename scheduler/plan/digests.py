@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.prompts import cycle_questions
 from scheduler.plan.state import State
@@ -33,8 +34,8 @@ def plan_digests(config: Config, content: Content, now: datetime, state: State) 
                 continue
             intents.extend(
                 Intent(
-                    key=intent_key(name, "digest", recipient, meeting.id, occ.original),
-                    kind="digest",
+                    key=intent_key(name, MessageKind.DIGEST, recipient, meeting.id, occ.original),
+                    kind=MessageKind.DIGEST,
                     recipient=recipient,
                     member_email=recipient if recipient in state.members else None,
                     due=due,

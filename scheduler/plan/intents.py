@@ -9,24 +9,26 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from scheduler.plan.kinds import MessageKind
+
 # The order messages go out in when due at the same moment.
-KIND_ORDER = {
-    "induction": 0,
-    "welcome_back": 1,
-    "invite": 2,
-    "cancel": 3,
-    "prompt": 5,
-    "role_note": 5,  # to the chair and note-taker, planned after the meeting's questions
-    "reminder": 6,
-    "handover": 7,
-    "leaver_notice": 8,
-    "handover_missing": 8,
-    "handover_arrived": 8,
-    "handover_note": 8,
-    "digest": 9,
-    "quarantine_notice": 9,
-    "introduction": 10,
-    "conversation": 11,
+KIND_ORDER: dict[str, int] = {
+    MessageKind.INDUCTION: 0,
+    MessageKind.WELCOME_BACK: 1,
+    MessageKind.INVITE: 2,
+    MessageKind.CANCEL: 3,
+    MessageKind.PROMPT: 5,
+    MessageKind.ROLE_NOTE: 5,  # to the chair and note-taker, planned after the meeting's questions
+    MessageKind.REMINDER: 6,
+    MessageKind.HANDOVER: 7,
+    MessageKind.LEAVER_NOTICE: 8,
+    MessageKind.HANDOVER_MISSING: 8,
+    MessageKind.HANDOVER_ARRIVED: 8,
+    MessageKind.HANDOVER_NOTE: 8,
+    MessageKind.DIGEST: 9,
+    MessageKind.QUARANTINE_NOTICE: 9,
+    MessageKind.INTRODUCTION: 10,
+    MessageKind.CONVERSATION: 11,
 }
 
 
@@ -41,7 +43,7 @@ class Intent:
     """One message the partnership means to send."""
 
     key: str
-    kind: str
+    kind: MessageKind
     recipient: str
     due: datetime
     member_email: str | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.state import Invitation, MeetingState, MemberState, State
 
 
@@ -31,14 +32,14 @@ def plan_invitations(
                 if _holds_current(sent, meeting):
                     continue
                 sequence = series_sequence(sent, meeting)
-                kind = "invite"
+                kind = MessageKind.INVITE
             elif (
                 sent is not None
                 and sent.status == "invited"
                 and (meeting.status == "removed" or member.status == "left")
             ):
                 sequence = max(meeting.sequence, sent.sequence + 1, sent.highest + 1)
-                kind = "cancel"
+                kind = MessageKind.CANCEL
             else:
                 continue
             intents.append(

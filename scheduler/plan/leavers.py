@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import HANDOVER, Intent, intent_key
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.state import MemberState, State, arrival_day
 
 
@@ -21,8 +22,8 @@ def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
         if not member.address_failing:
             intents.append(
                 Intent(
-                    key=intent_key(name, "handover", member.email, member.left_on),
-                    kind="handover",
+                    key=intent_key(name, MessageKind.HANDOVER, member.email, member.left_on),
+                    kind=MessageKind.HANDOVER,
                     recipient=member.email,
                     member_email=member.email,
                     due=now,
@@ -31,8 +32,8 @@ def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
             )
         intents.append(
             Intent(
-                key=intent_key(name, "leaver_notice", member.email, member.left_on),
-                kind="leaver_notice",
+                key=intent_key(name, MessageKind.LEAVER_NOTICE, member.email, member.left_on),
+                kind=MessageKind.LEAVER_NOTICE,
                 recipient=config.convenor.email,
                 member_email=member.email,
                 due=now,
@@ -74,8 +75,8 @@ def plan_handovers(
             )
         intents.extend(
             Intent(
-                key=intent_key(name, "handover_note", email, note.answer_id),
-                kind="handover_note",
+                key=intent_key(name, MessageKind.HANDOVER_NOTE, email, note.answer_id),
+                kind=MessageKind.HANDOVER_NOTE,
                 recipient=email,
                 member_email=author.email,
                 due=now,
@@ -85,8 +86,8 @@ def plan_handovers(
         )
         intents.append(
             Intent(
-                key=intent_key(name, "handover_arrived", note.answer_id),
-                kind="handover_arrived",
+                key=intent_key(name, MessageKind.HANDOVER_ARRIVED, note.answer_id),
+                kind=MessageKind.HANDOVER_ARRIVED,
                 recipient=config.convenor.email,
                 member_email=author.email,
                 due=now,
@@ -103,8 +104,10 @@ def plan_handovers(
         if asked is not None and HANDOVER_WAIT <= now - asked <= timedelta(days=30):
             intents.append(
                 Intent(
-                    key=intent_key(name, "handover_missing", member.email, member.left_on),
-                    kind="handover_missing",
+                    key=intent_key(
+                        name, MessageKind.HANDOVER_MISSING, member.email, member.left_on
+                    ),
+                    kind=MessageKind.HANDOVER_MISSING,
                     recipient=config.convenor.email,
                     member_email=member.email,
                     due=now,

@@ -18,6 +18,7 @@ from scheduler.plan.conversations import plan_conversations, plan_introductions
 from scheduler.plan.digests import plan_digests
 from scheduler.plan.intents import GETTING_TO_KNOW_YOU, Intent, intent_key
 from scheduler.plan.invitations import plan_invitations
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.leavers import plan_handovers, plan_leavers
 from scheduler.plan.prompts import plan_prompts, plan_reminders
 from scheduler.plan.state import MemberState, State
@@ -44,8 +45,8 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
         day = now.astimezone(config.partnership.zone).date()
         intents.append(
             Intent(
-                key=intent_key(config.partnership.identity, "quarantine_notice", day),
-                kind="quarantine_notice",
+                key=intent_key(config.partnership.identity, MessageKind.QUARANTINE_NOTICE, day),
+                kind=MessageKind.QUARANTINE_NOTICE,
                 recipient=config.convenor.email,
                 due=now,
             )
@@ -63,8 +64,8 @@ def _plan_welcomes(name: str, now: datetime, reachable: list[MemberState]) -> li
         if not member.inducted:
             intents.append(
                 Intent(
-                    key=intent_key(name, "induction", member.email),
-                    kind="induction",
+                    key=intent_key(name, MessageKind.INDUCTION, member.email),
+                    kind=MessageKind.INDUCTION,
                     recipient=member.email,
                     member_email=member.email,
                     due=now,
@@ -72,8 +73,8 @@ def _plan_welcomes(name: str, now: datetime, reachable: list[MemberState]) -> li
             )
             intents.append(
                 Intent(
-                    key=intent_key(name, "prompt", member.email, GETTING_TO_KNOW_YOU),
-                    kind="prompt",
+                    key=intent_key(name, MessageKind.PROMPT, member.email, GETTING_TO_KNOW_YOU),
+                    kind=MessageKind.PROMPT,
                     recipient=member.email,
                     member_email=member.email,
                     due=now,
@@ -83,8 +84,10 @@ def _plan_welcomes(name: str, now: datetime, reachable: list[MemberState]) -> li
         elif member.rejoined_on is not None:
             intents.append(
                 Intent(
-                    key=intent_key(name, "welcome_back", member.email, member.rejoined_on),
-                    kind="welcome_back",
+                    key=intent_key(
+                        name, MessageKind.WELCOME_BACK, member.email, member.rejoined_on
+                    ),
+                    kind=MessageKind.WELCOME_BACK,
                     recipient=member.email,
                     member_email=member.email,
                     due=now,

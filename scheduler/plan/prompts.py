@@ -10,6 +10,7 @@ from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
 from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.rotation import Candidate, Roles, assign_roles
 from scheduler.plan.state import MemberState, OpenPrompt, State, arrival_day
@@ -51,9 +52,14 @@ def plan_prompts(
                     intents.append(
                         Intent(
                             key=intent_key(
-                                name, "prompt", member.email, meeting.id, occ.original, qid
+                                name,
+                                MessageKind.PROMPT,
+                                member.email,
+                                meeting.id,
+                                occ.original,
+                                qid,
                             ),
-                            kind="prompt",
+                            kind=MessageKind.PROMPT,
                             recipient=member.email,
                             member_email=member.email,
                             due=due,
@@ -120,14 +126,14 @@ def _role_notes(
         Intent(
             key=intent_key(
                 config.partnership.identity,
-                "role_note",
+                MessageKind.ROLE_NOTE,
                 member.email,
                 meeting.id,
                 occ.original,
                 chair,
                 note_taker,
             ),
-            kind="role_note",
+            kind=MessageKind.ROLE_NOTE,
             recipient=member.email,
             member_email=member.email,
             due=due,
@@ -178,8 +184,8 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
             continue
         intents.append(
             Intent(
-                key=intent_key(name, "reminder", prompt.key),
-                kind="reminder",
+                key=intent_key(name, MessageKind.REMINDER, prompt.key),
+                kind=MessageKind.REMINDER,
                 recipient=prompt.member_email,
                 member_email=prompt.member_email,
                 due=due.astimezone(UTC),
