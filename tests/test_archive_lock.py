@@ -91,8 +91,8 @@ def test_a_piped_reply_is_stored_while_another_reflect_reads(
     partnership: Partnership, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_services(partnership.config).close()
-    monkeypatch.setattr("scheduler.cli.commands.INGEST_WAIT_SECONDS", 0.2)
-    from scheduler.cli.commands import main
+    monkeypatch.setattr("scheduler.cli.mail_commands.INGEST_WAIT_SECONDS", 0.2)
+    from scheduler.cli.main import main
 
     raw = b"From: tom.okafor@council.example.gov.uk\r\nSubject: hello\r\n\r\nHello.\r\n"
     proc = holder(partnership.database)

@@ -11,7 +11,7 @@ import pytest
 from conftest import CONFIG, MEMBERS_CSV, Partnership
 
 from scheduler.app.services import build_services
-from scheduler.cli.commands import main
+from scheduler.cli.main import main
 
 HEADER = "name,email,organisation,sector,role,joined,left\r\n"
 

@@ -102,7 +102,7 @@ def line_in(path: Path, fragment: str) -> int:
 
 def check(partnership: Partnership, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     """``reflect check`` as the convenor runs it: exit code and what it prints."""
-    from scheduler.cli.commands import main
+    from scheduler.cli.main import main
 
     code = main(["--config", str(partnership.config), "check"])
     out, err = capsys.readouterr()

@@ -240,7 +240,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     assert world.reference_states == {"answer": 4, "auto_reply": 1, "quarantined": 2}
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-c", "import scheduler.cli.commands, scheduler.app.services"], check=True
+        [sys.executable, "-c", "import scheduler.cli.main, scheduler.app.services"], check=True
     )
     world.import_seconds = time.monotonic() - started
     try:

@@ -27,8 +27,8 @@ from scheduler.calendar.invites import (
     build_feed,
     build_instance_request,
     build_request,
-    validate_rrule,
 )
+from scheduler.calendar.rules import validate_rrule
 from scheduler.calendar.vtimezone import vtimezone_for
 from scheduler.inputs.config import Meeting
 from scheduler.plan.occurrences import occurrences_between

@@ -67,7 +67,8 @@ from scheduler.outbound.transports import (
     SmtpTransport,
     Transport,
 )
-from scheduler.plan.planner import MemberState, plan
+from scheduler.plan.planner import plan
+from scheduler.plan.state import MemberState
 from scheduler.plan.sync import reconcile_meetings, sync_membership
 from scheduler.reports.digest import DigestView, build_digest
 from scheduler.reports.privacy import purge_raw_older_than

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from scheduler.archive.database import Archive, utc_text
 from scheduler.inputs.config import Config
-from scheduler.plan.planner import (
+from scheduler.plan.state import (
     Handover,
     HeldBack,
     Invitation,
@@ -65,11 +65,62 @@ def load_meetings(archive: Archive) -> dict[str, MeetingState]:
     }
 
 
+# How far back load_state reads each history (the planner sees nothing older).
+OPEN_PROMPTS_LOOKBACK = timedelta(days=60)  # unanswered prompts that may still be reminded
+HANDOVER_ASKED_WINDOW = timedelta(days=60)  # requests for a leaver's handover note
+HANDOVER_NOTES_WINDOW = timedelta(days=30)  # notes received, to pass on to newcomers
+INDUCTED_WINDOW = timedelta(days=120)  # inductions, which a leaver's note may follow
+INTRODUCTIONS_WINDOW = timedelta(days=30)  # newcomers' introductions, to share
+QUARANTINE_NOTICE_FIRST = timedelta(days=7)  # before any notice, held-back mail this recent
+
+
 def load_state(
-    archive: Archive, now: datetime, *, lookback: timedelta = timedelta(days=60)
+    archive: Archive, now: datetime, *, lookback: timedelta = OPEN_PROMPTS_LOOKBACK
 ) -> State:
+    """Everything the planner reads, from the archive as it is at ``now``."""
     members = load_members(archive)
     by_id = {m.id: m.email for m in members.values()}
+    return State(
+        held_back=_held_back(archive, now),
+        handover_asked={
+            row["recipient"]: datetime.fromisoformat(row["created_at"])
+            for row in archive.rows(
+                """SELECT recipient, max(created_at) AS created_at FROM outbox
+                   WHERE kind = 'handover' AND created_at >= ? GROUP BY recipient""",
+                (utc_text(now - HANDOVER_ASKED_WINDOW),),
+            )
+        },
+        members=members,
+        meetings=load_meetings(archive),
+        invitations=_invitations(archive, by_id),
+        open_prompts=_open_prompts(archive, by_id, now - lookback),
+        started=min((m.first_seen for m in members.values() if m.first_seen), default=None),
+        pairings=tuple(
+            (row["round_key"], row["a"], row["b"])
+            for row in archive.rows(
+                "SELECT round_key, a, b FROM pairings ORDER BY created_at, a, b"
+            )
+        ),
+        roles={
+            (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
+            for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
+        },
+        handovers=_handovers(archive, by_id, now),
+        inducted_at=_inducted_at(archive, by_id, now),
+        introductions=tuple(
+            (row["id"], by_id[row["member_id"]])
+            for row in archive.rows(
+                """SELECT a.id, a.member_id FROM answers a JOIN members m ON m.id = a.member_id
+                   WHERE a.kind = 'introduction' AND m.share_introduction = 1
+                     AND m.status = 'active' AND a.received_at >= ?""",
+                (utc_text(now - INTRODUCTIONS_WINDOW),),
+            )
+        ),
+    )
+
+
+def _invitations(archive: Archive, by_id: dict[int, str]) -> dict[tuple[str, str], Invitation]:
+    """What each member last received of each series, by (meeting id, email)."""
     # the highest SEQUENCE each member was sent of each series, whatever the message: a
     # one-meeting update (sent by earlier versions at the series' + 1) or a CANCEL of one
     # meeting (which could be one above that again)
@@ -85,7 +136,7 @@ def load_state(
                GROUP BY meeting_id, member_id"""
         )
     }
-    invitations = {
+    return {
         (row["meeting_id"], by_id[row["member_id"]]): Invitation(
             row["sequence"],
             row["status"],
@@ -94,8 +145,13 @@ def load_state(
         )
         for row in archive.rows("SELECT * FROM invitations")
     }
-    # Only recent, unanswered, unreminded prompts: planning scales with what is due.
-    open_prompts = tuple(
+
+
+def _open_prompts(
+    archive: Archive, by_id: dict[int, str], since: datetime
+) -> tuple[OpenPrompt, ...]:
+    """Only recent, unanswered, unreminded prompts: planning scales with what is due."""
+    return tuple(
         OpenPrompt(
             key=row["key"],
             member_email=by_id[row["member_id"]],
@@ -111,13 +167,17 @@ def load_state(
                FROM prompts p JOIN outbox o ON o.id = p.outbox_id
                WHERE p.answered = 0 AND p.reminded = 0 AND o.status = 'sent'
                  AND p.kind IN ('question', 'checklist') AND o.sent_at >= ?""",
-            (utc_text(now - lookback),),
+            (utc_text(since),),
         )
     )
+
+
+def _held_back(archive: Archive, now: datetime) -> tuple[HeldBack, ...]:
+    """Mail quarantined since the convenor was last told of any."""
     last_notice = archive.scalar(
         "SELECT max(created_at) FROM outbox WHERE kind = 'quarantine_notice'"
-    ) or utc_text(now - timedelta(days=7))
-    held_back = tuple(
+    ) or utc_text(now - QUARANTINE_NOTICE_FIRST)
+    return tuple(
         HeldBack(row["id"], row["from_address"] or "", row["subject"] or "", row["reason"])
         for row in archive.rows(
             """SELECT id, from_address, subject, reason FROM inbound
@@ -126,59 +186,32 @@ def load_state(
             (last_notice,),
         )
     )
-    return State(
-        held_back=held_back,
-        handover_asked={
-            row["recipient"]: datetime.fromisoformat(row["created_at"])
-            for row in archive.rows(
-                """SELECT recipient, max(created_at) AS created_at FROM outbox
-                   WHERE kind = 'handover' AND created_at >= ? GROUP BY recipient""",
-                (utc_text(now - timedelta(days=60)),),
-            )
-        },
-        members=members,
-        meetings=load_meetings(archive),
-        invitations=invitations,
-        open_prompts=open_prompts,
-        started=min((m.first_seen for m in members.values() if m.first_seen), default=None),
-        pairings=tuple(
-            (row["round_key"], row["a"], row["b"])
-            for row in archive.rows(
-                "SELECT round_key, a, b FROM pairings ORDER BY created_at, a, b"
-            )
-        ),
-        roles={
-            (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
-            for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
-        },
-        handovers=tuple(
-            Handover(row["id"], by_id[row["member_id"]], datetime.fromisoformat(row["received_at"]))
-            for row in archive.rows(
-                """SELECT id, member_id, received_at FROM answers
-                   WHERE kind = 'handover' AND forgotten = 0 AND received_at >= ?
-                   ORDER BY id""",
-                (utc_text(now - timedelta(days=30)),),
-            )
-        ),
-        inducted_at={
-            by_id[row["member_id"]]: datetime.fromisoformat(row["created_at"])
-            for row in archive.rows(
-                """SELECT member_id, min(created_at) AS created_at FROM outbox
-                   WHERE kind = 'induction' AND member_id IS NOT NULL AND created_at >= ?
-                   GROUP BY member_id""",
-                (utc_text(now - timedelta(days=120)),),
-            )
-        },
-        introductions=tuple(
-            (row["id"], by_id[row["member_id"]])
-            for row in archive.rows(
-                """SELECT a.id, a.member_id FROM answers a JOIN members m ON m.id = a.member_id
-                   WHERE a.kind = 'introduction' AND m.share_introduction = 1
-                     AND m.status = 'active' AND a.received_at >= ?""",
-                (utc_text(now - timedelta(days=30)),),
-            )
-        ),
+
+
+def _handovers(archive: Archive, by_id: dict[int, str], now: datetime) -> tuple[Handover, ...]:
+    """Leavers' handover notes received recently, oldest first."""
+    return tuple(
+        Handover(row["id"], by_id[row["member_id"]], datetime.fromisoformat(row["received_at"]))
+        for row in archive.rows(
+            """SELECT id, member_id, received_at FROM answers
+               WHERE kind = 'handover' AND forgotten = 0 AND received_at >= ?
+               ORDER BY id""",
+            (utc_text(now - HANDOVER_NOTES_WINDOW),),
+        )
     )
+
+
+def _inducted_at(archive: Archive, by_id: dict[int, str], now: datetime) -> dict[str, datetime]:
+    """When each recent newcomer's induction pack was first queued, by email."""
+    return {
+        by_id[row["member_id"]]: datetime.fromisoformat(row["created_at"])
+        for row in archive.rows(
+            """SELECT member_id, min(created_at) AS created_at FROM outbox
+               WHERE kind = 'induction' AND member_id IS NOT NULL AND created_at >= ?
+               GROUP BY member_id""",
+            (utc_text(now - INDUCTED_WINDOW),),
+        )
+    }
 
 
 def apply_membership(

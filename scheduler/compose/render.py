@@ -33,16 +33,9 @@ from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
 from scheduler.inputs.members import SECTOR_LABELS, SECTORS
+from scheduler.plan.intents import GETTING_TO_KNOW_YOU, HANDOVER, Intent
 from scheduler.plan.occurrences import next_occurrences, occurrences_between
-from scheduler.plan.planner import (
-    GETTING_TO_KNOW_YOU,
-    HANDOVER,
-    HeldBack,
-    Intent,
-    Invitation,
-    MeetingState,
-    MemberState,
-)
+from scheduler.plan.state import HeldBack, Invitation, MeetingState, MemberState
 from scheduler.reports.digest import DigestView, digest_context
 from scheduler.safety import clean_header_text, printable
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from scheduler.app.services import Services, read_config
+from scheduler.archive.listings import answers_by_sector
 from scheduler.demo.replies import (
     STYLES,
     answer_for,
@@ -191,66 +192,90 @@ async def run_demo(directory: Path, *, weeks: int = 26, out: TextIO, seed: int =
         f"A simulated partnership in {directory}, mail to a real SMTP server on 127.0.0.1:{port}\n"
     )
     services = Services(read_config(config_path), environ={})
-    rng = random.Random(seed)
-    by_email = {p.email: p for p in PEOPLE}
     inbox = directory / "inbox"
     for sub in ("new", "cur", "tmp"):
         (inbox / sub).mkdir(parents=True, exist_ok=True)
-    sent: Counter[str] = Counter()
-    read: Counter[str] = Counter()
-    last_digest: bytes | None = None
-    seen = 0
-    turns: Counter[str] = Counter()
+    weeks_run = _Weeks(random.Random(seed))
     try:
-        now = START.astimezone(UTC)
-        for day in range(weeks * 7):
-            report = await services.tick(now)
-            for status, count in report.ingested.items():
-                read[status] += count
-            fresh = sink.received[seen:]
-            seen = len(sink.received)
-            for raw in fresh:
-                msg = message_from_bytes(raw, policy=policy.default)
-                assert isinstance(msg, EmailMessage)
-                kind = str(msg.get("X-Reflect-Kind", "other"))
-                sent[kind] += 1
-                if kind == "digest" and "priya.shah" in str(msg["To"]):
-                    last_digest = raw
-                reply = _member_reply(msg, kind, by_email, rng, turns)
-                if reply is not None:
-                    name = f"{now:%Y%m%d}-{rng.getrandbits(40):010x}.eml"
-                    (inbox / "new" / name).write_bytes(reply)
-            if day % 7 == 6:
-                local = now.astimezone(START.tzinfo)
-                out.write(
-                    f"  week {day // 7 + 1:2d} ({local:%d %b %Y}): {sum(sent.values()):4d} emails sent, "
-                    f"{sum(read.values()):3d} replies read\n"
-                )
-                out.flush()
-            now += timedelta(days=1)
+        await _simulate(services, sink, inbox, weeks * 7, weeks_run, out)
     finally:
         server.close()
         await server.wait_closed()
+    result = _write_results(services, directory, weeks_run)
+    answers = answers_by_sector(services.archive)
+    services.close()
+    _summary(result, answers, out)
+    return result
 
+
+@dataclass
+class _Weeks:
+    """What the simulation has seen so far: mail sent and read, the latest digest."""
+
+    rng: random.Random
+    now: datetime = field(default_factory=lambda: START.astimezone(UTC))
+    sent: Counter[str] = field(default_factory=Counter)
+    read: Counter[str] = field(default_factory=Counter)
+    last_digest: bytes | None = None
+    turns: Counter[str] = field(default_factory=Counter)  # answers given to each question
+
+
+async def _simulate(
+    services: Services, sink: Sink, inbox: Path, days: int, run: _Weeks, out: TextIO
+) -> None:
+    """A tick a day; each message that arrives may be answered into the inbox."""
+    by_email = {p.email: p for p in PEOPLE}
+    seen = 0
+    for day in range(days):
+        report = await services.tick(run.now)
+        for status, count in report.ingested.items():
+            run.read[status] += count
+        fresh = sink.received[seen:]
+        seen = len(sink.received)
+        for raw in fresh:
+            msg = message_from_bytes(raw, policy=policy.default)
+            assert isinstance(msg, EmailMessage)
+            kind = str(msg.get("X-Reflect-Kind", "other"))
+            run.sent[kind] += 1
+            if kind == "digest" and "priya.shah" in str(msg["To"]):
+                run.last_digest = raw
+            reply = _member_reply(msg, kind, by_email, run.rng, run.turns)
+            if reply is not None:
+                name = f"{run.now:%Y%m%d}-{run.rng.getrandbits(40):010x}.eml"
+                (inbox / "new" / name).write_bytes(reply)
+        if day % 7 == 6:
+            local = run.now.astimezone(START.tzinfo)
+            out.write(
+                f"  week {day // 7 + 1:2d} ({local:%d %b %Y}): {sum(run.sent.values()):4d} emails sent, "
+                f"{sum(run.read.values()):3d} replies read\n"
+            )
+            out.flush()
+        run.now += timedelta(days=1)
+
+
+def _write_results(services: Services, directory: Path, run: _Weeks) -> DemoResult:
+    """The report page, the learning log and the latest digest, written beside the archive."""
     zone = services.config.partnership.zone
     result = DemoResult(
         directory=directory,
         archive=services.config.database,
-        sent=sent,
-        read=read,
+        sent=run.sent,
+        read=run.read,
         digest=None,
         report=directory / "report.html",
         log=directory / "learning-log.md",
     )
     result.report.write_text(
         report_html(
-            services.archive, partnership=services.config.partnership.name, now=now.astimezone(zone)
+            services.archive,
+            partnership=services.config.partnership.name,
+            now=run.now.astimezone(zone),
         ),
         encoding="utf-8",
     )
     result.log.write_text(export_answers(services.archive, "md"), encoding="utf-8")
-    if last_digest is not None:
-        digest = message_from_bytes(last_digest, policy=policy.default)
+    if run.last_digest is not None:
+        digest = message_from_bytes(run.last_digest, policy=policy.default)
         assert isinstance(digest, EmailMessage)
         body = digest.get_body(("html",))
         if body is not None:
@@ -259,12 +284,6 @@ async def run_demo(directory: Path, *, weeks: int = 26, out: TextIO, seed: int =
         text = digest.get_body(("plain",))
         if text is not None:
             (directory / "digest.txt").write_text(text.get_content(), encoding="utf-8")
-    answers = services.archive.rows(
-        """SELECT m.sector, count(DISTINCT a.id) AS answers FROM answers a
-           JOIN members m ON m.id = a.member_id GROUP BY m.sector ORDER BY m.sector"""
-    )
-    services.close()
-    _summary(result, answers, out)
     return result
 
 
@@ -313,7 +332,7 @@ def _question_id(msg: EmailMessage, kind: str) -> str:
     return "checklist"
 
 
-def _summary(result: DemoResult, answers: list[dict[str, object]], out: TextIO) -> None:
+def _summary(result: DemoResult, answers: list[tuple[str, int]], out: TextIO) -> None:
     width = 22
     lines = ["", "What happened", "-" * 40]
     for kind, count in sorted(result.sent.items()):
@@ -321,8 +340,8 @@ def _summary(result: DemoResult, answers: list[dict[str, object]], out: TextIO) 
     for status, count in sorted(result.read.items()):
         lines.append(f"{'read: ' + status:<{width}} {count:5d}")
     lines.append("-" * 40)
-    for row in answers:
-        lines.append(f"{'answers from ' + str(row['sector']):<{width + 8}} {row['answers']:5}")
+    for sector, count in answers:
+        lines.append(f"{'answers from ' + sector:<{width + 8}} {count:5}")
     lines += [
         "",
         f"Archive:       {result.archive}",

@@ -1254,8 +1254,7 @@ def past_meeting_problems(
     happened (and was sent out) is history, not a mistake. One that is in the past
     before anything was sent for it is almost always a wrong year.
     """
-    from scheduler.calendar.invites import local_rule
-    from scheduler.calendar.rules import localize
+    from scheduler.calendar.rules import local_rule, localize
 
     where = _Locator(text)
     zone = config.partnership.zone

@@ -19,7 +19,7 @@ from typing import Any
 from scheduler.archive.database import Archive
 from scheduler.archive.outbox_store import Claimed, OutboxStore
 from scheduler.compose.render import Outgoing
-from scheduler.plan.planner import Intent
+from scheduler.plan.intents import Intent
 
 __all__ = [
     "MAX_BACKOFF",

@@ -50,7 +50,7 @@ import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from scheduler.plan.pairing import COMMUNITY_SECTORS, STATUTORY_SECTORS
@@ -97,6 +97,42 @@ def _canonical(candidates: Sequence[Candidate]) -> list[Candidate]:
     return ordered
 
 
+_NEVER = -1  # "last turn" of someone who has had none: before every real turn
+
+
+@dataclass
+class _Turns:
+    """What the history says of the current candidates: the last turn (its index in the
+    history) and the number of turns of each organisation, sector, side and person."""
+
+    org_chaired: dict[str, int] = field(default_factory=dict)
+    person_chaired: dict[str, int] = field(default_factory=dict)
+    sector_chairs: Counter[str] = field(default_factory=Counter)
+    side_chairs: Counter[str] = field(default_factory=Counter)
+    person_chairs: Counter[str] = field(default_factory=Counter)
+    org_noted: dict[str, int] = field(default_factory=dict)
+    person_noted: dict[str, int] = field(default_factory=dict)
+    person_notes: Counter[str] = field(default_factory=Counter)
+
+
+def _tally(history: Sequence[Roles], by_email: dict[str, Candidate]) -> _Turns:
+    turns = _Turns()
+    for turn, roles in enumerate(history):
+        chair = by_email.get(roles.chair)
+        if chair is not None:
+            turns.org_chaired[chair.organisation] = turn
+            turns.person_chaired[chair.email] = turn
+            turns.sector_chairs[chair.sector] += 1
+            turns.side_chairs[_side(chair.sector)] += 1
+            turns.person_chairs[chair.email] += 1
+        note_taker = by_email.get(roles.note_taker)
+        if note_taker is not None:
+            turns.org_noted[note_taker.organisation] = turn
+            turns.person_noted[note_taker.email] = turn
+            turns.person_notes[note_taker.email] += 1
+    return turns
+
+
 def assign_roles(
     candidates: Sequence[Candidate], history: Sequence[Roles], *, seed: str
 ) -> Roles | None:
@@ -109,57 +145,9 @@ def assign_roles(
     if len(people) < 2:
         return None
     by_email = {c.email: c for c in people}
-    never = -1  # "last turn" of someone who has had none: before every real turn
-
-    org_chaired: dict[str, int] = {}
-    person_chaired: dict[str, int] = {}
-    sector_chairs: Counter[str] = Counter()
-    side_chairs: Counter[str] = Counter()
-    person_chairs: Counter[str] = Counter()
-    org_noted: dict[str, int] = {}
-    person_noted: dict[str, int] = {}
-    person_notes: Counter[str] = Counter()
-    for turn, roles in enumerate(history):
-        chair = by_email.get(roles.chair)
-        if chair is not None:
-            org_chaired[chair.organisation] = turn
-            person_chaired[chair.email] = turn
-            sector_chairs[chair.sector] += 1
-            side_chairs[_side(chair.sector)] += 1
-            person_chairs[chair.email] += 1
-        note_taker = by_email.get(roles.note_taker)
-        if note_taker is not None:
-            org_noted[note_taker.organisation] = turn
-            person_noted[note_taker.email] = turn
-            person_notes[note_taker.email] += 1
-
+    turns = _tally(history, by_email)
     organisations = {c.organisation: c.sector for c in people}
-
-    side_orgs = Counter(_side(sector) for sector in organisations.values())
-    sector_orgs = Counter(organisations.values())
-
-    def org_key(org: str) -> tuple[int, int, Fraction, Fraction, int]:
-        last = org_chaired.get(org, never)
-        sector = organisations[org]
-        side = _side(sector)
-        return (
-            int(last != never),
-            last,
-            Fraction(side_chairs[side], side_orgs[side]),
-            Fraction(sector_chairs[sector], sector_orgs[sector]),
-            _rank(seed, "org", org),
-        )
-
-    chair_org = min(organisations, key=org_key)
-    chair = min(
-        (c for c in people if c.organisation == chair_org),
-        key=lambda c: (
-            person_chaired.get(c.email, never),
-            person_chairs[c.email],
-            _rank(seed, "chair", c.email),
-        ),
-    )
-
+    chair = _choose_chair(people, organisations, turns, seed)
     window = len(organisations)
     recent_notes = Counter(
         by_email[r.note_taker].organisation
@@ -172,13 +160,43 @@ def assign_roles(
             int(c.organisation == chair.organisation),
             recent_notes[c.organisation],
             int(c.sector == chair.sector),
-            org_noted.get(c.organisation, never),
-            person_noted.get(c.email, never),
-            person_notes[c.email],
+            turns.org_noted.get(c.organisation, _NEVER),
+            turns.person_noted.get(c.email, _NEVER),
+            turns.person_notes[c.email],
             _rank(seed, "notes", c.email),
         ),
     )
     return Roles(chair=chair.email, note_taker=note_taker.email)
+
+
+def _choose_chair(
+    people: Sequence[Candidate], organisations: dict[str, str], turns: _Turns, seed: str
+) -> Candidate:
+    """The organisation whose turn it is to chair, then the person within it."""
+    side_orgs = Counter(_side(sector) for sector in organisations.values())
+    sector_orgs = Counter(organisations.values())
+
+    def org_key(org: str) -> tuple[int, int, Fraction, Fraction, int]:
+        last = turns.org_chaired.get(org, _NEVER)
+        sector = organisations[org]
+        side = _side(sector)
+        return (
+            int(last != _NEVER),
+            last,
+            Fraction(turns.side_chairs[side], side_orgs[side]),
+            Fraction(turns.sector_chairs[sector], sector_orgs[sector]),
+            _rank(seed, "org", org),
+        )
+
+    chair_org = min(organisations, key=org_key)
+    return min(
+        (c for c in people if c.organisation == chair_org),
+        key=lambda c: (
+            turns.person_chaired.get(c.email, _NEVER),
+            turns.person_chairs[c.email],
+            _rank(seed, "chair", c.email),
+        ),
+    )
 
 
 def schedule_roles(

@@ -16,7 +16,7 @@ from datetime import date
 
 from scheduler.inputs.config import Meeting
 from scheduler.inputs.members import Member
-from scheduler.plan.planner import MeetingState, MemberState
+from scheduler.plan.state import MeetingState, MemberState
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""Members getting to know each other: a newcomer's introduction shared with the
+rest, and one-to-one conversations (weekly rounds while the partnership is new,
+and a round for each newcomer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduler.inputs.config import Config
+from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.kinds import MessageKind
+from scheduler.plan.pairing import Pair, Person
+from scheduler.plan.relationships import newcomer_round, weekly_round
+from scheduler.plan.state import MemberState, State
+
+
+def plan_introductions(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """A newcomer's own introduction, shared with everyone else, when they said yes to it."""
+    name = config.partnership.identity
+    return [
+        Intent(
+            key=intent_key(name, MessageKind.INTRODUCTION, member.email, answer_id),
+            kind=MessageKind.INTRODUCTION,
+            recipient=member.email,
+            member_email=author,
+            due=now,
+            answer_id=answer_id,
+        )
+        for answer_id, author in state.introductions
+        for member in reachable
+        if member.email != author
+    ]
+
+
+def plan_conversations(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """One-to-one conversations: weekly rounds while the partnership is new, and newcomers'."""
+    weeks = config.induction.relationship_weeks
+    if weeks <= 0 or state.started is None:
+        return []
+    zone = config.partnership.zone
+    today = now.astimezone(zone).date()
+    done = {key for key, _a, _b in state.pairings}
+    history = [Pair(a, b) for _key, a, b in state.pairings]
+    people = [Person(m.email, m.sector, m.organisation) for m in reachable]
+    proposals: list[tuple[str, Pair, datetime]] = []
+    if config.induction.existing_members == "induct":  # a new partnership, not an established one
+        weekly = weekly_round(
+            started=state.started, today=today, weeks=weeks, people=people, history=history,
+            done=done, seed=config.partnership.identity, zone=zone,
+        )  # fmt: skip
+        if weekly is not None:
+            key, pairs, slot = weekly
+            proposals += [(key, pair, slot) for pair in pairs]
+    for member in reachable:
+        key = f"newcomer-{member.email}"
+        first_seen = member.first_seen or state.started
+        if key in done or first_seen <= state.started:
+            continue
+        if (today - first_seen).days > 28:
+            continue  # joined long ago (e.g. before conversations were offered)
+        newcomer = Person(member.email, member.sector, member.organisation)
+        for pair, slot in newcomer_round(
+            newcomer=newcomer, joined=first_seen, people=people, history=history,
+            seed=config.partnership.identity, zone=zone,
+        ):  # fmt: skip
+            proposals.append((key, pair, slot))
+    name = config.partnership.identity
+    intents = []
+    for key, pair, slot in proposals:
+        for me, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            intents.append(
+                Intent(
+                    key=intent_key(name, MessageKind.CONVERSATION, me, key, other),
+                    kind=MessageKind.CONVERSATION,
+                    recipient=me,
+                    member_email=me,
+                    due=now,
+                    occurrence=slot,
+                    partner=other,
+                    round_key=key,
+                )
+            )
+    return intents

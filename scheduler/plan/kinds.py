@@ -1,0 +1,57 @@
+"""The service's vocabulary: the kinds of message, and the states of the outbox and the
+inbound queue, as ``StrEnum``s whose values are the very strings the archive stores.
+
+A member compares and hashes equal to its text (``MessageKind.PROMPT == "prompt"``),
+so rows written before these existed read the same, and a dict keyed by either works
+with both. Adding a kind of message starts here (see the README's checklist).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    """What one intended message is; the outbox's ``kind`` column."""
+
+    INDUCTION = "induction"
+    WELCOME_BACK = "welcome_back"
+    INVITE = "invite"
+    CANCEL = "cancel"
+    PROMPT = "prompt"
+    ROLE_NOTE = "role_note"
+    REMINDER = "reminder"
+    HANDOVER = "handover"
+    LEAVER_NOTICE = "leaver_notice"
+    HANDOVER_MISSING = "handover_missing"
+    HANDOVER_ARRIVED = "handover_arrived"
+    HANDOVER_NOTE = "handover_note"
+    DIGEST = "digest"
+    QUARANTINE_NOTICE = "quarantine_notice"
+    INTRODUCTION = "introduction"
+    CONVERSATION = "conversation"
+    # sent by earlier versions only, and still read from the outbox's history
+    CANCEL_OCCURRENCE = "cancel_occurrence"
+    ROLES = "roles"
+
+
+class OutboxStatus(StrEnum):
+    """Where a message is on its way out; the outbox's ``status`` column."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class InboundStatus(StrEnum):
+    """What became of a message that came in; the inbound table's ``status`` column."""
+
+    PENDING = "pending"  # stored, not yet read
+    ANSWER = "answer"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    RSVP = "rsvp"
+    QUARANTINED = "quarantined"
+    REJECTED = "rejected"  # by the convenor, from the quarantine

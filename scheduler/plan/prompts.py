@@ -1,0 +1,208 @@
+"""Questions before each reflection point (with who chairs and takes notes, when
+roles rotate), and one reminder for each question still unanswered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.clock import utc_text
+from scheduler.inputs.config import Config, Meeting
+from scheduler.inputs.content import Content
+from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.kinds import MessageKind
+from scheduler.plan.occurrences import Occurrence, occurrences_between
+from scheduler.plan.rotation import Candidate, Roles, assign_roles
+from scheduler.plan.state import MemberState, OpenPrompt, State, arrival_day
+
+SETTLING_IN = timedelta(days=28)  # a newcomer takes no role at meetings this soon after joining
+
+
+def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:
+    """The question ids one reflection point takes, cycling the configured list."""
+    if config.prompts.checklist_meeting == meeting.id:
+        return [area.id for area in content.checklist]
+    if meeting.kind != "reflection":
+        return []
+    ids = [q for q in config.prompts.questions if q in content.questions]
+    if not ids:
+        return []
+    per = config.prompts.questions_per_cycle
+    return [ids[(index * per + i) % len(ids)] for i in range(min(per, len(ids)))]
+
+
+def plan_prompts(
+    config: Config, content: Content, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    name = config.partnership.identity
+    lead = timedelta(days=config.prompts.before_meeting_days)
+    intents = []
+    for meeting in config.meetings:
+        for occ in occurrences_between(
+            meeting, config.partnership.timezone, now, now + lead + timedelta(seconds=1)
+        ):
+            due = (occ.start - lead).astimezone(UTC)
+            if due > now:
+                continue
+            roles = _roles(config, state, meeting, occ, reachable)
+            for qid in cycle_questions(config, content, meeting, occ.index):
+                for member in reachable:
+                    if member.joined is not None and member.joined > now.date():
+                        continue
+                    intents.append(
+                        Intent(
+                            key=intent_key(
+                                name,
+                                MessageKind.PROMPT,
+                                member.email,
+                                meeting.id,
+                                occ.original,
+                                qid,
+                            ),
+                            kind=MessageKind.PROMPT,
+                            recipient=member.email,
+                            member_email=member.email,
+                            due=due,
+                            meeting_id=meeting.id,
+                            occurrence=occ.original,
+                            question_id=qid,
+                            chair=roles[0] if roles else None,
+                            note_taker=roles[1] if roles else None,
+                        )
+                    )
+            if roles is not None:
+                intents.extend(_role_notes(config, meeting, occ, due, roles, reachable))
+    return intents
+
+
+def _roles(
+    config: Config,
+    state: State,
+    meeting: Meeting,
+    occ: Occurrence,
+    reachable: list[MemberState],
+) -> tuple[str, str] | None:
+    """Who chairs and takes notes at a reflection point, when roles rotate."""
+    if not config.leadership.rotate_roles or meeting.kind != "reflection":
+        return None
+    named = state.roles.get((meeting.id, utc_text(occ.original)))
+    if named is not None:
+        return named
+    history = [Roles(chair, note) for chair, note in state.roles.values()]
+    # a newcomer is not asked to chair or take notes before finding their feet (those
+    # who started the partnership are all new together, and take turns from the first)
+    settled_by = occ.start.date() - SETTLING_IN
+    settled = [
+        m
+        for m in reachable
+        if (arrived := arrival_day(m)) is None
+        or arrived <= settled_by
+        or (state.started is not None and arrived <= state.started)
+    ]
+    chosen = assign_roles(
+        [Candidate(m.email, m.organisation, m.sector) for m in settled],
+        history,
+        seed=config.partnership.identity,
+    )
+    return (chosen.chair, chosen.note_taker) if chosen else None
+
+
+def _role_notes(
+    config: Config,
+    meeting: Meeting,
+    occ: Occurrence,
+    due: datetime,
+    roles: tuple[str, str],
+    reachable: list[MemberState],
+) -> list[Intent]:
+    """A word by email to the two people whose turn it is, when a meeting's roles are named.
+
+    Everyone learns who chairs from the question email and ``reflect
+    status``; calendars are not touched, since the meeting itself has not
+    changed (and an update of one meeting replaces a whole series in some).
+    """
+    chair, note_taker = roles
+    return [
+        Intent(
+            key=intent_key(
+                config.partnership.identity,
+                MessageKind.ROLE_NOTE,
+                member.email,
+                meeting.id,
+                occ.original,
+                chair,
+                note_taker,
+            ),
+            kind=MessageKind.ROLE_NOTE,
+            recipient=member.email,
+            member_email=member.email,
+            due=due,
+            meeting_id=meeting.id,
+            occurrence=occ.original,
+            chair=chair,
+            note_taker=note_taker,
+        )
+        for member in reachable
+        if member.email in roles
+    ]
+
+
+def plan_reminders(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
+    """One reminder for each unanswered question, on a weekday.
+
+    The checklist of a governance review comes as one email per part; its
+    reminder is one per member, on the first part still open, naming the rest.
+    """
+    name = config.partnership.identity
+    wait = timedelta(days=config.prompts.reminder_after_days)
+    order = {area.id: n for n, area in enumerate(content.checklist)}
+    checklists: dict[tuple[str, str | None, datetime | None], list[OpenPrompt]] = {}
+    for prompt in state.open_prompts:
+        if prompt.kind == "checklist":
+            review = (prompt.member_email, prompt.meeting_id, prompt.occurrence)
+            checklists.setdefault(review, []).append(prompt)
+    intents = []
+    for prompt in state.open_prompts:
+        member = state.members.get(prompt.member_email)
+        if member is None or member.status != "active" or member.address_failing:
+            continue
+        also: tuple[str, ...] = ()
+        if prompt.kind == "checklist":
+            parts = sorted(
+                checklists[(prompt.member_email, prompt.meeting_id, prompt.occurrence)],
+                key=lambda p: (order.get(p.question_id, len(order)), p.question_id),
+            )
+            if prompt is not parts[0]:
+                continue  # the review's one reminder follows its first open part
+            also = tuple(p.question_id for p in parts[1:])
+        due = _weekday(prompt.sent_at + wait, config.partnership.zone)
+        if due > now:
+            continue
+        if prompt.occurrence is not None and prompt.occurrence <= now:
+            continue  # the meeting has begun: a reminder would only nag
+        if prompt.occurrence is None and now - due > timedelta(days=14):
+            continue
+        intents.append(
+            Intent(
+                key=intent_key(name, MessageKind.REMINDER, prompt.key),
+                kind=MessageKind.REMINDER,
+                recipient=prompt.member_email,
+                member_email=prompt.member_email,
+                due=due.astimezone(UTC),
+                meeting_id=prompt.meeting_id,
+                occurrence=prompt.occurrence,
+                question_id=prompt.question_id,
+                follows=prompt.key,
+                also=also,
+            )
+        )
+    return intents
+
+
+def _weekday(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment``, or if it falls on a weekend, 09:00 on the Monday after, local time."""
+    local = moment.astimezone(zone)
+    if local.weekday() < 5:
+        return moment
+    monday = local.date() + timedelta(days=7 - local.weekday())
+    return datetime.combine(monday, time(9, 0), tzinfo=zone).astimezone(UTC)

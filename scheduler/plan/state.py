@@ -1,0 +1,103 @@
+"""What the planner knows from the archive: members, series, the invitations each
+member holds, open prompts, handover notes and held-back mail, as frozen records.
+
+``archive.state.load_state`` builds a ``State``; the planner only reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class MemberState:
+    id: int
+    email: str
+    name: str
+    organisation: str
+    sector: str
+    role: str
+    status: str  # pending | active | left
+    inducted: bool
+    address_failing: bool = False
+    joined: date | None = None
+    left_on: date | None = None
+    rejoined_on: date | None = None
+    share_introduction: bool = False
+    first_seen: date | None = None
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    id: str
+    sequence: int
+    status: str  # active | removed
+    fingerprint: str
+    definition: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What one member last received of one series."""
+
+    sequence: int
+    status: str  # invited | cancelled
+    definition: Mapping[str, object] | None = None  # the series as that member was sent it
+    # the highest SEQUENCE of anything sent to that member for the series (an occurrence
+    # update of older versions included); a new version must rise above it
+    highest: int = 0
+
+
+@dataclass(frozen=True)
+class OpenPrompt:
+    key: str
+    member_email: str
+    kind: str
+    meeting_id: str | None
+    occurrence: datetime | None
+    question_id: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A leaver's handover note, as archived."""
+
+    answer_id: int
+    author: str  # email
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A message quarantined since the convenor was last told of any."""
+
+    inbound_id: int
+    sender: str
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class State:
+    members: Mapping[str, MemberState]
+    meetings: Mapping[str, MeetingState] = field(default_factory=dict)
+    invitations: Mapping[tuple[str, str], Invitation] = field(default_factory=dict)
+    open_prompts: tuple[OpenPrompt, ...] = ()
+    # recent "getting to know you" answers of members who agreed to share them: (answer id, email)
+    introductions: tuple[tuple[int, str], ...] = ()
+    started: date | None = None  # the day the service first met this partnership
+    pairings: tuple[tuple[str, str, str], ...] = ()  # (round key, a, b) of conversations proposed
+    roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # ^ (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
+    handovers: tuple[Handover, ...] = ()  # notes received recently
+    inducted_at: Mapping[str, datetime] = field(default_factory=dict)  # recent inductions
+    held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
+    handover_asked: Mapping[str, datetime] = field(default_factory=dict)  # recent requests
+
+
+def arrival_day(member: MemberState) -> date | None:
+    """When a member came: their ``joined`` date, or the day they were first listed if later."""
+    days = [d for d in (member.first_seen, member.joined) if d is not None]
+    return max(days) if days else None
