@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from scheduler.archive.database import Archive, utc_text
-from scheduler.plan.planner import Intent
+from scheduler.plan.intents import Intent
 
 
 class RenderedPrompt(Protocol):
