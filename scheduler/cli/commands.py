@@ -31,7 +31,7 @@ from scheduler.safety import printable
 
 if TYPE_CHECKING:
     from scheduler.app.services import Services
-    from scheduler.inputs.config import MembersFile
+    from scheduler.inputs.config_file import MembersFile
 
 EX_TEMPFAIL = 75
 EX_DATAERR = 65  # sysexits: the mail server returns the message to its sender
@@ -211,13 +211,10 @@ def _main(argv: Sequence[str] | None) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from scheduler.app.services import read_config
     from scheduler.compose.tokens import secret_problem
-    from scheduler.inputs.config import (
-        _Locator,
-        members_file,
-        past_meeting_problems,
-        question_problems,
-    )
+    from scheduler.inputs.config_checks import past_meeting_problems, question_problems
+    from scheduler.inputs.config_file import members_file
     from scheduler.inputs.content import load_bundled_content
+    from scheduler.inputs.toml_lines import TomlLines
 
     path = _config_path(args)
     problems: list[Problem] = []
@@ -280,7 +277,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 Problem(
                     path.name,
                     key_problem,
-                    None if from_env else _Locator(text).key("security", "key_file"),
+                    None if from_env else TomlLines(text).key("security", "key_file"),
                     f"[security] {setting}",
                 )
             )
@@ -337,7 +334,8 @@ def _check_members_file(
 ) -> None:
     """Add the membership file's problems and warnings; ``members.path`` is known."""
     from scheduler.errors import MembersError
-    from scheduler.inputs.members import parse_members, quote
+    from scheduler.inputs.members import parse_members
+    from scheduler.inputs.plain_text import quote
 
     path = members.path
     assert path is not None

@@ -15,10 +15,9 @@ import jinja2
 from markupsafe import Markup
 
 from scheduler.archive.database import Archive
-from scheduler.inputs.members import SECTORS
+from scheduler.inputs.sectors import SECTOR_SHORT, SECTORS
 from scheduler.reports.digest import build_digest
 from scheduler.reports.participation import (
-    SECTOR_SHORT,
     cycle_summary,
     participation,
     participation_svg,

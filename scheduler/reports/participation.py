@@ -32,33 +32,7 @@ from datetime import UTC, date, datetime, tzinfo
 from html import escape
 
 from scheduler.archive.database import Archive
-from scheduler.inputs.members import SECTORS
-
-# Short sector names for charts and tables, and the phrase a flag uses.
-SECTOR_SHORT = {
-    "vcse": "Voluntary & community",
-    "nhs": "NHS",
-    "local_authority": "Local authority",
-    "primary_care": "Primary care",
-    "community": "Community members",
-    "other": "Other",
-}
-_SECTOR_PHRASE = {
-    "vcse": "the voluntary and community sector",
-    "nhs": "the NHS sector",
-    "local_authority": "the local authority sector",
-    "primary_care": "the primary care sector",
-    "community": "community members",
-    "other": "members from other sectors",
-}
-_SECTOR_WORDS = {
-    "vcse": "voluntary and community",
-    "nhs": "NHS",
-    "local_authority": "local authority",
-    "primary_care": "primary care",
-    "community": "community",
-    "other": "other",
-}
+from scheduler.inputs.sectors import SECTOR_PHRASES, SECTOR_SHORT, SECTOR_WORDS, SECTORS
 
 
 @dataclass(frozen=True)
@@ -379,7 +353,7 @@ def _cycle(
         organisations.setdefault(info.organisation, []).append(answered)
     order = {s: i for i, s in enumerate(SECTORS)}
     by_sector = [
-        GroupCount(SECTOR_SHORT.get(s, s), _SECTOR_PHRASE.get(s, s), len(v), sum(v), (s,))
+        GroupCount(SECTOR_SHORT.get(s, s), SECTOR_PHRASES.get(s, s), len(v), sum(v), (s,))
         for s, v in sorted(sectors.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
     ]
     by_org = [
@@ -440,7 +414,7 @@ def _merge_sectors(groups: Sequence[GroupCount]) -> GroupCount:
     keys = tuple(k for g in groups for k in g.keys)
     if len(groups) == 1:
         return groups[0]
-    words = [_SECTOR_WORDS.get(k, k) for k in keys]
+    words = [SECTOR_WORDS.get(k, k) for k in keys]
     names = ", ".join(words[:-1]) + " and " + words[-1]
     return GroupCount(
         label=" + ".join(SECTOR_SHORT.get(k, k) for k in keys),
