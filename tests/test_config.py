@@ -9,7 +9,8 @@ import pytest
 from conftest import REPO, Partnership
 
 from scheduler.errors import ConfigError
-from scheduler.inputs.config import KNOWN_KEYS, members_file, parse_config
+from scheduler.inputs.config import KNOWN_KEYS
+from scheduler.inputs.config_file import members_file, parse_config
 
 
 def problems_for(text: str) -> list[str]:

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduler.errors import MembersError
-from scheduler.inputs.members import parse_members, quote
+from scheduler.inputs.members import parse_members
+from scheduler.inputs.plain_text import quote
 
 HEADER = "name,email,organisation,sector,role,joined,left\r\n"
 

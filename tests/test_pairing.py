@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scheduler.inputs.sectors import COMMUNITY_SECTORS, SECTORS, STATUTORY_SECTORS
 from scheduler.plan.pairing import (
-    COMMUNITY_SECTORS,
-    STATUTORY_SECTORS,
     Pair,
     Person,
     _canonical,
@@ -21,7 +20,6 @@ from scheduler.plan.pairing import (
     propose_round,
 )
 
-SECTORS = ("vcse", "nhs", "local_authority", "primary_care", "community", "other")
 # Whole schedules of up to 40 people: fewer, bigger examples.
 SLOW = settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 

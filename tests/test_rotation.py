@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.inputs.sectors import SECTORS
 from scheduler.plan.rotation import Candidate, Roles, assign_roles, schedule_roles
-
-SECTORS = ("vcse", "nhs", "local_authority", "primary_care", "community", "other")
 
 
 def partnership() -> list[Candidate]:

@@ -40,9 +40,11 @@ from scheduler.faults import crash_point
 from scheduler.inbound.inboxes import Inbox, MaildirInbox
 from scheduler.inbound.ingest import Reader, store_raw
 from scheduler.inbound.limits import Limits, too_large
-from scheduler.inputs.config import Config, Meeting, parse_config
+from scheduler.inputs.config import Config, Meeting
+from scheduler.inputs.config_file import parse_config
 from scheduler.inputs.content import Content, load_bundled_content
-from scheduler.inputs.members import Membership, read_members
+from scheduler.inputs.members import read_members
+from scheduler.inputs.membership import Membership
 from scheduler.outbound.outbox import (
     claim_due,
     enqueue,

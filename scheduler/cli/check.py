@@ -12,12 +12,13 @@ from scheduler.cli.arguments import _config_path, _now
 from scheduler.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from scheduler.inputs.config import Config, MembersFile
+    from scheduler.inputs.config import Config
+    from scheduler.inputs.config_file import MembersFile
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from scheduler.app.services import read_config
-    from scheduler.inputs.config import members_file
+    from scheduler.inputs.config_file import members_file
 
     path = _config_path(args)
     problems: list[Problem] = []
@@ -48,7 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _content_problems(args: argparse.Namespace, config: Config, text: str) -> list[Problem]:
     """The questions the config names, and meetings the archive holds that are now past."""
     from scheduler.archive.snapshot import archived_meeting_ids
-    from scheduler.inputs.config import past_meeting_problems, question_problems
+    from scheduler.inputs.config_checks import past_meeting_problems, question_problems
     from scheduler.inputs.content import load_bundled_content
 
     problems: list[Problem] = []
@@ -73,7 +74,7 @@ def _check_secrets(
 ) -> None:
     """The passwords the config names (warnings while unset) and the token key (a problem)."""
     from scheduler.compose.tokens import secret_problem
-    from scheduler.inputs.config import _Locator
+    from scheduler.inputs.toml_lines import TomlLines
 
     smtp = config.mail.smtp
     if config.mail.transport == "smtp" and smtp.username and not os.environ.get(smtp.password_env):
@@ -98,7 +99,7 @@ def _check_secrets(
             Problem(
                 config_name,
                 key_problem,
-                None if from_env else _Locator(text).key("security", "key_file"),
+                None if from_env else TomlLines(text).key("security", "key_file"),
                 f"[security] {setting}",
             )
         )
@@ -149,7 +150,8 @@ def _check_members_file(
 ) -> None:
     """Add the membership file's problems and warnings; ``members.path`` is known."""
     from scheduler.errors import MembersError
-    from scheduler.inputs.members import parse_members, quote
+    from scheduler.inputs.members import parse_members
+    from scheduler.inputs.plain_text import quote
 
     path = members.path
     assert path is not None

@@ -32,7 +32,7 @@ from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
-from scheduler.inputs.members import SECTOR_LABELS, SECTORS
+from scheduler.inputs.sectors import SECTOR_LABELS, SECTORS
 from scheduler.plan.intents import GETTING_TO_KNOW_YOU, HANDOVER, Intent
 from scheduler.plan.occurrences import next_occurrences, occurrences_between
 from scheduler.plan.state import HeldBack, Invitation, MeetingState, MemberState

@@ -14,15 +14,22 @@ problem it finds and raises one ``ContentError`` listing them all. Only
 
 from __future__ import annotations
 
-import difflib
 import importlib.resources
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from dataclasses import dataclass
+from pathlib import Path
 
 from scheduler.errors import ContentError, Problem
+from scheduler.inputs.content_fields import (
+    ContentFile,
+    check_keys,
+    describe,
+    read_id,
+    read_source,
+    read_tables,
+    read_text,
+    read_texts,
+)
 
 __all__ = [
     "ChecklistArea",
@@ -37,23 +44,9 @@ __all__ = [
 FRAMEWORK_NAME = "content/framework.toml"
 CHECKLIST_NAME = "content/checklist.toml"
 
-_SOURCE_KEYS = (
-    "title",
-    "authors",
-    "publisher",
-    "programme",
-    "date",
-    "url",
-    "licence",
-    "attribution",
-    "seed",
-)
 _QUESTION_KEYS = ("id", "number", "text", "prompts", "points", "resource")
 _RESOURCE_KEYS = ("title", "description")
 _AREA_KEYS = ("id", "title", "questions")
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_HEADER = re.compile(r"\s*(\[\[[^\]]*\]\]|\[[^\]]*\])")
-_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*\Z")
 
 
 @dataclass(frozen=True)
@@ -108,7 +101,9 @@ def parse_content(
     Questions in ``extra`` files replace bundled questions with the same id and
     add new ones at the end. Raises ``ContentError`` listing every problem.
     """
-    files = [_File(*framework), _File(*checklist)] + [_File(*pair) for pair in extra]
+    files = [ContentFile(*framework), ContentFile(*checklist)] + [
+        ContentFile(*pair) for pair in extra
+    ]
     questions: dict[str, Question] = {}
     for question in _question_file(files[0], source_required=True):
         questions[question.id] = question
@@ -172,282 +167,16 @@ def load_bundled_content(extra_paths: Sequence[Path] = ()) -> Content:
     return content
 
 
-# --- one file ------------------------------------------------------------------
-
-
-@dataclass
-class _File:
-    """One file being read: its name, its lines and where problems go."""
-
-    name: str
-    text: str
-    problems: list[Problem] = field(init=False)
-    headers: list[tuple[int, str]] = field(init=False)
-    lines: list[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.text = self.text.removeprefix("\ufeff")
-        self.problems = []
-        self.lines = self.text.splitlines()
-        self.headers = []
-        for number, line in enumerate(self.lines, start=1):
-            match = _HEADER.match(line)
-            if match:
-                self.headers.append((number, re.sub(r"\s+", "", match.group(1))))
-
-    def add(self, message: str, *, line: int | None = None, where: str | None = None) -> None:
-        self.problems.append(Problem(file=self.name, line=line, field=where, message=message))
-
-    def header(self, name: str, nth: int, after: int = 0, before: int | None = None) -> int | None:
-        """Line of the ``nth`` (1-based) header spelt ``name`` between two lines."""
-        seen = 0
-        for number, header in self.headers:
-            if number <= after or (before is not None and number >= before):
-                continue
-            if header == name:
-                seen += 1
-                if seen == nth:
-                    return number
-        return None
-
-    def next_header(self, line: int, names: tuple[str, ...] | None = None) -> int | None:
-        """The first header after ``line`` (one of ``names``, if given)."""
-        for number, header in self.headers:
-            if number > line and (names is None or header in names):
-                return number
-        return None
-
-    def key_line(self, table_line: int | None, key: str) -> int | None:
-        """Best guess at the line where ``key`` is set in the table starting at ``table_line``."""
-        start = table_line or 0
-        end = self.next_header(start) or len(self.lines) + 1
-        pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number in range(start + 1, end):
-            if pattern.match(self.lines[number - 1]):
-                return number
-        return table_line
-
-    def load(self) -> Mapping[str, object] | None:
-        try:
-            return tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as error:
-            reason = str(error)
-            line: int | None = None
-            match = _TOML_WHERE.search(reason)
-            if match:
-                line = int(match.group(1))
-                reason = f"{reason[: match.start()]} at column {match.group(2)}"
-            self.add(
-                f"not valid TOML: {reason}. Check the quotes, brackets and commas there; "
-                "text values go in double quotes and lists in [ ].",
-                line=line,
-            )
-            return None
-
-
-# --- field checks --------------------------------------------------------------
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, str):
-        return f'"{value}" (text)'
-    if isinstance(value, int | float):
-        return f"{value} (a number)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"
-
-
-def _unknown_keys(
-    f: _File,
-    table: Mapping[str, object],
-    allowed: tuple[str, ...],
-    *,
-    label: str,
-    table_line: int | None,
-) -> None:
-    for key in table:
-        if key in allowed:
-            continue
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f'Did you mean "{close[0]}"? ' if close else ""
-        f.add(
-            f"{hint}Fields allowed here: {', '.join(allowed)}.",
-            line=f.key_line(table_line, key),
-            where=f'{label} unknown field "{key}"',
-        )
-
-
-def _text(
-    f: _File,
-    table: Mapping[str, object],
-    key: str,
-    *,
-    label: str,
-    table_line: int | None,
-    why: str,
-    required: bool = True,
-) -> str | None:
-    where = f'{label} field "{key}"'
-    if key not in table:
-        if required:
-            f.add(f"missing. {why}", line=table_line, where=where)
-        return None
-    value = table[key]
-    line = f.key_line(table_line, key)
-    if not isinstance(value, str):
-        f.add(
-            f'is {_describe(value)}, not text. Write {key} = "..." with double quotes.',
-            line=line,
-            where=where,
-        )
-        return None
-    if not value.strip():
-        f.add(f"is empty. {why}", line=line, where=where)
-        return None
-    return value.strip()
-
-
-def _texts(
-    f: _File,
-    table: Mapping[str, object],
-    key: str,
-    *,
-    label: str,
-    table_line: int | None,
-    why: str,
-    required: bool = False,
-) -> tuple[str, ...]:
-    where = f'{label} field "{key}"'
-    if key not in table:
-        if required:
-            f.add(f"missing. {why}", line=table_line, where=where)
-        return ()
-    value = table[key]
-    line = f.key_line(table_line, key)
-    if not isinstance(value, list):
-        f.add(
-            f'is {_describe(value)}, not a list. Write {key} = ["First?", "Second?"].',
-            line=line,
-            where=where,
-        )
-        return ()
-    if required and not value:
-        f.add(f"is an empty list. {why}", line=line, where=where)
-    result: list[str] = []
-    for position, item in enumerate(value, start=1):
-        if not isinstance(item, str):
-            f.add(
-                f"item {position} is {_describe(item)}, not text. Put each entry in double quotes.",
-                line=line,
-                where=where,
-            )
-        elif not item.strip():
-            f.add(
-                f"item {position} is empty. Remove it or write the words.", line=line, where=where
-            )
-        else:
-            result.append(item.strip())
-    return tuple(result)
-
-
-def _identifier(
-    f: _File,
-    table: Mapping[str, object],
-    *,
-    label: str,
-    table_line: int | None,
-    why: str,
-) -> str | None:
-    value = _text(f, table, "id", label=label, table_line=table_line, why=why)
-    if value is None:
-        return None
-    if not _ID.match(value):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-question"
-        f.add(
-            f'"{value}" is not a usable id; use lower-case letters, digits and hyphens, '
-            f'e.g. "{suggestion}".',
-            line=f.key_line(table_line, "id"),
-            where=f'{label} field "id"',
-        )
-        return None
-    return value
-
-
-def _tables(
-    f: _File, data: Mapping[str, object], key: str, *, what: str
-) -> list[Mapping[str, object]] | None:
-    """The array of tables under ``key``, or None (with a problem) if it is not one."""
-    value = data.get(key)
-    if value is None:
-        return []
-    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return value
-    f.add(
-        f"is {_describe(value)}; write each {what} under its own [[{key}]] header "
-        "(double square brackets).",
-        line=f.key_line(None, key) or f.header(f"[{key}]", 1),
-        where=f"[[{key}]]",
-    )
-    return None
-
-
 # --- whole files ---------------------------------------------------------------
 
 
-def _source(f: _File, data: Mapping[str, object], *, required: bool) -> str:
-    """Check ``[source]`` and return the attribution line for the file's contents."""
-    fallback = PurePath(f.name).name
-    line = f.header("[source]", 1)
-    value = data.get("source")
-    if value is None:
-        if required:
-            f.add(
-                "missing. Start the file with a [source] table giving at least the "
-                'title of the work the words are quoted from, e.g. title = "...".',
-                where="[source]",
-            )
-        return fallback
-    if not isinstance(value, dict):
-        f.add(
-            f'is {_describe(value)}; write it as a table: a [source] line, then title = "...".',
-            line=f.key_line(None, "source"),
-            where="[source]",
-        )
-        return fallback
-    _unknown_keys(f, value, _SOURCE_KEYS, label="[source]", table_line=line)
-    why = "Say where the words come from so every email can credit them."
-    details: dict[str, str | None] = {}
-    for key in _SOURCE_KEYS:
-        if key == "seed":
-            continue
-        details[key] = _text(
-            f, value, key, label="[source]", table_line=line, why=why, required=key == "title"
-        )
-    seed = value.get("seed")
-    if seed is not None and not isinstance(seed, str):
-        _texts(f, value, "seed", label="[source]", table_line=line, why=why)
-    if details["attribution"]:
-        return details["attribution"]
-    who = details["publisher"] or details["authors"]
-    parts = [part for part in (who, details["title"]) if part]
-    if not parts:
-        return fallback
-    attribution = ", ".join(parts)
-    return f"{attribution} ({details['date']})" if details["date"] else attribution
-
-
-def _question_file(f: _File, *, source_required: bool) -> list[Question]:
+def _question_file(f: ContentFile, *, source_required: bool) -> list[Question]:
     data = f.load()
     if data is None:
         return []
-    _unknown_keys(f, data, ("source", "question"), label="top level", table_line=None)
-    source = _source(f, data, required=source_required)
-    tables = _tables(f, data, "question", what="question")
+    check_keys(f, data, ("source", "question"), label="top level", table_line=None)
+    source = read_source(f, data, required=source_required)
+    tables = read_tables(f, data, "question", what="question")
     if tables is None:
         return []
     if not tables:
@@ -461,9 +190,9 @@ def _question_file(f: _File, *, source_required: bool) -> list[Question]:
     first_use: dict[str, int] = {}
     for nth, table in enumerate(tables, start=1):
         label = f"[[question]] {nth}"
-        line = f.header("[[question]]", nth)
-        _unknown_keys(f, table, _QUESTION_KEYS, label=label, table_line=line)
-        qid = _identifier(
+        line = f.lines.heading("[[question]]", nth)
+        check_keys(f, table, _QUESTION_KEYS, label=label, table_line=line)
+        qid = read_id(
             f,
             table,
             label=label,
@@ -474,14 +203,14 @@ def _question_file(f: _File, *, source_required: bool) -> list[Question]:
             f.add(
                 f'"{qid}" is already the id of [[question]] {first_use[qid]}. '
                 "Give each question in a file its own id.",
-                line=f.key_line(line, "id"),
+                line=f.lines.key_in(line, "id"),
                 where=f'{label} field "id"',
             )
             qid = None
         elif qid is not None:
             first_use[qid] = nth
         number = _number(f, table, label=label, table_line=line)
-        text = _text(
+        text = read_text(
             f,
             table,
             "text",
@@ -490,7 +219,7 @@ def _question_file(f: _File, *, source_required: bool) -> list[Question]:
             why="Every question needs the words to ask.",
         )
         lists = {
-            key: _texts(
+            key: read_texts(
                 f,
                 table,
                 key,
@@ -518,16 +247,16 @@ def _question_file(f: _File, *, source_required: bool) -> list[Question]:
 
 
 def _number(
-    f: _File, table: Mapping[str, object], *, label: str, table_line: int | None
+    f: ContentFile, table: Mapping[str, object], *, label: str, table_line: int | None
 ) -> int | None:
     value = table.get("number")
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         f.add(
-            f"is {_describe(value)}; use a whole number from 1 up without quotes, "
+            f"is {describe(value)}; use a whole number from 1 up without quotes, "
             "e.g. number = 6, or leave it out.",
-            line=f.key_line(table_line, "number"),
+            line=f.lines.key_in(table_line, "number"),
             where=f'{label} field "number"',
         )
         return None
@@ -535,7 +264,7 @@ def _number(
 
 
 def _resources(
-    f: _File,
+    f: ContentFile,
     table: Mapping[str, object],
     *,
     nth: int,
@@ -547,22 +276,22 @@ def _resources(
         return ()
     if not (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
         f.add(
-            f"is {_describe(value)}; write each resource under its own "
+            f"is {describe(value)}; write each resource under its own "
             "[[question.resource]] header after its question.",
-            line=f.key_line(question_line, "resource"),
+            line=f.lines.key_in(question_line, "resource"),
             where=f'{label} field "resource"',
         )
         return None
-    end = f.next_header(question_line or 0, ("[[question]]",))
+    end = f.lines.next_heading(question_line or 0, ("[[question]]",))
     why = "Every resource needs a title and a one-line description."
     resources: list[Resource] = []
     complete = True
     for mth, item in enumerate(value, start=1):
         sub_label = f"{label} resource {mth}"
-        line = f.header("[[question.resource]]", mth, after=question_line or 0, before=end)
-        _unknown_keys(f, item, _RESOURCE_KEYS, label=sub_label, table_line=line)
-        title = _text(f, item, "title", label=sub_label, table_line=line, why=why)
-        description = _text(f, item, "description", label=sub_label, table_line=line, why=why)
+        line = f.lines.heading("[[question.resource]]", mth, after=question_line or 0, before=end)
+        check_keys(f, item, _RESOURCE_KEYS, label=sub_label, table_line=line)
+        title = read_text(f, item, "title", label=sub_label, table_line=line, why=why)
+        description = read_text(f, item, "description", label=sub_label, table_line=line, why=why)
         if title is None or description is None:
             complete = False
             continue
@@ -570,13 +299,13 @@ def _resources(
     return tuple(resources) if complete else None
 
 
-def _checklist_file(f: _File) -> list[ChecklistArea]:
+def _checklist_file(f: ContentFile) -> list[ChecklistArea]:
     data = f.load()
     if data is None:
         return []
-    _unknown_keys(f, data, ("source", "area"), label="top level", table_line=None)
-    source = _source(f, data, required=True)
-    tables = _tables(f, data, "area", what="checklist area")
+    check_keys(f, data, ("source", "area"), label="top level", table_line=None)
+    source = read_source(f, data, required=True)
+    tables = read_tables(f, data, "area", what="checklist area")
     if tables is None:
         return []
     if not tables:
@@ -590,9 +319,9 @@ def _checklist_file(f: _File) -> list[ChecklistArea]:
     first_use: dict[str, int] = {}
     for nth, table in enumerate(tables, start=1):
         label = f"[[area]] {nth}"
-        line = f.header("[[area]]", nth)
-        _unknown_keys(f, table, _AREA_KEYS, label=label, table_line=line)
-        area_id = _identifier(
+        line = f.lines.heading("[[area]]", nth)
+        check_keys(f, table, _AREA_KEYS, label=label, table_line=line)
+        area_id = read_id(
             f,
             table,
             label=label,
@@ -603,13 +332,13 @@ def _checklist_file(f: _File) -> list[ChecklistArea]:
             f.add(
                 f'"{area_id}" is already the id of [[area]] {first_use[area_id]}. '
                 "Give each area its own id.",
-                line=f.key_line(line, "id"),
+                line=f.lines.key_in(line, "id"),
                 where=f'{label} field "id"',
             )
             area_id = None
         elif area_id is not None:
             first_use[area_id] = nth
-        title = _text(
+        title = read_text(
             f,
             table,
             "title",
@@ -617,7 +346,7 @@ def _checklist_file(f: _File) -> list[ChecklistArea]:
             table_line=line,
             why="Every area needs a title to head its questions.",
         )
-        questions = _texts(
+        questions = read_texts(
             f,
             table,
             "questions",

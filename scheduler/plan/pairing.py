@@ -68,17 +68,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scheduler.inputs.sectors import COMMUNITY_SECTORS, STATUTORY_SECTORS
+
 __all__ = [
-    "COMMUNITY_SECTORS",
-    "STATUTORY_SECTORS",
     "Pair",
     "Person",
     "newcomer_pairs",
     "propose_round",
 ]
-
-STATUTORY_SECTORS = frozenset({"nhs", "local_authority", "primary_care"})
-COMMUNITY_SECTORS = frozenset({"vcse", "community"})
 
 _EMPTY = -1  # the sit-out place in a round with an odd number of people
 _Cost = tuple[int, int, int, int, int]  # same_org, stale, sitter, same_sector, not_bridge

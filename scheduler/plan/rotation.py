@@ -53,7 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from scheduler.plan.pairing import COMMUNITY_SECTORS, STATUTORY_SECTORS
+from scheduler.inputs.sectors import COMMUNITY_SECTORS, STATUTORY_SECTORS
 
 __all__ = ["Candidate", "Roles", "assign_roles", "schedule_roles"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scheduler.inputs.config import Meeting
-from scheduler.inputs.members import Member
+from scheduler.inputs.membership import Member
 from scheduler.plan.state import MeetingState, MemberState
 
 

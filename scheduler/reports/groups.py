@@ -1,8 +1,8 @@
 """Counts by sector and by organisation, and the merging that keeps a small group
 from being worked out when replies are anonymised.
 
-The sector names here are how reports speak of them: short labels for charts
-and tables, and the phrase a sentence uses.
+How reports speak of each sector (short labels, phrases) is in
+``inputs/sectors.py``, with every other name of a sector.
 """
 
 from __future__ import annotations
@@ -10,33 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from scheduler.inputs.members import SECTORS
-
-# Short sector names for charts and tables, and the phrase a flag uses.
-SECTOR_SHORT = {
-    "vcse": "Voluntary & community",
-    "nhs": "NHS",
-    "local_authority": "Local authority",
-    "primary_care": "Primary care",
-    "community": "Community members",
-    "other": "Other",
-}
-SECTOR_PHRASE = {
-    "vcse": "the voluntary and community sector",
-    "nhs": "the NHS sector",
-    "local_authority": "the local authority sector",
-    "primary_care": "the primary care sector",
-    "community": "community members",
-    "other": "members from other sectors",
-}
-SECTOR_WORDS = {
-    "vcse": "voluntary and community",
-    "nhs": "NHS",
-    "local_authority": "local authority",
-    "primary_care": "primary care",
-    "community": "community",
-    "other": "other",
-}
+from scheduler.inputs.sectors import SECTOR_PHRASES, SECTOR_SHORT, SECTOR_WORDS, SECTORS
 
 
 @dataclass(frozen=True)
@@ -66,7 +40,7 @@ def sector_groups(answered: Mapping[str, Sequence[bool]]) -> list[GroupCount]:
     """One group per sector, from whether each member asked in it replied; in ``SECTORS`` order."""
     order = {s: i for i, s in enumerate(SECTORS)}
     return [
-        GroupCount(SECTOR_SHORT.get(s, s), SECTOR_PHRASE.get(s, s), len(v), sum(v), (s,))
+        GroupCount(SECTOR_SHORT.get(s, s), SECTOR_PHRASES.get(s, s), len(v), sum(v), (s,))
         for s, v in sorted(answered.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
     ]
 

@@ -15,10 +15,9 @@ import jinja2
 from markupsafe import Markup
 
 from scheduler.archive.database import Archive
-from scheduler.inputs.members import SECTORS
+from scheduler.inputs.sectors import SECTOR_SHORT, SECTORS
 from scheduler.reports.charts import participation_svg, participation_trend_svg
 from scheduler.reports.digest import build_digest
-from scheduler.reports.groups import SECTOR_SHORT
 from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import cycle_summary
 
