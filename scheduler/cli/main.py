@@ -19,9 +19,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from scheduler.cli import archive_commands, mail_commands, rounds
 from scheduler.cli.arguments import EX_TEMPFAIL
 from scheduler.cli.check import cmd_check
-from scheduler.cli import archive_commands, mail_commands, rounds
 from scheduler.cli.parser import build_parser
 from scheduler.errors import InputError, ReflectError
 from scheduler.safety import printable
