@@ -132,6 +132,18 @@ def test_anonymised_digest_names_nobody(seed: Seed) -> None:
     assert "Not yet replied: 1 member." in text
 
 
+def test_an_anonymised_digest_carries_no_trace_of_its_author(seed: Seed) -> None:
+    """Whatever trimming missed: the writer's first name, initials and phone numbers go too."""
+    nia = seed.archive.scalar("SELECT id FROM prompts WHERE member_id = 4 AND question_id = 'work'")
+    seed.answer(nia, "Work falls on whoever turns up.\n\nThanks, Nia\nNE\nMobile: 07700 900123")
+    _subject, text, html = digest(seed, anonymise=True)
+    for part in (text, html):
+        assert "Work falls on whoever turns up." in part
+        for trace in ("Nia", "07700 900123", "\nNE\n"):
+            assert trace not in part
+    assert "[phone]" in text
+
+
 def test_digest_with_no_answers_yet(tmp_path: Path) -> None:
     seed = Seed(tmp_path / "a.db")
     ids = partnership_of_five(seed)

@@ -40,7 +40,7 @@ from scheduler.inbound.trust import dmarc_failure
 from scheduler.replies import (
     ParsedReply,
     ReplyKind,
-    Sender,
+    author,
     body_text,
     learn_signatures,
     parse_reply,
@@ -272,15 +272,7 @@ class Reader:
         facts = self.sent.member(member_id)
         if facts is None:
             return {}
-        name = str(facts["name"])
-        sender = Sender(
-            name=name,
-            first_names=tuple(name.split()[:1]),
-            initials="".join(word[0] for word in name.split() if word[:1].isalpha()).upper(),
-            organisation=str(facts["organisation"]),
-            role=str(facts["role"]),
-            email=str(facts["email"]),
-        )
+        sender = author(facts)
         earlier = self.sent.earlier_raw(member_id, inbound_id, MAX_LEARN_MESSAGES)
         signatures = learn_signatures([body_text(raw) for raw in earlier]) if earlier else ()
         return {"sender": sender, "known_signatures": signatures}

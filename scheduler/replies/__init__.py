@@ -46,7 +46,7 @@ from .mime import (
 from .redact import redact
 from .signature import learn_signatures, sender_from_header
 from .trim import MAX_TEXT_CHARS, trim_reply
-from .types import Bounce, ParsedReply, ReplyKind, Rsvp, Sender
+from .types import Bounce, ParsedReply, ReplyKind, Rsvp, Sender, author
 
 __all__ = [
     "LIMITS",
@@ -55,6 +55,7 @@ __all__ = [
     "ReplyKind",
     "Rsvp",
     "Sender",
+    "author",
     "body_text",
     "learn_signatures",
     "message_from_raw",

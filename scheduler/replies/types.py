@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -98,6 +99,17 @@ class Sender:
                 if form and form not in found:
                     found.append(form)
         return tuple(found)
+
+
+def author(member: Mapping[str, object]) -> Sender:
+    """The Sender a membership row describes (``name``, ``email``, ``organisation``,
+    ``role``; names, first names and initials are derived from ``name``)."""
+    return Sender(
+        name=str(member.get("name") or ""),
+        organisation=str(member.get("organisation") or ""),
+        role=str(member.get("role") or ""),
+        email=str(member.get("email") or ""),
+    )
 
 
 _TITLES = frozenset(

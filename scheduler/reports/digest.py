@@ -26,6 +26,7 @@ from markupsafe import Markup
 from scheduler.archive.answers import AnswerStore
 from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.member_records import MemberRecords
+from scheduler.replies import Sender, author, redact
 from scheduler.reports.charts import participation_svg
 from scheduler.reports.groups import GroupCount
 from scheduler.reports.participation import CycleParticipation, participation
@@ -82,6 +83,12 @@ def paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
         for block in blocks
         if block.strip()
     )
+
+
+def anonymous(text: str, names: list[str], addresses: list[str], writer: Sender) -> str:
+    """An answer fit to show without its author: every member's name and address taken
+    out, and the author's first names, initials and phone numbers too."""
+    return redact(scrub_identities(text, names, addresses), writer)
 
 
 def scrub_identities(text: str, names: list[str], addresses: list[str]) -> str:
@@ -166,7 +173,9 @@ def cycle_questions(
     for prompt in store.cycle_questions(meeting_id, when):
         found = tuple(
             DigestAnswer(
-                text=scrub_identities(row["text"], names, addresses) if anonymise else row["text"],
+                text=anonymous(row["text"], names, addresses, author(row))
+                if anonymise
+                else row["text"],
                 attribution=None if anonymise else f"{row['name']}, {row['organisation']}",
             )
             for row in answers

@@ -20,7 +20,8 @@ from typing import Any
 
 from scheduler.archive.answers import AnswerStore
 from scheduler.archive.database import Archive
-from scheduler.reports.digest import everyones_names_and_addresses, paragraphs, scrub_identities
+from scheduler.replies import author
+from scheduler.reports.digest import anonymous, everyones_names_and_addresses, paragraphs
 from scheduler.reports.privacy import member_record
 
 FIELDS = (
@@ -104,7 +105,8 @@ def learning_log(archive: Archive, rows: list[dict[str, Any]], *, attribute: boo
         if row["question"] != current_question:
             current_question = row["question"]
             lines += [f"### {_md_escape(row['question'])}", ""]
-        text = row["text"] if attribute else scrub_identities(row["text"], names, addresses)
+        writer = author({**row, "name": row["member"]})
+        text = row["text"] if attribute else anonymous(row["text"], names, addresses, writer)
         quoted: list[str] = []
         for para in paragraphs(text):
             if quoted:
