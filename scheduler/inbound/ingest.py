@@ -39,7 +39,7 @@ from scheduler.compose.tokens import (
     verify_token,
 )
 from scheduler.errors import TokenError
-from scheduler.faults import crash_point
+from scheduler.faults import Checkpoint, no_checkpoint
 from scheduler.inbound.limits import Limits, structure_problem
 from scheduler.inbound.trust import dmarc_failure
 from scheduler.replies import ParsedReply, ReplyKind, parse_reply
@@ -75,6 +75,7 @@ def store_raw(
     now: datetime,
     held: str | None = None,
     size: int | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> Stored:
     """Commit the exact bytes; a second copy of the same bytes is recognised, not stored twice.
 
@@ -97,7 +98,7 @@ def store_raw(
              *(_sender_and_subject(raw) if held else (None, None))),
         )  # fmt: skip
         stored = Stored(int(cursor.lastrowid or 0), False)
-    crash_point("after_store_raw")
+    checkpoint("after_store_raw")
     return stored
 
 
@@ -160,7 +161,8 @@ class Reader:
                  meeting_for_uid: dict[str, str],
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
-                 limits: Limits | None = None) -> None:  # fmt: skip
+                 limits: Limits | None = None,
+                 checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
         self.archive = archive
         self.secret = secret
         self.reply_to = reply_to
@@ -169,6 +171,7 @@ class Reader:
         self.called_off = frozenset(called_off)  # (meeting id, occurrence as UTC text)
         self.trusted_authserv_id = trusted_authserv_id
         self.limits = limits or Limits()
+        self.checkpoint = checkpoint
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -236,7 +239,7 @@ class Reader:
             or dmarc_failure(head, self.trusted_authserv_id, sender)
             or structure_problem(raw, self.limits)
         )
-        crash_point("after_parse")
+        self.checkpoint("after_parse")
         if doubt is not None:
             outcome = Outcome("quarantined", doubt, prompt_id=prompt.id if prompt else None)
         elif proof.refused is not None:
