@@ -48,15 +48,28 @@ def _config_path(args: argparse.Namespace) -> Path:
     return Path(env) if env else Path("config.toml")
 
 
-def _now(args: argparse.Namespace, tz: str = "UTC") -> datetime:
+# One rule for --now (and --until) on every command, stated in each one's help.
+NOW_RULE = "ISO 8601, e.g. 2027-01-05T09:00; a time without a zone is in [partnership] timezone"
+
+
+def _now_help(what: str = "pretend it is this time") -> str:
+    return f"{what} ({NOW_RULE})"
+
+
+def _now(args: argparse.Namespace, tz: str) -> datetime:
+    """``--now``, read in the partnership's time zone ``tz``; the system clock without it."""
     value = getattr(args, "now", None)
     if not value:
         return SystemClock().now()
+    return _moment(value, tz, "--now")
+
+
+def _moment(value: str, tz: str, option: str) -> datetime:
     try:
         return parse_now(value, default_tz=tz)
     except ValueError:
         raise ReflectError(
-            f'--now "{value}" is not a date and time; use ISO 8601, e.g. 2027-01-05T09:00'
+            f'{option} "{value}" is not a date and time; use ISO 8601, e.g. 2027-01-05T09:00'
         ) from None
 
 
@@ -80,13 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=summary, description=summary)
 
     check = add("check", "Check the config, membership list and questions, listing every problem.")
-    check.add_argument("--now", metavar="ISO", help="judge meeting dates as if it were this time")
+    check.add_argument(
+        "--now", metavar="ISO", help=_now_help("judge meeting dates as if it were this time")
+    )
     tick = add(
         "tick",
         "Do one round of work now: note who joined or left, send what is due, read replies.",
     )
     tick.add_argument(
-        "--now", metavar="ISO", help="pretend it is this time (for trying things out)"
+        "--now", metavar="ISO", help=_now_help("pretend it is this time, for trying things out")
     )
     run = add("run", "Keep working: a round every few minutes until stopped (Ctrl-C or SIGTERM).")
     run.add_argument("--interval", type=float, default=300.0, metavar="SECONDS",
@@ -96,8 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Write every message that would be sent between two dates as .eml files, sending nothing.",
     )
     preview.add_argument("--out", required=True, metavar="DIR", help="folder for the .eml files")
-    preview.add_argument("--now", metavar="ISO", help="start of the window (default: now)")
-    preview.add_argument("--until", metavar="ISO", help="end of the window (default: 90 days on)")
+    preview.add_argument(
+        "--now", metavar="ISO", help=_now_help("start of the window (default: now)")
+    )
+    preview.add_argument(
+        "--until", metavar="ISO", help=_now_help("end of the window (default: 90 days on)")
+    )
     ingest = add(
         "ingest",
         "Read reply emails from files, or one from standard input (for a mail server's pipe).",
@@ -112,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status",
         "Show the coming meetings, what is waiting to be sent, replies awaited and quarantine.",
     )
-    status.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    status.add_argument("--now", metavar="ISO", help=_now_help())
     export = add("export", "Write the archive of answers as CSV, JSON or Markdown.")
     export.add_argument("--format", choices=["csv", "json", "md"], default="csv")
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
@@ -122,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sign answers in the Markdown log with name and organisation")  # fmt: skip
     calendar = add("calendar", "Write the whole schedule as one .ics calendar members can import.")
     calendar.add_argument("--out", required=True, metavar="FILE")
-    calendar.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    calendar.add_argument("--now", metavar="ISO", help=_now_help())
     quarantine = add(
         "quarantine",
         "List replies held back for the convenor, or accept or reject one of them.",
@@ -131,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "action", nargs="?", choices=["list", "accept", "reject"], default="list"
     )
     quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
-    quarantine.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    quarantine.add_argument("--now", metavar="ISO", help=_now_help())
     resend = add(
         "resend",
         "List messages that failed to send, or queue one again (same Message-ID) for the next tick.",
@@ -139,17 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     resend.add_argument(
         "item", nargs="?", type=int, metavar="N", help="the failed message's number"
     )
-    resend.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    resend.add_argument("--now", metavar="ISO", help=_now_help())
     report = add("report", "Write a printable HTML report: participation over time and answers.")
     report.add_argument("--out", required=True, metavar="FILE.html", help="the report file")
     report.add_argument("--anonymise", action="store_true", help="leave members' names out")
-    report.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    report.add_argument("--now", metavar="ISO", help=_now_help())
     forget = add(
         "forget",
         "Erase a member's answers, messages, name and address, keeping only the counts.",
     )
     forget.add_argument("email", metavar="EMAIL", help="the member's address")
-    forget.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    forget.add_argument("--now", metavar="ISO", help=_now_help())
     demo = add(
         "demo",
         "Try it without any set-up: simulate a partnership's first months against a real "
@@ -429,7 +448,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     config = read_config(_config_path(args))
     tz = config.partnership.timezone
     start = _now(args, tz)
-    end = parse_now(args.until, default_tz=tz) if args.until else start + timedelta(days=90)
+    end = _moment(args.until, tz, "--until") if args.until else start + timedelta(days=90)
     if end <= start:
         raise ReflectError("--until must be after --now.")
     out = Path(args.out)
@@ -593,7 +612,12 @@ def cmd_calendar(args: argparse.Namespace) -> int:
             row["id"]: row["sequence"]
             for row in services.archive.rows("SELECT id, sequence FROM meetings")
         }
-        ics = calendar_feed(services.config, services.content, sequences, _now(args))
+        ics = calendar_feed(
+            services.config,
+            services.content,
+            sequences,
+            _now(args, services.config.partnership.timezone),
+        )
     finally:
         services.close()
     Path(args.out).write_bytes(ics)
@@ -614,7 +638,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             raise ReflectError(
                 f"say which item to {args.action}, e.g. reflect quarantine {args.action} 3"
             )
-        now = _now(args)
+        now = _now(args, services.config.partnership.timezone)
         message = (
             accept(services.archive, args.item, now)
             if args.action == "accept"
@@ -645,7 +669,9 @@ def cmd_resend(args: argparse.Namespace) -> int:
             print("Queue one again with: reflect resend N (after fixing the address or server)")
             return 0
         try:
-            row = requeue_failed(services.archive, args.item, _now(args))
+            row = requeue_failed(
+                services.archive, args.item, _now(args, services.config.partnership.timezone)
+            )
         except LookupError:
             raise ReflectError(
                 f"#{args.item} is not a failed message (see: reflect resend)."
@@ -696,7 +722,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
     services = _services(args)
     try:
-        report = forget_member(services.archive, args.email, now=_now(args))
+        report = forget_member(
+            services.archive, args.email, now=_now(args, services.config.partnership.timezone)
+        )
     finally:
         services.close()
     print(f"{args.email} forgotten: {report.summary()}.")
