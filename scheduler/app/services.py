@@ -192,11 +192,28 @@ class Services:
         now = now.astimezone(UTC)
         self.archive.record_tick(now)
         report = TickReport()
-        sync(self.archive, self.config, now, report)
+        self.sync(now, report)
         if ingest:
             # Replies first: an answer that has arrived cancels its reminder.
-            await self._take_custody(now, report)
-            self._read(now, report)
+            await self.ingest(now, report)
+        self.queue(now, report)
+        await self.send_due(now, report, transport or self.transport_factory())
+        self._forget_old_raw(now)
+        return report
+
+    # ------------------------------------------------------------ the stages
+
+    def sync(self, now: datetime, report: TickReport) -> None:
+        """Record joins and leaves, and changes to the meeting series."""
+        sync(self.archive, self.config, now, report)
+
+    async def ingest(self, now: datetime, report: TickReport) -> None:
+        """Take custody of what waits in the inbox, then read everything stored."""
+        await self._take_custody(now, report)
+        self._read(now, report)
+
+    def queue(self, now: datetime, report: TickReport) -> None:
+        """Plan, and render what is new into the outbox."""
         queue(
             self.archive,
             self.config,
@@ -206,9 +223,6 @@ class Services:
             report=report,
             checkpoint=self.checkpoint,
         )
-        await self._send(now, report, transport or self.transport_factory())
-        self._forget_old_raw(now)
-        return report
 
     async def _take_custody(self, now: datetime, report: TickReport) -> None:
         try:
@@ -229,7 +243,8 @@ class Services:
         for status, count in self.reader().process_pending(now).items():
             report.ingested[status] = report.ingested.get(status, 0) + count
 
-    async def _send(self, now: datetime, report: TickReport, transport: Transport) -> None:
+    async def send_due(self, now: datetime, report: TickReport, transport: Transport) -> None:
+        """Send what is due, within the relay's caps."""
         pacer = pacer_for(self.archive, self.config, now, transport, self.pace_clock)
         sender = Sender(
             archive=self.archive,

@@ -1,7 +1,7 @@
-"""The edges, built from the config: its files read, the transport and the inbox made.
+"""The edges, built from the config: its input files read, the transport and the inbox made.
 
-Only here (and in the CLI) are files opened and secrets looked up in the
-environment mapping the caller gives; everything else is handed what it needs.
+Passwords are looked up in the environment mapping the caller gives, by the
+names the config holds; the stages are handed what this builds.
 """
 
 from __future__ import annotations
