@@ -1,14 +1,12 @@
-"""Named crash points: a test hook for proving that a crash anywhere loses nothing.
+"""Named checkpoints: the moments at which a crash is proved to lose nothing.
 
-``crash_point(name)`` kills the current process with SIGKILL (no clean-up, no
-``finally``, no flushed buffers: what a power cut or the OOM killer does) when
-the environment variable ``REFLECT_CRASH_AT`` equals ``name``, and does nothing
-otherwise. The variable is read once, when this module is imported, so a
-process either carries one armed point for its whole life or none.
-
-It exists for ``tests/test_crash_recovery.py``, which runs a real
-``reflect tick`` with the variable set and then checks that the next tick
-recovers. Never set it in production. The points are:
+The code that takes custody of mail and sends it calls a *checkpoint* at each
+of these moments, ``checkpoint("after_queue")`` and so on. A checkpoint is any
+callable taking the point's name; the service is given ``no_checkpoint``,
+which does nothing. Nothing here reads the environment: a test that wants a
+crash passes its own checkpoint (``tests/support/crashing_tick.py`` passes one
+that SIGKILLs the process at the named point, and ``tests/test_crash_recovery.py``
+then checks that the next tick recovers). The points are:
 
 ``after_queue``      the outbox rows are committed, nothing sent yet
 ``after_render``     a batch of messages is rendered, not yet committed
@@ -21,8 +19,7 @@ recovers. Never set it in production. The points are:
 
 from __future__ import annotations
 
-import os
-import signal
+from collections.abc import Callable
 
 POINTS = (
     "after_queue",
@@ -34,10 +31,9 @@ POINTS = (
     "after_parse",
 )
 
-_ARMED = os.environ.get("REFLECT_CRASH_AT", "")
+Checkpoint = Callable[[str], None]
+"""Called with a point's name (one of ``POINTS``) as the work passes it."""
 
 
-def crash_point(name: str) -> None:
-    """SIGKILL this process if ``REFLECT_CRASH_AT`` named ``name`` at import; else nothing."""
-    if _ARMED and name == _ARMED:
-        os.kill(os.getpid(), signal.SIGKILL)
+def no_checkpoint(name: str) -> None:
+    """The service's checkpoint: passing a point does nothing."""

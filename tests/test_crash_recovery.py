@@ -62,6 +62,7 @@ JOINERS = (
     "Sam Hill,sam.hill@youth.example.org,Youth Voice,vcse,Coordinator,2026-11-20,\n"
     "Ruth Eze,ruth.eze@ccg.example.nhs.uk,ICB,nhs,Commissioner,2026-11-20,\n"
 )
+CRASHING_TICK = Path(__file__).parent / "support" / "crashing_tick.py"
 KILL_BUDGET = float(os.environ.get("KILL_BUDGET_SECONDS", "45"))
 
 
@@ -107,15 +108,28 @@ def tick(
     home: Path, now: datetime, *, crash_at: str | None = None, kill_after: float | None = None
 ) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
-    if crash_at:
-        env["REFLECT_CRASH_AT"] = crash_at
+    config = str(home / "config.toml")
+    command = (
+        # the same tick with a checkpoint that SIGKILLs the process at that point
+        [sys.executable, str(CRASHING_TICK), config, now.isoformat(), crash_at]
+        if crash_at
+        else [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "--config",
+            config,
+            "tick",
+            "--now",
+            now.isoformat(),
+        ]
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "--config", str(home / "config.toml"), "tick",
-         "--now", now.isoformat()],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         _, err = proc.communicate(timeout=kill_after if kill_after is not None else 120)
     except subprocess.TimeoutExpired:

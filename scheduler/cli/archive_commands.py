@@ -51,7 +51,12 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
         sequences = meeting_sequences(services.archive)
-        ics = calendar_feed(services.config, services.content, sequences, _now(args))
+        ics = calendar_feed(
+            services.config,
+            services.content,
+            sequences,
+            _now(args, services.config.partnership.timezone),
+        )
     finally:
         services.close()
     Path(args.out).write_bytes(ics)
@@ -83,7 +88,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
     services = _services(args)
     try:
-        report = forget_member(services.archive, args.email, now=_now(args))
+        report = forget_member(
+            services.archive, args.email, now=_now(args, services.config.partnership.timezone)
+        )
     finally:
         services.close()
     print(f"{args.email} forgotten: {report.summary()}.")

@@ -26,15 +26,28 @@ def _config_path(args: argparse.Namespace) -> Path:
     return Path(env) if env else Path("config.toml")
 
 
-def _now(args: argparse.Namespace, tz: str = "UTC") -> datetime:
+# One rule for --now (and --until) on every command, stated in each one's help.
+NOW_RULE = "ISO 8601, e.g. 2027-01-05T09:00; a time without a zone is in [partnership] timezone"
+
+
+def _now_help(what: str = "pretend it is this time") -> str:
+    return f"{what} ({NOW_RULE})"
+
+
+def _now(args: argparse.Namespace, tz: str) -> datetime:
+    """``--now``, read in the partnership's time zone ``tz``; the system clock without it."""
     value = getattr(args, "now", None)
     if not value:
         return SystemClock().now()
+    return _moment(value, tz, "--now")
+
+
+def _moment(value: str, tz: str, option: str) -> datetime:
     try:
         return parse_now(value, default_tz=tz)
     except ValueError:
         raise ReflectError(
-            f'--now "{value}" is not a date and time; use ISO 8601, e.g. 2027-01-05T09:00'
+            f'{option} "{value}" is not a date and time; use ISO 8601, e.g. 2027-01-05T09:00'
         ) from None
 
 

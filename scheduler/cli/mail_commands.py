@@ -123,7 +123,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             raise ReflectError(
                 f"say which item to {args.action}, e.g. reflect quarantine {args.action} 3"
             )
-        now = _now(args)
+        now = _now(args, services.config.partnership.timezone)
         message = (
             accept(services.archive, args.item, now)
             if args.action == "accept"
@@ -152,7 +152,9 @@ def cmd_resend(args: argparse.Namespace) -> int:
             print("Queue one again with: reflect resend N (after fixing the address or server)")
             return 0
         try:
-            requeued = requeue_failed(services.archive, args.item, _now(args))
+            requeued = requeue_failed(
+                services.archive, args.item, _now(args, services.config.partnership.timezone)
+            )
         except LookupError:
             raise ReflectError(
                 f"#{args.item} is not a failed message (see: reflect resend)."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from scheduler.cli.arguments import _now_help
+
 Add = Callable[[str, str], argparse.ArgumentParser]
 
 
@@ -40,13 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_rounds(add: Add) -> None:
     """check, tick, run and preview: checking the inputs and doing the work."""
     check = add("check", "Check the config, membership list and questions, listing every problem.")
-    check.add_argument("--now", metavar="ISO", help="judge meeting dates as if it were this time")
+    check.add_argument(
+        "--now", metavar="ISO", help=_now_help("judge meeting dates as if it were this time")
+    )
     tick = add(
         "tick",
         "Do one round of work now: note who joined or left, send what is due, read replies.",
     )
     tick.add_argument(
-        "--now", metavar="ISO", help="pretend it is this time (for trying things out)"
+        "--now", metavar="ISO", help=_now_help("pretend it is this time, for trying things out")
     )
     run = add("run", "Keep working: a round every few minutes until stopped (Ctrl-C or SIGTERM).")
     run.add_argument("--interval", type=float, default=300.0, metavar="SECONDS",
@@ -56,8 +60,12 @@ def _add_rounds(add: Add) -> None:
         "Write every message that would be sent between two dates as .eml files, sending nothing.",
     )
     preview.add_argument("--out", required=True, metavar="DIR", help="folder for the .eml files")
-    preview.add_argument("--now", metavar="ISO", help="start of the window (default: now)")
-    preview.add_argument("--until", metavar="ISO", help="end of the window (default: 90 days on)")
+    preview.add_argument(
+        "--now", metavar="ISO", help=_now_help("start of the window (default: now)")
+    )
+    preview.add_argument(
+        "--until", metavar="ISO", help=_now_help("end of the window (default: 90 days on)")
+    )
 
 
 def _add_reading(add: Add) -> None:
@@ -80,7 +88,7 @@ def _add_views(add: Add) -> None:
         "status",
         "Show the coming meetings, what is waiting to be sent, replies awaited and quarantine.",
     )
-    status.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    status.add_argument("--now", metavar="ISO", help=_now_help())
     export = add("export", "Write the archive of answers as CSV, JSON or Markdown.")
     export.add_argument("--format", choices=["csv", "json", "md"], default="csv")
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
@@ -90,7 +98,7 @@ def _add_views(add: Add) -> None:
                         help="sign answers in the Markdown log with name and organisation")  # fmt: skip
     calendar = add("calendar", "Write the whole schedule as one .ics calendar members can import.")
     calendar.add_argument("--out", required=True, metavar="FILE")
-    calendar.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    calendar.add_argument("--now", metavar="ISO", help=_now_help())
 
 
 def _add_held_mail(add: Add) -> None:
@@ -103,7 +111,7 @@ def _add_held_mail(add: Add) -> None:
         "action", nargs="?", choices=["list", "accept", "reject"], default="list"
     )
     quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
-    quarantine.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    quarantine.add_argument("--now", metavar="ISO", help=_now_help())
     resend = add(
         "resend",
         "List messages that failed to send, or queue one again (same Message-ID) for the next tick.",
@@ -111,7 +119,7 @@ def _add_held_mail(add: Add) -> None:
     resend.add_argument(
         "item", nargs="?", type=int, metavar="N", help="the failed message's number"
     )
-    resend.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    resend.add_argument("--now", metavar="ISO", help=_now_help())
 
 
 def _add_reports(add: Add) -> None:
@@ -119,13 +127,13 @@ def _add_reports(add: Add) -> None:
     report = add("report", "Write a printable HTML report: participation over time and answers.")
     report.add_argument("--out", required=True, metavar="FILE.html", help="the report file")
     report.add_argument("--anonymise", action="store_true", help="leave members' names out")
-    report.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    report.add_argument("--now", metavar="ISO", help=_now_help())
     forget = add(
         "forget",
         "Erase a member's answers, messages, name and address, keeping only the counts.",
     )
     forget.add_argument("email", metavar="EMAIL", help="the member's address")
-    forget.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    forget.add_argument("--now", metavar="ISO", help=_now_help())
 
 
 def _add_demo(add: Add) -> None:

@@ -15,8 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from scheduler.archive.lock import Busy
-from scheduler.cli.arguments import EX_TEMPFAIL, _config_path, _now, _services
-from scheduler.clock import SystemClock, parse_now
+from scheduler.cli.arguments import EX_TEMPFAIL, _config_path, _moment, _now, _services
+from scheduler.clock import SystemClock
 from scheduler.errors import ReflectError
 
 
@@ -73,7 +73,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     config = read_config(_config_path(args))
     tz = config.partnership.timezone
     start = _now(args, tz)
-    end = parse_now(args.until, default_tz=tz) if args.until else start + timedelta(days=90)
+    end = _moment(args.until, tz, "--until") if args.until else start + timedelta(days=90)
     if end <= start:
         raise ReflectError("--until must be after --now.")
     out = Path(args.out)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore, Stored
-from scheduler.faults import crash_point
+from scheduler.faults import Checkpoint, no_checkpoint
 from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.replies.mime import header_value
 from scheduler.safety import printable
@@ -32,6 +32,7 @@ def store_raw(
     now: datetime,
     held: str | None = None,
     size: int | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> Stored:
     """Commit the exact bytes; a second copy of the same bytes is recognised, not stored twice.
 
@@ -55,7 +56,7 @@ def store_raw(
         subject=subject,
     )
     if not stored.duplicate:
-        crash_point("after_store_raw")
+        checkpoint("after_store_raw")
     return stored
 
 

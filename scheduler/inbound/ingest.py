@@ -24,7 +24,7 @@ from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore
 from scheduler.archive.sent_store import MatchedPrompt, SentStore
-from scheduler.faults import crash_point
+from scheduler.faults import Checkpoint, no_checkpoint
 from scheduler.inbound.custody import Stored, store_raw
 from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.inbound.limits import Limits, structure_problem
@@ -81,7 +81,8 @@ class Reader:
                  meeting_for_uid: dict[str, str],
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
-                 limits: Limits | None = None) -> None:  # fmt: skip
+                 limits: Limits | None = None,
+                 checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
         self.archive = archive
         self.inbound = InboundStore(archive)
         self.sent = SentStore(archive)
@@ -93,6 +94,7 @@ class Reader:
         self.called_off = frozenset(called_off)  # (meeting id, occurrence as UTC text)
         self.trusted_authserv_id = trusted_authserv_id
         self.limits = limits or Limits()
+        self.checkpoint = checkpoint
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -150,7 +152,7 @@ class Reader:
             or dmarc_failure(head, self.trusted_authserv_id, sender)
             or structure_problem(raw, self.limits)
         )
-        crash_point("after_parse")
+        self.checkpoint("after_parse")
         if doubt is not None:
             outcome = Outcome("quarantined", doubt, prompt_id=prompt.id if prompt else None)
         elif proof.refused is not None:

@@ -1,0 +1,117 @@
+"""What a batch of intents needs from the archive to be rendered, and its answer.
+
+The renderer queries nothing. Before rendering, ``render_needs`` says what the
+intents at hand quote (an answer's words, leavers' handover notes, a cycle's
+digest, a member's standing answer to a series); whoever holds the archive
+gathers exactly that into a ``RenderInputs`` and hands it to the ``Renderer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from scheduler.compose.wording import held_at, meeting_from_definition, spoken_when
+from scheduler.inputs.config import Config, Meeting
+from scheduler.plan.intents import Intent
+from scheduler.plan.state import MeetingState, MemberState
+from scheduler.reports.digest import DigestView
+
+# only a plain calendar answer carries over to an updated series: an odd or
+# delegated one is asked again
+PLAIN_ANSWERS = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE"})
+
+
+@dataclass(frozen=True)
+class HandoverNote:
+    """A leaver's note, as a newcomer's induction quotes it."""
+
+    name: str
+    organisation: str
+    role: str
+    left_on: date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class DigestNeed:
+    """One cycle's digest to be built: the meeting, the occurrence, and when it is held."""
+
+    meeting: Meeting
+    occurrence: datetime
+    when_text: str
+
+
+@dataclass(frozen=True)
+class RenderNeeds:
+    answer_ids: frozenset[int] = frozenset()  # answers whose words a message quotes
+    newcomers: tuple[MemberState, ...] = ()  # whose induction quotes leavers' notes
+    digests: tuple[DigestNeed, ...] = ()
+    series: frozenset[tuple[str, str]] = frozenset()  # (member email, meeting id) re-invited
+
+
+@dataclass(frozen=True)
+class RenderInputs:
+    """What the archive holds that the messages being rendered quote."""
+
+    answer_texts: Mapping[int, str] = field(default_factory=dict)
+    handovers: Mapping[str, Sequence[HandoverNote]] = field(default_factory=dict)  # by email
+    digests: Mapping[tuple[str, datetime], DigestView] = field(default_factory=dict)
+    # (member email, meeting id) -> the member's last PARTSTAT for the whole series
+    series_answers: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def answer_text(self, answer_id: int | None) -> str:
+        return self.answer_texts.get(answer_id or 0, "")
+
+    def series_answer(self, email: str, meeting_id: str) -> str:
+        answer = self.series_answers.get((email, meeting_id), "")
+        return answer if answer in PLAIN_ANSWERS else "NEEDS-ACTION"
+
+
+def find_meeting(config: Config, meetings: Mapping[str, MeetingState], meeting_id: str) -> Meeting:
+    """A meeting as the config defines it, or as the archive last knew it (a removed series)."""
+    found = config.meeting(meeting_id)
+    if found is not None:
+        return found
+    stored = meetings.get(meeting_id)
+    if stored is None:
+        raise KeyError(meeting_id)
+    return meeting_from_definition(meeting_id, stored.definition)
+
+
+def render_needs(
+    intents: Iterable[Intent],
+    *,
+    config: Config,
+    members: Mapping[str, MemberState],
+    meetings: Mapping[str, MeetingState],
+) -> RenderNeeds:
+    """What rendering ``intents`` will quote. An unknown member or meeting is left for
+    the renderer to refuse, as it would without this step."""
+    zone = config.partnership.zone
+    answer_ids: set[int] = set()
+    newcomers: dict[str, MemberState] = {}
+    digests: dict[tuple[str, datetime], DigestNeed] = {}  # one per cycle
+    series: set[tuple[str, str]] = set()
+    for intent in intents:
+        if intent.answer_id is not None:
+            answer_ids.add(intent.answer_id)
+        email = intent.member_email or ""
+        if intent.kind == "induction" and email in members:
+            newcomers[email] = members[email]
+        elif intent.kind == "invite" and email and intent.meeting_id:
+            series.add((email, intent.meeting_id))
+        elif intent.kind == "digest" and intent.meeting_id and intent.occurrence is not None:
+            try:
+                meeting = find_meeting(config, meetings, intent.meeting_id)
+            except KeyError:
+                continue
+            when = spoken_when(held_at(meeting, intent.occurrence, zone), zone)
+            digests[meeting.id, intent.occurrence] = DigestNeed(meeting, intent.occurrence, when)
+    return RenderNeeds(
+        answer_ids=frozenset(answer_ids),
+        newcomers=tuple(newcomers.values()),
+        digests=tuple(digests.values()),
+        series=frozenset(series),
+    )
