@@ -59,7 +59,7 @@ def test_anonymised_report_names_nobody(tmp_path: Path) -> None:
     for row in seed.archive.rows("SELECT name, email, organisation FROM members"):
         for value in row.values():
             assert value not in page
-    assert "Tom on cycle 1" in page  # words kept, names gone
+    assert "[name] on cycle 1" in page  # words kept, names gone: the author's first name too
     assert "1 member has not replied for 3 cycles or more" in page
 
 

@@ -217,15 +217,16 @@ def is_signature_line(line: str, sender: Sender | None, forms: frozenset[str]) -
         return True, True
     if POSTCODE.search(stripped) and len(stripped.split()) <= 12:
         return True, True
-    if sender is not None:
+    words = stripped.split()
+    sentence = bool(re.search(r"[a-z]{2,}[.?!]$", stripped)) or len(words) > 9
+    if sender is not None and not sentence:
+        # "Public Health Lead, City Council" signs; "We at the City Council listen." answers
         folded = _fold(stripped)
         for known in (sender.organisation, sender.role):
-            if known.strip() and _fold(known) in folded and len(stripped.split()) <= 12:
+            if known.strip() and _fold(known) in folded:
                 return True, True
     if stripped.startswith("[cid:") or p.DEVICE_FOOTER.match(stripped):
         return True, True
-    words = stripped.split()
-    sentence = bool(re.search(r"[a-z]{2,}[.?!]$", stripped)) or len(words) > 9
     if (
         not sentence
         and "|" in stripped
