@@ -9,21 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.compose.wording import new_points
-from scheduler.inputs.content import Content
-from scheduler.plan.intents import GETTING_TO_KNOW_YOU, HANDOVER
-
-# The product's own questions (not the framework's): asked on joining and leaving.
-OWN_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    GETTING_TO_KNOW_YOU: (
-        "Getting to know you: what brings you to this work?",
-        (
-            "What brings you to this work, personally?",
-            "What do you bring, personally and from your organisation?",
-            "What would success look like to you?",
-        ),
-    ),
-    HANDOVER: ("A short handover note", ()),
-}
+from scheduler.inputs.content import GETTING_TO_KNOW_YOU, OWN_QUESTIONS, Content
 
 
 def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:

@@ -359,3 +359,21 @@ def _checklist_file(f: ContentFile) -> list[ChecklistArea]:
             continue
         areas.append(ChecklistArea(id=area_id, title=title, questions=questions, source=source))
     return areas
+
+
+# The ids of the product's own two questions, and their words.
+GETTING_TO_KNOW_YOU = "getting-to-know-you"
+HANDOVER = "handover"
+
+# The product's own questions (not the framework's): asked on joining and leaving.
+OWN_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    GETTING_TO_KNOW_YOU: (
+        "Getting to know you: what brings you to this work?",
+        (
+            "What brings you to this work, personally?",
+            "What do you bring, personally and from your organisation?",
+            "What would success look like to you?",
+        ),
+    ),
+    HANDOVER: ("A short handover note", ()),
+}

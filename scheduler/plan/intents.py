@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from scheduler.inputs.content import GETTING_TO_KNOW_YOU, HANDOVER
 from scheduler.plan.kinds import MessageKind
 
 # The order messages go out in when due at the same moment.
@@ -32,10 +33,8 @@ KIND_ORDER: dict[str, int] = {
 }
 
 
-GETTING_TO_KNOW_YOU = "getting-to-know-you"
-
-
-HANDOVER = "handover"
+# The product's own questions' ids live with their words, in inputs.content.
+__all__ = ["GETTING_TO_KNOW_YOU", "HANDOVER", "KIND_ORDER", "Intent", "intent_key"]
 
 
 @dataclass(frozen=True)

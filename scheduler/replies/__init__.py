@@ -10,7 +10,7 @@ notice is a bounce; RFC 3834 and vendor headers (or a tell-tale subject) make
 an auto-reply; otherwise the body is trimmed, and what remains is the answer
 (or ``EMPTY`` when nothing remains).
 
-May import: inputs, compose (only the texts of our own prompts, to know them in a reply).
+May import: inputs (only the texts of our own prompts, to know them in a reply).
 """
 
 from __future__ import annotations

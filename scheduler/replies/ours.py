@@ -66,8 +66,7 @@ def bundled_prompt_text() -> str:
             pieces.append(_strip_markup((folder / name).read_text(encoding="utf-8")))
         except OSError:
             continue
-    from scheduler.compose.questions import OWN_QUESTIONS
-    from scheduler.inputs.content import load_bundled_content
+    from scheduler.inputs.content import OWN_QUESTIONS, load_bundled_content
 
     try:
         content = load_bundled_content()

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from scheduler.compose.render import OWN_QUESTIONS, REPLY_MARKER, render_template  # noqa: E402
-from scheduler.inputs.content import load_bundled_content  # noqa: E402
+from scheduler.compose.render import REPLY_MARKER, render_template  # noqa: E402
+from scheduler.inputs.content import OWN_QUESTIONS, load_bundled_content  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PARTNERSHIP = "Eastmoor Health Together"
