@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from scheduler.replies import message_from_raw
 from scheduler.replies.mime import header_text, header_value, header_values
-from scheduler.replies.trim import _norm_words
+from scheduler.replies.original import _norm_words
 
 SETTINGS = settings(
     max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -19,14 +19,13 @@ from collections.abc import Sequence
 from email.message import Message
 from types import MappingProxyType
 
+from .calendar_replies import rsvps_of, summarise_rsvps
 from .classify import (
     DSN_TYPES,
     auto_reply_reason,
     bounce_of,
     is_body_part,
     machine_notice,
-    rsvps_of,
-    summarise_rsvps,
 )
 from .html import MAX_HTML_CHARS, html_to_text
 from .mime import (
@@ -43,9 +42,10 @@ from .mime import (
     part_text,
     walk_parts,
 )
+from .original import MAX_TEXT_CHARS
 from .redact import redact
 from .signature import learn_signatures, sender_from_header
-from .trim import MAX_TEXT_CHARS, trim_reply
+from .trim import trim_reply
 from .types import Bounce, ParsedReply, ReplyKind, Rsvp, Sender, author
 
 __all__ = [
