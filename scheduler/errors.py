@@ -10,11 +10,14 @@ Every error the service raises on purpose derives from ``ReflectError``::
     ├── TokenError            a reply token that is malformed or not ours
     ├── ArchiveError          the SQLite archive cannot be used
     │   └── TimeWentBackError a tick earlier than the last one on this archive
+    ├── Busy                  another reflect is working on the same archive
+    ├── InboxError            the IMAP inbox cannot be reached, spoken to securely, or used
+    │   └── InboxLoginError   the IMAP server refused the username or password
     └── DeliveryError         a transport could not hand a message over
         ├── TemporaryDeliveryError   try again later (4xx, timeout, dropped link)
         └── PermanentDeliveryError   give up for this recipient (5xx)
-            └── ServerRefusedError   (transports.py) the server refuses us, not the
-                                     recipient: stop the batch, keep everything queued
+            └── ServerRefusedError   the server refuses us, not the recipient:
+                                     stop the batch, keep everything queued
 
 An ``InputError`` carries every ``Problem`` found, so ``reflect check`` can list
 them all at once; its ``str`` is that list, one problem per line.
@@ -100,3 +103,23 @@ class TemporaryDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Not worth retrying for this recipient: a 5xx reply."""
+
+
+class ServerRefusedError(PermanentDeliveryError):
+    """The server refuses us, not one recipient (login, MAIL FROM, greeting, no STARTTLS).
+
+    Sending stops for this round and every message stays pending: trying the
+    next member would meet the same refusal.
+    """
+
+
+class Busy(ReflectError):
+    """Another reflect process is working on the same archive."""
+
+
+class InboxError(ReflectError):
+    """The IMAP inbox cannot be reached, spoken to securely, or used."""
+
+
+class InboxLoginError(InboxError):
+    """The IMAP server refused the username or password."""

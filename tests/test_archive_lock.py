@@ -15,7 +15,8 @@ import pytest
 from conftest import Partnership
 
 from scheduler.app.services import build_services
-from scheduler.archive.lock import Busy, hold, lock_path
+from scheduler.archive.lock import hold, lock_path
+from scheduler.errors import Busy
 
 NOW = datetime(2027, 1, 5, 10, 30, tzinfo=UTC)  # the first questions are due
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from scheduler.errors import ReflectError
-from scheduler.inbound.imap import FetchedMail, ImapInbox, InboxError, InboxLoginError
+from scheduler.errors import InboxError, InboxLoginError, ReflectError
+from scheduler.inbound.imap import FetchedMail, ImapInbox
 
 if TYPE_CHECKING:
     from dovecot_server import DovecotServer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,14 @@ def test_the_packages_form_no_circle() -> None:
 
     circles = sorted(name for name in uses if reaches(name, name))
     assert not circles, f"packages that reach themselves through their allowed imports: {circles}"
+
+
+def test_each_history_the_archive_reads_covers_the_rule_it_serves() -> None:
+    """The planner sees only what load_state reads: a longer rule would never fire."""
+    from scheduler.inputs.config import PromptSettings
+    from scheduler.plan import windows as w
+
+    reminder_wait = timedelta(days=PromptSettings().reminder_after_days)
+    assert reminder_wait + w.REMINDER_LATE_LIMIT <= w.OPEN_PROMPTS_LOOKBACK
+    assert w.HANDOVER_ASKED_WINDOW >= w.HANDOVER_CHASE_UNTIL > w.HANDOVER_WAIT
+    assert w.INDUCTED_WINDOW >= w.HANDOVER_NOTES_WINDOW + w.SUCCESSOR_WINDOW

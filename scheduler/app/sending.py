@@ -15,7 +15,7 @@ from scheduler.app.report import TickReport
 from scheduler.archive.database import Archive
 from scheduler.archive.send_history import SendHistory
 from scheduler.compose.tokens import return_address
-from scheduler.errors import PermanentDeliveryError, TemporaryDeliveryError
+from scheduler.errors import PermanentDeliveryError, ServerRefusedError, TemporaryDeliveryError
 from scheduler.faults import Checkpoint
 from scheduler.inputs.config import Config
 from scheduler.outbound.outbox import (
@@ -28,7 +28,7 @@ from scheduler.outbound.outbox import (
     release,
 )
 from scheduler.outbound.throttle import THROTTLE_PAUSE, Caps, PaceClock, Pacer, is_throttling
-from scheduler.outbound.transports import ServerRefusedError, Transport
+from scheduler.outbound.transports import Transport
 
 log = logging.getLogger("reflect")
 

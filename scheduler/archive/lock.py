@@ -17,15 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scheduler.errors import ReflectError
+from scheduler.errors import Busy
 
-__all__ = ["Busy", "hold", "lock_path"]
+__all__ = ["hold", "lock_path"]
 
 POLL_SECONDS = 0.05
-
-
-class Busy(ReflectError):
-    """Another reflect process is working on the same archive."""
 
 
 def lock_path(database: Path) -> Path:

@@ -17,6 +17,14 @@ from scheduler.plan.state import (
     State,
 )
 from scheduler.plan.sync import MeetingChange, MembershipChange, meeting_definition
+from scheduler.plan.windows import (
+    HANDOVER_ASKED_WINDOW,
+    HANDOVER_NOTES_WINDOW,
+    INDUCTED_WINDOW,
+    INTRODUCTIONS_WINDOW,
+    OPEN_PROMPTS_LOOKBACK,
+    QUARANTINE_NOTICE_FIRST,
+)
 
 
 def _date(text: str | None) -> date | None:
@@ -63,15 +71,6 @@ def load_meetings(archive: Archive) -> dict[str, MeetingState]:
         )
         for row in archive.rows("SELECT * FROM meetings")
     }
-
-
-# How far back load_state reads each history (the planner sees nothing older).
-OPEN_PROMPTS_LOOKBACK = timedelta(days=60)  # unanswered prompts that may still be reminded
-HANDOVER_ASKED_WINDOW = timedelta(days=60)  # requests for a leaver's handover note
-HANDOVER_NOTES_WINDOW = timedelta(days=30)  # notes received, to pass on to newcomers
-INDUCTED_WINDOW = timedelta(days=120)  # inductions, which a leaver's note may follow
-INTRODUCTIONS_WINDOW = timedelta(days=30)  # newcomers' introductions, to share
-QUARANTINE_NOTICE_FIRST = timedelta(days=7)  # before any notice, held-back mail this recent
 
 
 def load_state(

@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler.archive.lock import Busy, hold
+from scheduler.archive.lock import hold
 from scheduler.cli.arguments import EX_DATAERR, EX_TEMPFAIL, _now, _services
 from scheduler.clock import SystemClock
-from scheduler.errors import ReflectError
+from scheduler.errors import Busy, ReflectError
 
 if TYPE_CHECKING:
     from scheduler.app.services import Services

@@ -14,10 +14,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from scheduler.archive.lock import Busy
 from scheduler.cli.arguments import EX_TEMPFAIL, _config_path, _moment, _now, _services
 from scheduler.clock import SystemClock
-from scheduler.errors import ReflectError
+from scheduler.errors import Busy, ReflectError
 
 
 def cmd_tick(args: argparse.Namespace) -> int:

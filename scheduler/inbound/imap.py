@@ -29,10 +29,10 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Literal, Self, TypeVar
 
-from scheduler.errors import ReflectError
+from scheduler.errors import InboxError, InboxLoginError
 from scheduler.inbound.inboxes import FetchedMail
 
-__all__ = ["FetchedMail", "ImapInbox", "InboxError", "InboxLoginError"]
+__all__ = ["FetchedMail", "ImapInbox"]
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,6 @@ _T = TypeVar("_T")
 _LIST_SEPARATOR = re.compile(rb'^\([^)]*\)\s+(?:NIL|"((?:\\.|[^"\\])*)")', re.IGNORECASE)
 _FETCH_UID = re.compile(rb"\bUID\s+(\d+)", re.IGNORECASE)
 _REF = re.compile(r"^(\d+):(\d+)$")
-
-
-class InboxError(ReflectError):
-    """The IMAP inbox cannot be reached, spoken to securely, or used."""
-
-
-class InboxLoginError(InboxError):
-    """The IMAP server refused the username or password."""
 
 
 class ImapInbox:

@@ -16,15 +16,7 @@ from typing import Protocol, Self
 
 import aiosmtplib
 
-from scheduler.errors import PermanentDeliveryError, TemporaryDeliveryError
-
-
-class ServerRefusedError(PermanentDeliveryError):
-    """The server refuses us, not one recipient (login, MAIL FROM, greeting, no STARTTLS).
-
-    Sending stops for this round and every message stays pending: trying the
-    next member would meet the same refusal.
-    """
+from scheduler.errors import PermanentDeliveryError, ServerRefusedError, TemporaryDeliveryError
 
 
 class Transport(Protocol):

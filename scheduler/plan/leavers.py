@@ -3,12 +3,13 @@ and the note passed on to the newcomers who take their place."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import HANDOVER, Intent, intent_key
 from scheduler.plan.kinds import MessageKind
 from scheduler.plan.state import MemberState, State, arrival_day
+from scheduler.plan.windows import HANDOVER_CHASE_UNTIL, HANDOVER_WAIT, SUCCESSOR_WINDOW
 
 
 def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
@@ -40,13 +41,6 @@ def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
             )
         )
     return intents
-
-
-# A leaver's note goes to newcomers who joined from this long before they left (or after)
-SUCCESSOR_WINDOW = timedelta(days=30)
-
-
-HANDOVER_WAIT = timedelta(days=14)  # then the convenor hears that none has come
 
 
 def plan_handovers(
@@ -101,7 +95,7 @@ def plan_handovers(
         if member.email in arrived_from:
             continue
         asked = state.handover_asked.get(member.email)
-        if asked is not None and HANDOVER_WAIT <= now - asked <= timedelta(days=30):
+        if asked is not None and HANDOVER_WAIT <= now - asked <= HANDOVER_CHASE_UNTIL:
             intents.append(
                 Intent(
                     key=intent_key(

@@ -14,8 +14,7 @@ from scheduler.plan.kinds import MessageKind
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.rotation import Candidate, Roles, assign_roles
 from scheduler.plan.state import MemberState, OpenPrompt, State, arrival_day
-
-SETTLING_IN = timedelta(days=28)  # a newcomer takes no role at meetings this soon after joining
+from scheduler.plan.windows import REMINDER_LATE_LIMIT, SETTLING_IN
 
 
 def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:
@@ -180,7 +179,7 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
             continue
         if prompt.occurrence is not None and prompt.occurrence <= now:
             continue  # the meeting has begun: a reminder would only nag
-        if prompt.occurrence is None and now - due > timedelta(days=14):
+        if prompt.occurrence is None and now - due > REMINDER_LATE_LIMIT:
             continue
         intents.append(
             Intent(

@@ -1,0 +1,48 @@
+"""Every span of time the planner's rules use, and the history the archive reads for them.
+
+The planner sees only what ``archive.state.load_state`` reads, so each history window
+is defined here, beside the rule it serves, and must cover it (``tests/test_layout.py``
+checks the inequalities): a rule whose window is longer than the history read for it
+would silently never fire.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+# --- the planner's rules
+
+REMINDER_LATE_LIMIT = timedelta(days=14)
+"""A question for no meeting is not reminded later than this after its reminder fell due."""
+
+HANDOVER_WAIT = timedelta(days=14)
+"""After asking a leaver for a handover note, the convenor hears that none has come..."""
+
+HANDOVER_CHASE_UNTIL = timedelta(days=30)
+"""...between HANDOVER_WAIT and this long after asking (once)."""
+
+SUCCESSOR_WINDOW = timedelta(days=30)
+"""A leaver's note goes to newcomers who joined from this long before they left (or after)."""
+
+SETTLING_IN = timedelta(days=28)
+"""A newcomer takes no role at meetings this soon after joining."""
+
+# --- what load_state reads (each covers the rules above that use it)
+
+OPEN_PROMPTS_LOOKBACK = timedelta(days=60)
+"""Unanswered prompts that may still be reminded: the reminder wait plus REMINDER_LATE_LIMIT."""
+
+HANDOVER_ASKED_WINDOW = timedelta(days=60)
+"""Requests for a leaver's handover note: covers HANDOVER_CHASE_UNTIL."""
+
+HANDOVER_NOTES_WINDOW = timedelta(days=30)
+"""Handover notes received, to pass on to a successor who is already here."""
+
+INDUCTED_WINDOW = timedelta(days=120)
+"""Inductions, which a leaver's note may follow: covers SUCCESSOR_WINDOW plus the notes'."""
+
+INTRODUCTIONS_WINDOW = timedelta(days=30)
+"""Newcomers' introductions, to share with everyone."""
+
+QUARANTINE_NOTICE_FIRST = timedelta(days=7)
+"""Before any notice to the convenor, held-back mail this recent is what the first one lists."""
