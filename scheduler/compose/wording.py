@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler.calendar.rules import parse_rule
 from scheduler.inputs.config import Config, Meeting
 
 
@@ -109,17 +110,20 @@ _DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "
          "SA": "Saturday", "SU": "Sunday"}  # fmt: skip
 
 
+UTC_ZONE = ZoneInfo("UTC")  # only UNTIL needs a zone, and the wording does not say it
+
+
 def describe_rhythm(meeting: Meeting) -> str:
     """The rule in a convenor's words: "every 6 weeks on Tuesday"."""
     if not meeting.rrule:
         return f"once, on {meeting.first:%A} {meeting.first.day} {meeting.first:%B %Y}"
-    parts = dict(p.split("=", 1) for p in meeting.rrule.upper().split(";") if "=" in p)
-    interval = int(parts.get("INTERVAL", "1"))
+    rule = parse_rule(meeting.rrule, UTC_ZONE)  # the one reading of a rule (calendar/rules.py)
+    interval = int(rule.get("INTERVAL") or "1")
     unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}.get(
-        parts.get("FREQ", ""), "time"
+        rule.get("FREQ") or "", "time"
     )
     every = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
-    byday = parts.get("BYDAY")
+    byday = rule.get("BYDAY")
     if byday:
         m = re.fullmatch(r"([+-]?\d)?([A-Z]{2})", byday.split(",")[0])
         if m and m.group(1):

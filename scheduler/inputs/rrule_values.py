@@ -85,8 +85,8 @@ def rule_value_problem(rule: str) -> str | None:
     """A value in the rule that calendars cannot read, said plainly, or None.
 
     Only the values, each against what RFC 5545 allows: whether the rule as a whole
-    makes sense and can be shown by real calendars is ``invites.validate_rrule``'s
-    judgement (through ``calendar_rules.rrule_problem``), asked once this finds nothing.
+    makes sense and can be shown by real calendars is ``calendar.rules.rrule_problem``'s
+    judgement (the one parser, ``parse_rule``), asked once this finds nothing.
     """
     if has_control(rule):
         return (
