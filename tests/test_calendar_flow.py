@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 import vobject
-from conftest import Partnership
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
-from mailmaker import rsvp_email
+from support.mailmaker import rsvp_email
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_participation import SENT, T0, Seed, partnership_of_five
+from support.seed import SENT, T0, Seed, partnership_of_five
 
 from scheduler.archive.database import Archive
 from scheduler.errors import ReflectError
