@@ -127,9 +127,10 @@ def test_member_silent_for_several_cycles_is_flagged(seed: Seed) -> None:
 
 def test_leavers_are_not_flagged_as_quiet(seed: Seed) -> None:
     seed.meeting("reflection", "Reflection point")
-    gone = seed.member("Gone Person", "gone@x.example.org", "Org", "nhs", status="left")
+    gone = seed.member("Gone Person", "gone@x.example.org", "Org", "nhs")
     for week in range(3):
         seed.prompt(gone, "reflection", T0 + timedelta(weeks=6 * week), "q", "Why?")
+    seed.leave(gone, (T0 + timedelta(weeks=12, days=1)).date())  # after all three, unanswered
     assert participation(seed.archive).quiet_flags == ()
 
 
