@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Partnership
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.archive.lock import hold, lock_path

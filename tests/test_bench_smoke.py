@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO
+from support.partnership import REPO
 
 FIGURE = re.compile(
     r"^(?P<name>[\w./]+)\s+(?P<value>[\d.]+|inf|nan)\s+\S+\s+median of \d+ \(min [^,]+, max [^)]+\)"

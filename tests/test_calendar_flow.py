@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 import vobject
-from conftest import Partnership
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
-from mailmaker import rsvp_email
+from support.mailmaker import rsvp_email
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
@@ -364,23 +364,30 @@ async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
 ) -> None:
     """Earlier versions named chairs by updating one meeting at the series' SEQUENCE + 1."""
     from scheduler.archive.database import Archive
+    from scheduler.archive.outbox_store import OutboxStore
+    from scheduler.archive.state import load_members
+    from scheduler.compose.render import Outgoing
+    from scheduler.plan.intents import Intent
+    from scheduler.plan.kinds import MessageKind
 
     services = build_services(partnership.config)
     await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
     services.close()
     tom = "tom.okafor@council.example.gov.uk"
     archive = Archive(partnership.database)
-    with archive.transaction() as conn:
-        conn.execute(
-            """INSERT INTO outbox (key, kind, member_id, recipient, meeting_id, occurrence,
-               sequence, message_id, subject, raw, status, due_at, next_attempt_at, created_at)
-               SELECT 'legacy-roles', 'roles', id, email, 'reflection',
-                      '2027-01-12T10:00:00+00:00', 1, '<legacy@reflect.example.org>',
-                      'Chair and notes', x'', 'sent', '2027-01-05T10:00:00+00:00',
-                      '2027-01-05T10:00:00+00:00', '2027-01-05T10:00:00+00:00'
-               FROM members WHERE email = ?""",
-            (tom,),
-        )
+    sent = datetime(2027, 1, 5, 10, tzinfo=UTC)
+    legacy = Intent(
+        key="legacy-roles", kind=MessageKind.ROLES, recipient=tom, due=sent, member_email=tom,
+        meeting_id="reflection", occurrence=datetime(2027, 1, 12, 10, tzinfo=UTC), sequence=1,
+    )  # fmt: skip
+    note = Outgoing(
+        key="legacy-roles", kind=MessageKind.ROLES, recipient=tom, member_email=tom,
+        subject="Chair and notes", message_id="<legacy@reflect.example.org>", token_id=None,
+        raw=b"",
+    )  # fmt: skip
+    outbox = OutboxStore(archive)
+    assert outbox.enqueue([(legacy, note)], {tom: load_members(archive)[tom].id}, sent) == 1
+    outbox.mark_sent(int(archive.scalar("SELECT id FROM outbox WHERE key = 'legacy-roles'")), sent)
     archive.close()
     before = len(outbox_messages(partnership))
     partnership.write_config(

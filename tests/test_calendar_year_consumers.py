@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
-from calendar_consumers import RadicaleServer, sabre_apply, vobject_starts
-from conftest import Partnership
 from icalendar import Calendar
+from support.calendar_consumers import RadicaleServer, sabre_apply, vobject_starts
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import Archive

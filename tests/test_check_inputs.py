@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, MEMBERS_CSV, Partnership
+from support.partnership import CONFIG, MEMBERS_CSV, Partnership
 
 from scheduler.app.services import build_services
 from scheduler.cli.main import main

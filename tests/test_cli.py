@@ -12,7 +12,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Partnership
+from support.partnership import REPO, Partnership
 
 
 def reflect(

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Partnership
+from support.partnership import REPO, Partnership
 
 from scheduler.errors import ConfigError
 from scheduler.inputs.config import KNOWN_KEYS

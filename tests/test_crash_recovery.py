@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import CONFIG, MEMBERS_CSV
-from mailmaker import fill_maildir, reply, sent_prompts
-from smtp_sink import SinkHandler, SmtpSink, start_sink
+from support.mailmaker import fill_maildir, reply, sent_prompts
+from support.partnership import CONFIG, MEMBERS_CSV
+from support.smtp_sink import SinkHandler, SmtpSink, start_sink
 
 from scheduler.app.services import Services, build_services
 from scheduler.faults import POINTS
@@ -53,7 +53,7 @@ from scheduler.inbound.inboxes import FetchedMail
 from scheduler.inbound.ingest import MAX_ATTEMPTS, TERMINAL
 
 if TYPE_CHECKING:
-    from dovecot_server import DovecotServer
+    from support.dovecot_server import DovecotServer
 
 T0 = datetime(2026, 11, 22, 9, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)

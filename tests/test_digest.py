@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from test_participation import T0, Seed, partnership_of_five
+from support.seed import T0, Seed, partnership_of_five
 
 from scheduler.compose.render import render_template
 from scheduler.reports.digest import DigestAnswer, build_digest, digest_context

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_participation import T0, Seed, partnership_of_five
+from support.seed import T0, Seed, partnership_of_five
 
 from scheduler.reports.export import export_answers
 

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from conftest import Partnership
-from smtp_sink import SinkHandler, SmtpSink
-from tcp_proxy import Cut, start_proxy
+from support.partnership import Partnership
+from support.smtp_sink import SinkHandler, SmtpSink
+from support.tcp_proxy import Cut, start_proxy
 
 from scheduler.app.services import Services, build_services
 

@@ -11,8 +11,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from conftest import Partnership
-from mailmaker import fill_maildir, reply, sent_prompts
+from support.mailmaker import fill_maildir, reply, sent_prompts
+from support.partnership import Partnership
 
 from scheduler.app.services import Services, build_services, read_config
 from scheduler.archive.database import Archive

@@ -24,15 +24,15 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from typing import TYPE_CHECKING
 
-from conftest import CONFIG, Partnership
-from mailmaker import SentPrompt, fill_maildir, reply, rsvp_email, sent_prompts
-from smtp_sink import SinkHandler, start_sink
+from support.mailmaker import SentPrompt, fill_maildir, reply, rsvp_email, sent_prompts
+from support.partnership import CONFIG, Partnership
+from support.smtp_sink import SinkHandler, start_sink
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import Archive
 
 if TYPE_CHECKING:
-    from dovecot_server import DovecotServer
+    from support.dovecot_server import DovecotServer
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 PARTNERSHIP = "Willenhall Together"

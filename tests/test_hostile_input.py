@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Partnership
-from mailmaker import SentPrompt, fill_maildir, reply, sent_prompts
+from support.mailmaker import SentPrompt, fill_maildir, reply, sent_prompts
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import Archive
@@ -206,7 +206,7 @@ def test_a_pipe_delivery_that_cannot_be_stored_exits_75(tmp_path: Path) -> None:
     """Custody fails (the archive's folder is a file): the mail server must keep it and retry."""
     (tmp_path / "var").write_text("not a folder")
     (tmp_path / "members.csv").write_text("name,email,organisation,sector,role,joined,left\n")
-    from conftest import CONFIG
+    from support.partnership import CONFIG
 
     (tmp_path / "config.toml").write_text(CONFIG)
     result = subprocess.run(

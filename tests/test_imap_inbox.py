@@ -15,9 +15,9 @@ from scheduler.errors import InboxError, InboxLoginError, ReflectError
 from scheduler.inbound.imap import FetchedMail, ImapInbox
 
 if TYPE_CHECKING:
-    from dovecot_server import DovecotServer
+    from support.dovecot_server import DovecotServer
 
-# The session `dovecot` fixture comes from tests/conftest.py.
+# The session `dovecot` fixture comes from tests/conftest.py (defined in tests/support/dovecot_server.py).
 pytestmark = pytest.mark.imap
 
 DONE = "Reflections/Processed"

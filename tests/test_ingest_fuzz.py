@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from conftest import CONFIG, MEMBERS_CSV
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mailmaker import SentPrompt, sent_prompts
+from support.mailmaker import SentPrompt, sent_prompts
+from support.partnership import CONFIG, MEMBERS_CSV
 
 from scheduler.app.services import Services, build_services
 from scheduler.inbound.ingest import MAX_ATTEMPTS, TERMINAL, Reader, store_raw

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from conftest import REPO, Partnership
+from support.partnership import REPO, Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
@@ -110,7 +110,7 @@ async def test_a_handover_note_reaches_the_successor_who_came_first(
     partnership: Partnership,
 ) -> None:
     """Dev leaves; Sam takes over before Dev's note arrives; Kit joins after it; Dev returns."""
-    from mailmaker import reply, sent_prompts
+    from support.mailmaker import reply, sent_prompts
 
     p = partnership
     clock = FixedClock(datetime(2027, 1, 20, 9, tzinfo=UTC))
@@ -283,7 +283,7 @@ async def test_no_handover_note_is_chased_until_two_weeks_after_it_was_asked(
 async def test_a_note_from_someone_who_has_come_back_is_kept_not_passed_on(
     partnership: Partnership,
 ) -> None:
-    from mailmaker import reply, sent_prompts
+    from support.mailmaker import reply, sent_prompts
 
     p = partnership
     clock = FixedClock(datetime(2027, 1, 30, 9, tzinfo=UTC))

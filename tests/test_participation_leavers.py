@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from conftest import CONFIG, Partnership
+from support.partnership import CONFIG, Partnership
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import Archive

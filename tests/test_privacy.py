@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_participation import SENT, T0, Seed, partnership_of_five
+from support.seed import SENT, T0, Seed, partnership_of_five
 
 from scheduler.archive.database import Archive
+from scheduler.archive.inbound_store import InboundStore
 from scheduler.errors import ReflectError
+from scheduler.inbound.custody import store_raw
 from scheduler.reports.digest import build_digest
 from scheduler.reports.participation import participation
 from scheduler.reports.privacy import forget_member, member_record, purge_raw_older_than
@@ -49,12 +51,15 @@ def seeded(path: Path) -> Seed:
         f"{TOM_SAYS}\n- Tom Okafor, City Council <{TOM}>\n\nOther words stay.",
     )
     # A bounce that names his address but was matched to nobody.
-    with seed.archive.transaction() as conn:
-        conn.execute(
-            """INSERT INTO inbound (sha256, raw, size, source, received_at, status, reason)
-               VALUES ('b1', ?, 10, 'maildir', ?, 'bounce', 'delayed')""",
-            (f"Final-Recipient: rfc822; {TOM}\r\n".encode(), SENT.isoformat()),
-        )
+    bounce = store_raw(
+        seed.archive, f"Final-Recipient: rfc822; {TOM}\r\n".encode(), source="maildir",
+        ref=None, now=SENT,
+    )  # fmt: skip
+    with seed.archive.transaction():
+        InboundStore(seed.archive).set_outcome(
+            bounce.id, status="bounce", reason="delayed", from_address=None, subject="",
+            member_id=None, prompt_id=None, now=SENT,
+        )  # fmt: skip
     return seed
 
 
@@ -169,12 +174,7 @@ def test_member_record_holds_everything_about_them(tmp_path: Path) -> None:
 
 def test_purge_raw_keeps_answers_and_quarantine(tmp_path: Path) -> None:
     seed = seeded(tmp_path / "a.db")
-    with seed.archive.transaction() as conn:
-        conn.execute(
-            """INSERT INTO inbound (sha256, raw, size, source, received_at, status, reason)
-               VALUES ('q1', x'41424344', 4, 'maildir', ?, 'quarantined', 'no token')""",
-            (SENT.isoformat(),),
-        )
+    held = store_raw(seed.archive, b"ABCD", source="maildir", ref=None, now=SENT, held="no token")
     answers_before = seed.archive.rows("SELECT id, text FROM answers ORDER BY id")
 
     purged = purge_raw_older_than(seed.archive, datetime(2027, 2, 1, tzinfo=UTC))
@@ -182,7 +182,7 @@ def test_purge_raw_keeps_answers_and_quarantine(tmp_path: Path) -> None:
     # 4 answers + 1 bounce received, 5 questions + 1 digest sent; quarantine kept.
     assert purged == 11
     assert seed.archive.rows("SELECT id, text FROM answers ORDER BY id") == answers_before
-    assert seed.archive.scalar("SELECT raw FROM inbound WHERE sha256 = 'q1'") == b"ABCD"
+    assert seed.archive.scalar("SELECT raw FROM inbound WHERE id = ?", (held.id,)) == b"ABCD"
     assert seed.archive.scalar("SELECT count(*) FROM inbound WHERE length(raw) > 0") == 1
     assert (
         seed.archive.scalar("SELECT reason FROM inbound WHERE status = 'answer' LIMIT 1")

@@ -10,9 +10,9 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import vobject
-from conftest import Partnership
 from icalendar import Calendar
-from mailmaker import rsvp_email
+from support.mailmaker import rsvp_email
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock

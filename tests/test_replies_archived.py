@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, shared_dir
+from support.partnership import REPO, shared_dir
 
 from scheduler.app.services import build_services
 from scheduler.inbound.ingest import store_raw

@@ -10,14 +10,14 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import Partnership
+from support.partnership import Partnership
 
 from scheduler.app.services import Services, build_services
 from scheduler.inbound.quarantine import accept, reject
 from scheduler.reports.status import list_quarantine
 
 if TYPE_CHECKING:
-    from dovecot_server import DovecotServer
+    from support.dovecot_server import DovecotServer
 
 NOW = datetime(2027, 1, 5, 12, tzinfo=UTC)  # the prompts for 12 January are due at 10:00
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_participation import T0, Seed, partnership_of_five
+from support.seed import T0, Seed, partnership_of_five
 
 from scheduler.reports.page import report_html
 

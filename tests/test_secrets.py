@@ -17,8 +17,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Partnership
-from mailmaker import fill_maildir, reply, sent_prompts
+from support.mailmaker import fill_maildir, reply, sent_prompts
+from support.partnership import REPO, Partnership
 
 from scheduler.archive.database import Archive
 from scheduler.compose.tokens import load_secret

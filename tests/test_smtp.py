@@ -6,22 +6,12 @@ import mailbox
 import re
 from datetime import UTC, datetime, timedelta
 
-from conftest import Partnership
-from smtp_sink import SinkHandler, start_sink
+from support.partnership import Partnership, use_smtp
+from support.smtp_sink import SinkHandler, start_sink
 
 from scheduler.app.services import build_services
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
-
-
-def use_smtp(p: Partnership, port: int) -> None:
-    text = p.config.read_text().replace('transport = "maildir"', 'transport = "smtp"')
-    text = text.replace(
-        'outbox_maildir = "var/outbox"\n',
-        f'outbox_maildir = "var/outbox"\n\n[mail.smtp]\nhost = "127.0.0.1"\nport = {port}\n'
-        'security = "none"\n',
-    )
-    p.config.write_text(text)
 
 
 async def test_the_server_receives_well_formed_messages(partnership: Partnership) -> None:

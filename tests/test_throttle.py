@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from conftest import Partnership
-from smtp_sink import SinkHandler, start_sink
-from test_smtp import use_smtp
+from support.partnership import Partnership, use_smtp
+from support.smtp_sink import SinkHandler, start_sink
 
 from scheduler.app.services import build_services
 from scheduler.outbound.throttle import (

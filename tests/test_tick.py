@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from conftest import Partnership
+from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock

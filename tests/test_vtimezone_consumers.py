@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from calendar_consumers import RadicaleServer, sabre_apply, vobject_starts
+from support.calendar_consumers import RadicaleServer, sabre_apply, vobject_starts
 
 from scheduler.calendar.invites import Attendee, Person, Series, build_request
 from scheduler.calendar.vtimezone import vtimezone_for

@@ -33,7 +33,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SABRE = Path(
     os.environ.get("SABRE_VOBJECT_DIR", ROOT.parent / "shared" / "tools" / "sabre-vobject")
 )

@@ -16,7 +16,7 @@ Failed logins get no growing delay (anvil's auth penalty is off), so tests may
 try wrong passwords freely.
 
 Registered for the suite by ``tests/conftest.py``
-(``from dovecot_server import dovecot``). Test modules should only import
+(``from support.dovecot_server import dovecot``). Test modules should only import
 ``DovecotServer`` (for annotations): importing the fixture into a test module
 as well would give that module a second server. Without Dovecot installed the
 fixture skips, or fails when ``CI`` is set, since CI installs it.
@@ -53,7 +53,7 @@ START_ATTEMPTS = 3
 READY_SECONDS = 10.0
 
 BASE_CONF = """\
-# dovecot.conf - throwaway test server (Dovecot 2.3), written by tests/dovecot_server.py
+# dovecot.conf - throwaway test server (Dovecot 2.3), written by tests/support/dovecot_server.py
 protocols = imap
 listen = 127.0.0.1
 base_dir = {tmp}/run
