@@ -298,3 +298,12 @@ def test_with_neither_text_nor_file_a_terminal_opens_the_editor(
     assert seen == before + "\n"  # the editor opened on the archived text
     assert only_answer(answered)[1] == "Said at a terminal."
     assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob(f"reflect-answer-{number}-*"))
+
+
+def test_a_subject_access_request_includes_the_edits(answered: Partnership) -> None:
+    number, before, _ = only_answer(answered)
+    assert run(answered, "answers", "edit", str(number), "--text", CORRECTED).returncode == 0
+    record = json.loads(run(answered, "export", "--member", TOM).stdout)
+    assert [(e["answer_id"], e["old_text"], e["new_text"]) for e in record["answer_edits"]] == [
+        (number, before, CORRECTED)
+    ]

@@ -101,7 +101,8 @@ def _add_views(add: Add) -> None:
         "List recent answers, show one beside the raw message it was read from, or correct "
         "its text (the raw message is kept and the edit recorded).",
     )
-    answers.add_argument("action", nargs="?", choices=["list", "show", "edit"], default="list")
+    answers.add_argument("action", nargs="?", choices=["list", "show", "edit"], default="list",
+                         help="list (the default), show N or edit N")  # fmt: skip
     answers.add_argument("item", nargs="?", type=int, metavar="N", help="the answer's number")
     answers.add_argument("--last", type=int, default=20, metavar="COUNT",
                          help="how many recent answers to list (default 20)")  # fmt: skip
