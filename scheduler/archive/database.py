@@ -210,6 +210,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX answers_kind ON answers(kind, received_at);
         """,
     ),
+    (
+        "0008-answer-edits",
+        """
+        CREATE TABLE answer_edits (
+            id INTEGER PRIMARY KEY,
+            answer_id INTEGER NOT NULL REFERENCES answers(id),
+            old_text TEXT NOT NULL,
+            new_text TEXT NOT NULL,
+            edited_at TEXT NOT NULL
+        );
+        CREATE INDEX answer_edits_answer ON answer_edits(answer_id);
+        """,
+    ),
 ]
 
 

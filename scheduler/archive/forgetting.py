@@ -43,10 +43,14 @@ class ForgetStore:
     # ------------------------------------------------------------ reading
 
     def answer_texts(self, member_id: int) -> list[str]:
+        """Their answers' words, with what each said before a convenor corrected it."""
         return [
             str(row["text"])
             for row in self.archive.rows(
-                "SELECT text FROM answers WHERE member_id = ?", (member_id,)
+                "SELECT text FROM answers WHERE member_id = ? UNION ALL "
+                "SELECT e.old_text FROM answer_edits e JOIN answers a ON a.id = e.answer_id "
+                "WHERE a.member_id = ?",
+                (member_id, member_id),
             )
         ]
 
@@ -88,8 +92,14 @@ class ForgetStore:
     # ------------------------------------------------------------ forgetting
 
     def empty_answers(self, member_id: int) -> int:
-        """Their answers' words erased (the rows stay: they replied); how many."""
+        """Their answers' words erased, corrections included (the rows stay: they
+        replied); how many."""
         conn = self.archive.conn
+        conn.execute(
+            "UPDATE answer_edits SET old_text = '', new_text = '' "
+            "WHERE answer_id IN (SELECT id FROM answers WHERE member_id = ?)",
+            (member_id,),
+        )
         emptied = conn.execute(
             "UPDATE answers SET text = '' WHERE member_id = ?", (member_id,)
         ).rowcount

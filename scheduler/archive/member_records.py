@@ -64,6 +64,15 @@ class MemberRecords:
             (member_id,),
         )
 
+    def answer_edits(self, member_id: int) -> list[Row]:
+        """The convenor's corrections to their answers, with what each said before."""
+        return self.archive.rows(
+            """SELECT e.answer_id, e.old_text, e.new_text, e.edited_at
+               FROM answer_edits e JOIN answers a ON a.id = e.answer_id
+               WHERE a.member_id = ? ORDER BY e.id""",
+            (member_id,),
+        )
+
     def questions_sent(self, member_id: int) -> list[Row]:
         return self.archive.rows(
             """SELECT p.kind, p.meeting_id, p.occurrence, p.question_id, p.question_text,

@@ -1,13 +1,18 @@
-"""The commands that show or erase what the archive holds: ``status``, ``export``,
-``calendar``, ``report`` and ``forget``."""
+"""The commands that show, correct or erase what the archive holds: ``status``,
+``export``, ``answers``, ``calendar``, ``report`` and ``forget``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.cli.arguments import _now, _services
+from scheduler.errors import ReflectError
+
+if TYPE_CHECKING:
+    from scheduler.app.services import Services
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -99,3 +104,52 @@ def cmd_forget(args: argparse.Namespace) -> int:
         "added back as a new member at the next tick."
     )
     return 0
+
+
+def cmd_answers(args: argparse.Namespace) -> int:
+    from scheduler.reports.corrections import answer_list, answer_view
+
+    if args.action != "edit" and (args.text is not None or args.file is not None):
+        raise ReflectError("--text and --file are for: reflect answers edit N")
+    if args.action != "list" and args.item is None:
+        raise ReflectError(
+            f"say which answer to {args.action}, e.g. reflect answers {args.action} 3 "
+            "(reflect answers lists them)"
+        )
+    services = _services(args)
+    try:
+        zone = services.config.partnership.zone
+        if args.action == "list":
+            print(answer_list(services.archive, limit=max(args.last, 1), zone=zone))
+        elif args.action == "show":
+            print(answer_view(services.archive, args.item, zone=zone))
+        else:
+            print(_edit_answer(services, args))
+    finally:
+        services.close()
+    return 0
+
+
+def _edit_answer(services: Services, args: argparse.Namespace) -> str:
+    from scheduler.cli.editing import at_a_terminal, edit_text
+    from scheduler.reports.corrections import correct_answer, current_text
+
+    if args.text is not None:
+        text = str(args.text)
+    elif args.file is not None:
+        path = Path(args.file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ReflectError(f"{path}: cannot read it ({exc.strerror}).") from None
+        except UnicodeDecodeError:
+            raise ReflectError(f"{path}: is not UTF-8 text; save it as UTF-8.") from None
+    elif at_a_terminal():
+        text = edit_text(current_text(services.archive, args.item), name=f"answer-{args.item}")
+    else:
+        raise ReflectError(
+            f'say what the new text is: reflect answers edit {args.item} --text "..." or '
+            "--file F (at a terminal, $EDITOR opens on the current text)"
+        )
+    now = _now(args, services.config.partnership.timezone)
+    return correct_answer(services.archive, args.item, text, now=now)

@@ -8,7 +8,8 @@ than ``[inbox] max_message_bytes``, so the server returns it to its sender). Tra
 ``main`` parses (``parser``), sets up logging and hands the arguments to one
 command: ``check``; ``tick``, ``run``, ``preview`` and ``demo`` (``rounds``);
 ``ingest``, ``parse-reply``, ``quarantine`` and ``resend`` (``mail_commands``);
-``status``, ``export``, ``calendar``, ``report`` and ``forget`` (``archive_commands``).
+``status``, ``export``, ``answers``, ``calendar``, ``report`` and ``forget``
+(``archive_commands``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "parse-reply": mail_commands.cmd_parse_reply,
     "status": archive_commands.cmd_status,
     "export": archive_commands.cmd_export,
+    "answers": archive_commands.cmd_answers,
     "calendar": archive_commands.cmd_calendar,
     "quarantine": mail_commands.cmd_quarantine,
     "resend": mail_commands.cmd_resend,

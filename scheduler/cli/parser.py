@@ -83,7 +83,7 @@ def _add_reading(add: Add) -> None:
 
 
 def _add_views(add: Add) -> None:
-    """status, export and calendar: what the archive holds and plans."""
+    """status, export, answers and calendar: what the archive holds and plans."""
     status = add(
         "status",
         "Show the coming meetings, what is waiting to be sent, replies awaited and quarantine.",
@@ -96,6 +96,23 @@ def _add_views(add: Add) -> None:
                         help="everything held about this member, as JSON (a subject access request)")  # fmt: skip
     export.add_argument("--attribute", action="store_true",
                         help="sign answers in the Markdown log with name and organisation")  # fmt: skip
+    answers = add(
+        "answers",
+        "List recent answers, show one beside the raw message it was read from, or correct "
+        "its text (the raw message is kept and the edit recorded).",
+    )
+    answers.add_argument("action", nargs="?", choices=["list", "show", "edit"], default="list",
+                         help="list (the default), show N or edit N")  # fmt: skip
+    answers.add_argument("item", nargs="?", type=int, metavar="N", help="the answer's number")
+    answers.add_argument("--last", type=int, default=20, metavar="COUNT",
+                         help="how many recent answers to list (default 20)")  # fmt: skip
+    new_text = answers.add_mutually_exclusive_group()
+    new_text.add_argument("--text", metavar="TEXT", help="edit: the corrected text")
+    new_text.add_argument("--file", metavar="FILE",
+                          help="edit: read the corrected text from this file (UTF-8)")  # fmt: skip
+    answers.add_argument(
+        "--now", metavar="ISO", help=_now_help("edit: record the edit at this time")
+    )
     calendar = add("calendar", "Write the whole schedule as one .ics calendar members can import.")
     calendar.add_argument("--out", required=True, metavar="FILE")
     calendar.add_argument("--now", metavar="ISO", help=_now_help())

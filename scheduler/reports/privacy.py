@@ -185,6 +185,7 @@ def member_record(archive: Archive, address: str) -> dict[str, Any]:
         "member": member,
         "membership_events": records.membership_events(member_id),
         "answers": records.answers(member_id),
+        "answer_edits": records.answer_edits(member_id),
         "questions_sent": records.questions_sent(member_id),
         "calendar_invitations": records.calendar_invitations(member_id),
         "calendar_replies": records.calendar_replies(member_id),
