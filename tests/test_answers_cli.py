@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Partnership
+from support.partnership import REPO, Partnership
 from test_cli import reflect
 from test_replies_flow import reply_to, sent
 
