@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from scheduler.archive.answers import AnswerStore
+from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.member_records import MemberRecords
 from scheduler.replies import Sender, author, redact

@@ -18,7 +18,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from scheduler.archive.answers import AnswerStore
+from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
 from scheduler.replies import author
 from scheduler.reports.digest import anonymous, everyones_names_and_addresses, paragraphs
