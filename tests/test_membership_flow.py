@@ -218,7 +218,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
     }
     values: dict[str, object] = {
         **common,
-        "member_name": name, "organisation": name, "meeting_title": "Reflection point",
+        "member_name": name, "greeting_name": name, "organisation": name, "meeting_title": "Reflection point",
         "meeting_when": "Tuesday 12 January 2027 at 10:00", "question_text": "What is <b>our</b> purpose?",
         "question_number": 1, "prompts": [name], "points": [], "resources": [], "source": "",
         "is_checklist": False, "intro": "", "chair": name, "note_taker": name, "purpose": name,

@@ -210,6 +210,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX answers_kind ON answers(kind, received_at);
         """,
     ),
+    (
+        # what a member is called in a greeting ("Peter"), when members.csv says
+        "0010-preferred-names",
+        """
+        ALTER TABLE members ADD COLUMN preferred_name TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 

@@ -46,6 +46,7 @@ def load_members(archive: Archive) -> dict[str, MemberState]:
             left_on=_date(row["left_on"]),
             rejoined_on=_date(rejoins.get(row["id"])) if row["status"] == "active" else None,
             share_introduction=bool(row["share_introduction"]),
+            preferred_name=row["preferred_name"] or "",
             first_seen=datetime.fromisoformat(row["first_seen"]).date(),
         )
         for row in archive.rows("SELECT * FROM members")
@@ -231,12 +232,14 @@ def apply_membership(
                 inducted = 1 if (first_run and existing_members == "skip") else 0
                 conn.execute(
                     """INSERT INTO members (email, name, organisation, sector, role, status, joined,
-                       left_on, inducted, share_introduction, first_seen, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                       left_on, inducted, share_introduction, first_seen, updated_at,
+                       preferred_name)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                        ON CONFLICT(email) DO UPDATE SET status = excluded.status,
                        name = excluded.name, organisation = excluded.organisation,
                        sector = excluded.sector, role = excluded.role, joined = excluded.joined,
                        share_introduction = excluded.share_introduction,
+                       preferred_name = excluded.preferred_name,
                        updated_at = excluded.updated_at""",
                     (
                         m.email,
@@ -251,14 +254,15 @@ def apply_membership(
                         int(m.share_introduction),
                         stamp,
                         stamp,
+                        m.preferred_name,
                     ),
                 )
             elif change.kind == "rejoined" and m is not None:
                 conn.execute(
                     """UPDATE members SET status = 'active', left_on = NULL, name = ?,
-                       organisation = ?, sector = ?, role = ?, address_failing = 0,
-                       updated_at = ? WHERE email = ?""",
-                    (m.name, m.organisation, m.sector, m.role, stamp, m.email),
+                       organisation = ?, sector = ?, role = ?, preferred_name = ?,
+                       address_failing = 0, updated_at = ? WHERE email = ?""",
+                    (m.name, m.organisation, m.sector, m.role, m.preferred_name, stamp, m.email),
                 )
             elif change.kind == "left":
                 conn.execute(
@@ -268,13 +272,15 @@ def apply_membership(
             elif change.kind == "changed" and m is not None:
                 conn.execute(
                     """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
-                       share_introduction = ?, updated_at = ? WHERE email = ?""",
+                       share_introduction = ?, preferred_name = ?, updated_at = ?
+                       WHERE email = ?""",
                     (
                         m.name,
                         m.organisation,
                         m.sector,
                         m.role,
                         int(m.share_introduction),
+                        m.preferred_name,
                         stamp,
                         m.email,
                     ),

@@ -28,10 +28,12 @@ from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.compose.wording import (
     address,
+    greeting_name,
     held_at,
     long_date,
     new_points,
     paragraphs,
+    short_day,
     spoken_when,
 )
 from scheduler.inputs.config import Config, Meeting
@@ -200,18 +202,22 @@ class Renderer:
         member = self.member(intent.member_email)
         qid = intent.question_id or ""
         kind, question = question_context(self.content, qid)
-        meeting_title, meeting_when = "", ""
+        meeting_title, meeting_when, meeting_day = "", "", ""
         if intent.meeting_id and intent.occurrence is not None:
             meeting = self.meeting(intent.meeting_id)
             meeting_title = meeting.title
-            meeting_when = self.when(self._held_at(meeting, intent.occurrence))
+            held = self._held_at(meeting, intent.occurrence)
+            meeting_when = self.when(held)
+            meeting_day = short_day(held, self.config.partnership.zone)
         context = {
             **self.common,
             **question,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "organisation": member.organisation,
             "meeting_title": meeting_title,
             "meeting_when": meeting_when,
+            "meeting_day": meeting_day,  # for the subject line: Tue 2 Mar
             "chair": self._role_holder(intent.chair),
             "note_taker": self._role_holder(intent.note_taker),
             "also": [
@@ -282,6 +288,7 @@ class Renderer:
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "purpose": p.purpose,
             "story": p.story.strip(),
             "story_paragraphs": paragraphs(p.story),
@@ -301,6 +308,7 @@ class Renderer:
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "purpose": self.config.partnership.purpose,
             "meetings": meetings_summary(self.config, self.now),
         }
@@ -328,6 +336,7 @@ class Renderer:
         context = {
             **self._leaver(intent),
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)),
         }
         return self._simple(intent, "member-handover-note", context, member.name)
@@ -357,13 +366,13 @@ class Renderer:
             raise ValueError("a role note needs an occurrence, a chair and a note-taker")
         meeting = self.meeting(intent.meeting_id or "")
         when = self._held_at(meeting, intent.occurrence)
-        local_when = when.astimezone(self.config.partnership.zone)
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "meeting_title": meeting.title,
             "meeting_when": self.when(when),
-            "meeting_day": f"{local_when:%a} {local_when.day} {local_when:%b}",
+            "meeting_day": short_day(when, self.config.partnership.zone),
             "chair": self._role_holder(intent.chair),
             "note_taker": self._role_holder(intent.note_taker),
             "role": {intent.chair: "chair", intent.note_taker: "notes"}.get(member.email, ""),
@@ -376,6 +385,7 @@ class Renderer:
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "newcomer_name": newcomer.name,
             "newcomer_organisation": newcomer.organisation,
             "newcomer_role": newcomer.role,

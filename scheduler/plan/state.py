@@ -26,6 +26,7 @@ class MemberState:
     rejoined_on: date | None = None
     share_introduction: bool = False
     first_seen: date | None = None
+    preferred_name: str = ""  # what they are called in a greeting, when the file says
 
 
 @dataclass(frozen=True)
