@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from scheduler.archive.database import Archive, utc_text
+from scheduler.archive.database import Archive, from_utc_text, utc_text
 from scheduler.inputs.config import Config
 from scheduler.plan.state import (
     Handover,
@@ -81,6 +81,13 @@ def load_state(
     """Everything the planner reads, from the archive as it is at ``now``."""
     members = load_members(archive)
     by_id = {m.id: m.email for m in members.values()}
+    introductions = archive.rows(
+        """SELECT a.id, a.member_id, a.received_at FROM answers a
+           JOIN members m ON m.id = a.member_id
+           WHERE a.kind = 'introduction' AND m.share_introduction = 1
+             AND m.status = 'active' AND a.received_at >= ?""",
+        (utc_text(now - INTRODUCTIONS_WINDOW),),
+    )
     return State(
         held_back=_held_back(archive, now),
         handover_asked={
@@ -108,15 +115,8 @@ def load_state(
         },
         handovers=_handovers(archive, by_id, now),
         inducted_at=_inducted_at(archive, by_id, now),
-        introductions=tuple(
-            (row["id"], by_id[row["member_id"]])
-            for row in archive.rows(
-                """SELECT a.id, a.member_id FROM answers a JOIN members m ON m.id = a.member_id
-                   WHERE a.kind = 'introduction' AND m.share_introduction = 1
-                     AND m.status = 'active' AND a.received_at >= ?""",
-                (utc_text(now - INTRODUCTIONS_WINDOW),),
-            )
-        ),
+        introductions=tuple((row["id"], by_id[row["member_id"]]) for row in introductions),
+        introduced_at={row["id"]: from_utc_text(row["received_at"]) for row in introductions},
     )
 
 

@@ -190,6 +190,7 @@ class Renderer:
             "handover_arrived": self._handover_news,
             "handover_missing": self._handover_news,
             "introduction": self._introduction,
+            "partners": self._partners,
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
             "quarantine_notice": self._quarantine_notice,
@@ -395,6 +396,34 @@ class Renderer:
             "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)),
         }
         return self._simple(intent, "member-introduction", context, member.name)
+
+    def _partners(self, intent: Intent) -> Outgoing:
+        """The founders' introductions, all in one email: "Meet your partners"."""
+        member = self.member(intent.recipient)
+        partners = []
+        for answer_id in intent.answer_ids:
+            author = self.members.get(self.inputs.answer_authors.get(answer_id, ""))
+            text = self.inputs.answer_text(answer_id)
+            if author is None or not text.strip() or author.status != "active":
+                continue  # forgotten, or left since: not passed on
+            partners.append(
+                {
+                    "name": author.name,
+                    "organisation": author.organisation,
+                    "role": author.role,
+                    "email": author.email,
+                    "paragraphs": paragraphs(text),
+                }
+            )
+        if not partners:
+            raise ValueError("a Meet your partners email needs at least one introduction")
+        context = {
+            **self.common,
+            "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
+            "partners": partners,
+        }
+        return self._simple(intent, "member-partners", context, member.name)
 
     def _digest(self, intent: Intent) -> Outgoing:
         if intent.meeting_id is None or intent.occurrence is None:

@@ -88,6 +88,7 @@ class State:
     open_prompts: tuple[OpenPrompt, ...] = ()
     # recent "getting to know you" answers of members who agreed to share them: (answer id, email)
     introductions: tuple[tuple[int, str], ...] = ()
+    introduced_at: Mapping[int, datetime] = field(default_factory=dict)  # answer id -> received
     started: date | None = None  # the day the service first met this partnership
     pairings: tuple[tuple[str, str, str], ...] = ()  # (round key, a, b) of conversations proposed
     roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
