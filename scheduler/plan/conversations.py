@@ -45,7 +45,9 @@ def plan_introductions(
     intents: list[Intent] = []
     for answer_id, author in state.introductions:
         received = state.introduced_at.get(answer_id)
-        if author in founders and meet_at and received and received <= meet_at:
+        # strictly before: a tick reads replies after it plans, so one read at the round-up's
+        # own tick is too late for it, and goes on its own
+        if author in founders and meet_at and received and received < meet_at:
             gathered.append((answer_id, author))
             continue
         intents.extend(
