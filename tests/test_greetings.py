@@ -13,6 +13,8 @@ from test_tick import delivered
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import MIGRATIONS
+from scheduler.inputs.members import read_members
+from scheduler.reports.privacy import forget_member
 
 MARKER = "## Please reply above this line ##"
 PROMPTS_DUE = datetime(2027, 1, 5, 10, 30, tzinfo=UTC)  # a week before the 12 January meeting
@@ -164,3 +166,24 @@ async def test_replies_to_the_new_layout_are_read_right(partnership: Partnership
         "m.okoye@uni.example.ac.uk": "Shared evidence, and shared ownership.",
         "tom.okafor@council.example.gov.uk": "To put residents' voices first.",
     }
+
+
+def test_a_preferred_name_is_checked_like_a_name() -> None:
+    raw = (MEMBERS + 'Kofi Mensah,kofi@hub.example.org,Hub,vcse,,2026-09-01,,"Kof\ni"\n').encode()
+    membership = read_members(raw)
+    assert [str(p) for p in membership.problems] == [
+        'members.csv, row 6, column "preferred_name": "Kof\\ni" contains a line break; '
+        "put the whole preferred name on one line."
+    ]
+    assert {m.email: m.preferred_name for m in membership.members}["m.okoye@uni.example.ac.uk"] == (
+        "Maggie"
+    )
+
+
+async def test_forgetting_a_member_forgets_their_preferred_name(partnership: Partnership) -> None:
+    partnership.write_members(MEMBERS)
+    with build_services(partnership.config) as services:
+        await services.tick(PROMPTS_DUE)
+        forget_member(services.archive, "m.okoye@uni.example.ac.uk", now=PROMPTS_DUE)
+        names = [row["preferred_name"] for row in services.archive.rows("SELECT * FROM members")]
+    assert "Maggie" not in names

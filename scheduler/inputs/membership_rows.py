@@ -112,11 +112,12 @@ def read_row(cells: dict[str, str], line: int, file: str) -> RowReading:
     role = cells.get("role", "")
     if (issue := text_problem(role, "role")) is not None:
         row.bad("role", issue)
-    preferred = re.sub(r"\s+", " ", cells.get("preferred_name", "")).strip()
+    preferred = cells.get("preferred_name", "")
     if preferred and (
         issue := text_problem(preferred, "preferred name", no_angles=True, limit=NAME_LIMIT)
     ):
         row.bad("preferred_name", issue)
+    preferred = re.sub(r"\s+", " ", preferred).strip()
     joined, left = _dates(row)
     share = _share(row)
     if row.problems or stored is None or sector is None:
