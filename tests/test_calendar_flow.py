@@ -272,7 +272,7 @@ async def test_one_meeting_moved_and_one_called_off(partnership: Partnership) ->
     vcal = vobject.readOne(ics.decode())
     assert len(vcal.vevent_list) == 2
     # the question for the moved meeting went a week before its new date, and names it
-    second = [m for m in messages if str(m["Subject"]).startswith("Question 2:")]
+    second = [m for m in messages if str(m["Subject"]).startswith("Question 2 for Wed 24 Feb:")]
     assert (
         second
         and "Wednesday 24 February 2027 at 15:00" in second[0].get_body(("plain",)).get_content()

@@ -218,7 +218,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
     }
     values: dict[str, object] = {
         **common,
-        "member_name": name, "organisation": name, "meeting_title": "Reflection point",
+        "member_name": name, "greeting_name": name, "organisation": name, "meeting_title": "Reflection point",
         "meeting_when": "Tuesday 12 January 2027 at 10:00", "question_text": "What is <b>our</b> purpose?",
         "question_number": 1, "prompts": [name], "points": [], "resources": [], "source": "",
         "is_checklist": False, "intro": "", "chair": name, "note_taker": name, "purpose": name,
@@ -233,7 +233,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
         "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
         "arrived": True, "passed_to": [name], "founder": False, "also": [name],
-        "back": False, "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name}],
+        "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name}],
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

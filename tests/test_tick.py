@@ -65,9 +65,15 @@ async def test_message_headers_are_what_a_member_sees(partnership: Partnership) 
     assert str(aoife["Auto-Submitted"]) == "auto-generated"
     text = aoife.get_body(("plain",)).get_content()
     html = aoife.get_body(("html",)).get_content()
-    assert text.startswith("## Please reply above this line ##")
+    # the inbox preview shows a greeting by first name and a sentence, not the marker
+    first, second = [line for line in text.splitlines() if line.strip()][:2]
+    assert first == "Dear Aoife,"
+    assert second.startswith("To help us get to know you, here is a first question.")
+    assert "## Please reply above this line ##" in text
+    assert text.index("## Please reply above this line ##") > text.index(second)
     assert "What brings you to this work, personally?" in text
-    assert "Aoife O’Brien" in html and '<p class="marker">' in html
+    assert "Dear Aoife," in html and "O’Brien" not in html.split('<p class="marker">')[0]
+    assert html.index("Dear Aoife") < html.index('<p class="marker">')
 
 
 async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partnership) -> None:
@@ -77,33 +83,35 @@ async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partne
     subjects = Counter(str(m["Subject"]) for m in prompts)
     # Reflection points on 12 Jan, 23 Feb and 6 Apr 2027 take questions 1, 2 and 3 in turn
     assert (
-        subjects["Question 1: What is the purpose of the partnership's work? [Willenhall Together]"]
-        == 4
-    )
-    assert (
         subjects[
-            "Question 2: What is the distinctive role of this partnership? [Willenhall Together]"
+            "Question 1 for Tue 12 Jan: What is the purpose of the partnership's work? [Willenhall Together]"
         ]
         == 4
     )
     assert (
         subjects[
-            "Question 3: Who are the partnership's members and stakeholders? [Willenhall Together]"
+            "Question 2 for Tue 23 Feb: What is the distinctive role of this partnership? [Willenhall Together]"
+        ]
+        == 4
+    )
+    assert (
+        subjects[
+            "Question 3 for Tue 6 Apr: Who are the partnership's members and stakeholders? [Willenhall Together]"
         ]
         == 4
     )
     # the governance review on 2 March 2027 takes the six checklist areas, one email each
-    checklist = [s for s in subjects if s.startswith("Partnership checklist")]
+    checklist = [s for s in subjects if s.startswith("For Tue 2 Mar: Partnership checklist")]
     assert len(checklist) == 6 and all(subjects[s] == 4 for s in checklist)
     # ... sent in the checklist's own order, Relationships first
     from scheduler.inputs.content import load_bundled_content
 
     services = build_services(partnership.config)
     sent_order = [
-        row["subject"].split(": ", 1)[1].rsplit(" [", 1)[0]
+        row["subject"].split(": ", 2)[2].rsplit(" [", 1)[0]
         for row in services.archive.rows(
             "SELECT subject FROM outbox WHERE kind = 'prompt' AND recipient = ? "
-            "AND subject LIKE 'Partnership checklist%' ORDER BY id",
+            "AND subject LIKE 'For Tue 2 Mar: Partnership checklist%' ORDER BY id",
             ("tom.okafor@council.example.gov.uk",),
         )
     ]

@@ -105,6 +105,7 @@ def gather_render_inputs(archive: Archive, config: Config, needs: RenderNeeds) -
     }
     return RenderInputs(
         answer_texts=store.answer_texts(needs.answer_ids),
+        answer_authors=store.answer_authors(needs.answer_ids),
         handovers=handovers,
         digests=digests,
         series_answers=store.series_answers(needs.series),

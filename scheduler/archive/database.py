@@ -223,6 +223,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX answer_edits_answer ON answer_edits(answer_id);
         """,
     ),
+    (
+        # what a member is called in a greeting ("Peter"), when members.csv says
+        "0010-preferred-names",
+        """
+        ALTER TABLE members ADD COLUMN preferred_name TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 

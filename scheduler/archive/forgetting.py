@@ -173,7 +173,8 @@ class ForgetStore:
         conn.execute("UPDATE membership_events SET detail = '' WHERE member_id = ?", (member_id,))
         conn.execute(
             """UPDATE members SET name = ?, email = ?, role = '', status = 'left', left_on = NULL,
-               share_introduction = 0, address_failing = 0, failing_reason = NULL,
+               share_introduction = 0, preferred_name = '', address_failing = 0,
+               failing_reason = NULL,
                updated_at = ? WHERE id = ?""",
             (name, email, stamp, member_id),
         )

@@ -23,11 +23,14 @@ class MemberRecords:
         return self.archive.one("SELECT * FROM members WHERE email = ?", (email,))
 
     def names_and_addresses(self) -> list[tuple[str, str]]:
-        """Every member's (name, email), forgotten members' placeholders included."""
-        return [
-            (row["name"], row["email"])
-            for row in self.archive.rows("SELECT name, email FROM members")
-        ]
+        """Every member's (name, email), forgotten members' placeholders included; a member
+        whose preferred name is not their full name's first word is listed by it too."""
+        found = []
+        for row in self.archive.rows("SELECT name, preferred_name, email FROM members"):
+            found.append((row["name"], row["email"]))
+            if row["preferred_name"]:
+                found.append((row["preferred_name"], row["email"]))
+        return found
 
     def messages_sent_to(self, member_id: int) -> list[Row]:
         """Their outbox rows, ``raw`` included, oldest first."""

@@ -40,6 +40,18 @@ class RenderInputStore:
         )
         return {int(r["id"]): str(r["text"] or "") for r in rows}
 
+    def answer_authors(self, answer_ids: Collection[int]) -> dict[int, str]:
+        """Who wrote each answer (their address), by id."""
+        if not answer_ids:
+            return {}
+        marks = ",".join("?" * len(answer_ids))
+        rows = self.archive.rows(
+            f"SELECT a.id, m.email FROM answers a JOIN members m ON m.id = a.member_id "  # noqa: S608
+            f"WHERE a.id IN ({marks})",
+            tuple(answer_ids),
+        )
+        return {int(r["id"]): str(r["email"]) for r in rows}
+
     def leavers_notes(self, *, member_id: int, organisation: str, role: str) -> list[LeaverNote]:
         """The handover notes of those who left the member's organisation or role, oldest first.
 

@@ -90,9 +90,11 @@ class SentStore:
         return int(row[0]) if row else None
 
     def member(self, member_id: int) -> dict[str, Any] | None:
-        """What the membership says of a member: name, organisation, role, address."""
+        """What the membership says of a member: name, preferred name, organisation, role,
+        address."""
         return self.archive.one(
-            "SELECT name, organisation, role, email FROM members WHERE id = ?", (member_id,)
+            "SELECT name, preferred_name, organisation, role, email FROM members WHERE id = ?",
+            (member_id,),
         )
 
     def earlier_raw(self, member_id: int, before: int, limit: int) -> list[bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from scheduler.archive.database import Archive, utc_text
+from scheduler.archive.database import Archive, from_utc_text, utc_text
 from scheduler.inputs.config import Config
 from scheduler.plan.state import (
     Handover,
@@ -54,6 +54,7 @@ def load_members(archive: Archive) -> dict[str, MemberState]:
             left_on=_date(row["left_on"]),
             rejoined_on=_date(rejoins.get(row["id"])) if row["status"] == "active" else None,
             share_introduction=bool(row["share_introduction"]),
+            preferred_name=row["preferred_name"] or "",
             first_seen=datetime.fromisoformat(row["first_seen"]).date(),
         )
         for row in archive.rows("SELECT * FROM members")
@@ -79,6 +80,13 @@ def load_state(
     """Everything the planner reads, from the archive as it is at ``now``."""
     members = load_members(archive)
     by_id = {m.id: m.email for m in members.values()}
+    introductions = archive.rows(
+        """SELECT a.id, a.member_id, a.received_at FROM answers a
+           JOIN members m ON m.id = a.member_id
+           WHERE a.kind = 'introduction' AND m.share_introduction = 1
+             AND m.status = 'active' AND a.received_at >= ?""",
+        (utc_text(now - INTRODUCTIONS_WINDOW),),
+    )
     return State(
         held_back=_held_back(archive, now),
         handover_asked={
@@ -106,15 +114,8 @@ def load_state(
         },
         handovers=_handovers(archive, by_id, now),
         inducted_at=_inducted_at(archive, by_id, now),
-        introductions=tuple(
-            (row["id"], by_id[row["member_id"]])
-            for row in archive.rows(
-                """SELECT a.id, a.member_id FROM answers a JOIN members m ON m.id = a.member_id
-                   WHERE a.kind = 'introduction' AND m.share_introduction = 1
-                     AND m.status = 'active' AND a.received_at >= ?""",
-                (utc_text(now - INTRODUCTIONS_WINDOW),),
-            )
-        ),
+        introductions=tuple((row["id"], by_id[row["member_id"]]) for row in introductions),
+        introduced_at={row["id"]: from_utc_text(row["received_at"]) for row in introductions},
     )
 
 
@@ -230,12 +231,14 @@ def apply_membership(
                 inducted = 1 if (first_run and existing_members == "skip") else 0
                 conn.execute(
                     """INSERT INTO members (email, name, organisation, sector, role, status, joined,
-                       left_on, inducted, share_introduction, first_seen, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                       left_on, inducted, share_introduction, first_seen, updated_at,
+                       preferred_name)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                        ON CONFLICT(email) DO UPDATE SET status = excluded.status,
                        name = excluded.name, organisation = excluded.organisation,
                        sector = excluded.sector, role = excluded.role, joined = excluded.joined,
                        share_introduction = excluded.share_introduction,
+                       preferred_name = excluded.preferred_name,
                        updated_at = excluded.updated_at""",
                     (
                         m.email,
@@ -250,14 +253,15 @@ def apply_membership(
                         int(m.share_introduction),
                         stamp,
                         stamp,
+                        m.preferred_name,
                     ),
                 )
             elif change.kind == "rejoined" and m is not None:
                 conn.execute(
                     """UPDATE members SET status = 'active', left_on = NULL, name = ?,
-                       organisation = ?, sector = ?, role = ?, address_failing = 0,
-                       updated_at = ? WHERE email = ?""",
-                    (m.name, m.organisation, m.sector, m.role, stamp, m.email),
+                       organisation = ?, sector = ?, role = ?, preferred_name = ?,
+                       address_failing = 0, updated_at = ? WHERE email = ?""",
+                    (m.name, m.organisation, m.sector, m.role, m.preferred_name, stamp, m.email),
                 )
             elif change.kind == "left":
                 conn.execute(
@@ -267,13 +271,15 @@ def apply_membership(
             elif change.kind == "changed" and m is not None:
                 conn.execute(
                     """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
-                       share_introduction = ?, updated_at = ? WHERE email = ?""",
+                       share_introduction = ?, preferred_name = ?, updated_at = ?
+                       WHERE email = ?""",
                     (
                         m.name,
                         m.organisation,
                         m.sector,
                         m.role,
                         int(m.share_introduction),
+                        m.preferred_name,
                         stamp,
                         m.email,
                     ),

@@ -11,7 +11,7 @@ import secrets
 import signal
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from scheduler.cli.arguments import EX_TEMPFAIL, _config_path, _moment, _now, _services
@@ -68,6 +68,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from scheduler.archive.database import Archive
     from scheduler.archive.snapshot import copy_read_only
     from scheduler.outbound.transports import PreviewTransport
+    from scheduler.reports.mail_counts import count_lines
 
     config = read_config(_config_path(args))
     tz = config.partnership.timezone
@@ -86,14 +87,18 @@ def cmd_preview(args: argparse.Namespace) -> int:
         # for nobody, and the real key file is neither read nor made.
         services = Services(config, archive=Archive(copy), secret=secrets.token_bytes(32))
         transport = PreviewTransport(directory=out)
+        zone = config.partnership.zone
+        sent: list[tuple[str, date]] = []  # (recipient, the day it went)
         try:
             moment = start
             while moment <= end:
+                before = len(transport.recipients)
                 asyncio.run(services.tick(moment, transport=transport, ingest=False))
+                day = moment.astimezone(zone).date()
+                sent += [(who, day) for who in transport.recipients[before:]]
                 moment += timedelta(days=1)
         finally:
             services.close()
-    zone = config.partnership.zone
     print(
         f"{transport.count} message(s) written to {out}, from "
         f"{start.astimezone(zone):%Y-%m-%d %H:%M} to {end.astimezone(zone):%Y-%m-%d %H:%M}."
@@ -102,6 +107,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
         "Signed with a throwaway key made for this preview and then forgotten: the reply "
         "tokens and Message-IDs in these files differ from a real send's and answer for nobody."
     )
+    print()
+    for line in count_lines(sent):
+        print(line)
     return 0
 
 

@@ -28,10 +28,12 @@ from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.compose.wording import (
     address,
+    greeting_name,
     held_at,
     long_date,
     new_points,
     paragraphs,
+    short_day,
     spoken_when,
 )
 from scheduler.inputs.config import Config, Meeting
@@ -188,6 +190,7 @@ class Renderer:
             "handover_arrived": self._handover_news,
             "handover_missing": self._handover_news,
             "introduction": self._introduction,
+            "partners": self._partners,
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
             "quarantine_notice": self._quarantine_notice,
@@ -200,18 +203,22 @@ class Renderer:
         member = self.member(intent.member_email)
         qid = intent.question_id or ""
         kind, question = question_context(self.content, qid)
-        meeting_title, meeting_when = "", ""
+        meeting_title, meeting_when, meeting_day = "", "", ""
         if intent.meeting_id and intent.occurrence is not None:
             meeting = self.meeting(intent.meeting_id)
             meeting_title = meeting.title
-            meeting_when = self.when(self._held_at(meeting, intent.occurrence))
+            held = self._held_at(meeting, intent.occurrence)
+            meeting_when = self.when(held)
+            meeting_day = short_day(held, self.config.partnership.zone)
         context = {
             **self.common,
             **question,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "organisation": member.organisation,
             "meeting_title": meeting_title,
             "meeting_when": meeting_when,
+            "meeting_day": meeting_day,  # for the subject line: Tue 2 Mar
             "chair": self._role_holder(intent.chair),
             "note_taker": self._role_holder(intent.note_taker),
             "also": [
@@ -282,6 +289,7 @@ class Renderer:
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "purpose": p.purpose,
             "story": p.story.strip(),
             "story_paragraphs": paragraphs(p.story),
@@ -301,6 +309,7 @@ class Renderer:
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "purpose": self.config.partnership.purpose,
             "meetings": meetings_summary(self.config, self.now),
         }
@@ -328,6 +337,7 @@ class Renderer:
         context = {
             **self._leaver(intent),
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)),
         }
         return self._simple(intent, "member-handover-note", context, member.name)
@@ -357,13 +367,13 @@ class Renderer:
             raise ValueError("a role note needs an occurrence, a chair and a note-taker")
         meeting = self.meeting(intent.meeting_id or "")
         when = self._held_at(meeting, intent.occurrence)
-        local_when = when.astimezone(self.config.partnership.zone)
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "meeting_title": meeting.title,
             "meeting_when": self.when(when),
-            "meeting_day": f"{local_when:%a} {local_when.day} {local_when:%b}",
+            "meeting_day": short_day(when, self.config.partnership.zone),
             "chair": self._role_holder(intent.chair),
             "note_taker": self._role_holder(intent.note_taker),
             "role": {intent.chair: "chair", intent.note_taker: "notes"}.get(member.email, ""),
@@ -376,6 +386,7 @@ class Renderer:
         context = {
             **self.common,
             "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
             "newcomer_name": newcomer.name,
             "newcomer_organisation": newcomer.organisation,
             "newcomer_role": newcomer.role,
@@ -385,6 +396,34 @@ class Renderer:
             "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)),
         }
         return self._simple(intent, "member-introduction", context, member.name)
+
+    def _partners(self, intent: Intent) -> Outgoing:
+        """The founders' introductions, all in one email: "Meet your partners"."""
+        member = self.member(intent.recipient)
+        partners = []
+        for answer_id in intent.answer_ids:
+            author = self.members.get(self.inputs.answer_authors.get(answer_id, ""))
+            text = self.inputs.answer_text(answer_id)
+            if author is None or not text.strip() or author.status != "active":
+                continue  # forgotten, or left since: not passed on
+            partners.append(
+                {
+                    "name": author.name,
+                    "organisation": author.organisation,
+                    "role": author.role,
+                    "email": author.email,
+                    "paragraphs": paragraphs(text),
+                }
+            )
+        if not partners:
+            raise ValueError("a Meet your partners email needs at least one introduction")
+        context = {
+            **self.common,
+            "member_name": member.name,
+            "greeting_name": greeting_name(member.name, member.preferred_name),
+            "partners": partners,
+        }
+        return self._simple(intent, "member-partners", context, member.name)
 
     def _digest(self, intent: Intent) -> Outgoing:
         if intent.meeting_id is None or intent.occurrence is None:

@@ -13,6 +13,7 @@ from scheduler.compose.message_bytes import MessageBytes
 from scheduler.compose.templates import render_template
 from scheduler.compose.wording import (
     describe_rhythm,
+    greeting_name,
     intent_pair_key,
     localize_first,
     long_day,
@@ -65,6 +66,7 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
     context = {
         **r.common,
         "member_name": member.name,
+        "greeting_name": greeting_name(member.name, member.preferred_name),
         "meeting_title": meeting.title,
         "cancelled": cancelled,
         "called_off": (
@@ -117,6 +119,7 @@ def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
     context = {
         **r.common,
         "member_name": member.name,
+        "greeting_name": greeting_name(member.name, member.preferred_name),
         "partner_name": partner.name,
         "partner_organisation": partner.organisation,
         "partner_role": partner.role,

@@ -56,6 +56,7 @@ class RenderInputs:
     """What the archive holds that the messages being rendered quote."""
 
     answer_texts: Mapping[int, str] = field(default_factory=dict)
+    answer_authors: Mapping[int, str] = field(default_factory=dict)  # answer id -> email
     handovers: Mapping[str, Sequence[HandoverNote]] = field(default_factory=dict)  # by email
     digests: Mapping[tuple[str, datetime], DigestView] = field(default_factory=dict)
     # (member email, meeting id) -> the member's last PARTSTAT for the whole series
@@ -97,6 +98,7 @@ def render_needs(
     for intent in intents:
         if intent.answer_id is not None:
             answer_ids.add(intent.answer_id)
+        answer_ids.update(intent.answer_ids)
         email = intent.member_email or ""
         if intent.kind == "induction" and email in members:
             newcomers[email] = members[email]

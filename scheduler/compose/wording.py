@@ -26,6 +26,34 @@ def spoken_when(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+# Words before a name that are not what anyone is called in a greeting.
+_TITLES = frozenset(
+    {
+        "dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "cllr", "councillor",
+        "rev", "revd", "reverend", "sir", "dame", "lord", "lady", "fr", "father", "sister",
+    }
+)  # fmt: skip
+
+
+def greeting_name(name: str, preferred: str = "") -> str:
+    """What a member is called after "Dear": their preferred name, or the first word of
+    their name that is not a title ("Dr Peter Lam" is Peter). A name made only of titles
+    is left whole."""
+    if preferred.strip():
+        return " ".join(preferred.split())
+    words = name.split()
+    for word in words:
+        if word.strip(".").casefold() not in _TITLES:
+            return word
+    return " ".join(words)
+
+
+def short_day(moment: datetime, zone: ZoneInfo) -> str:
+    """A meeting's day as a subject line says it, in the partnership's zone: Tue 2 Mar."""
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b}"
+
+
 def held_at(meeting: Meeting, occurrence: datetime, zone: ZoneInfo) -> datetime:
     """When an occurrence (by its original start) is held: moved, or as planned."""
     moved = dict(meeting.moved).get(occurrence.astimezone(zone).replace(tzinfo=None))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -275,6 +276,8 @@ class Reader:
         if facts is None:
             return {}
         sender = author(facts)
+        if facts.get("preferred_name"):  # "Pete" signs off as Pete
+            sender = replace(sender, first_names=(str(facts["preferred_name"]),))
         earlier = self.sent.earlier_raw(member_id, inbound_id, MAX_LEARN_MESSAGES)
         signatures = learn_signatures([body_text(raw) for raw in earlier]) if earlier else ()
         return {"sender": sender, "known_signatures": signatures}

@@ -40,10 +40,22 @@ HEADINGS = {
     "leaving": "left",
     "share_introduction": "share_introduction",
     "share introduction": "share_introduction",
+    "preferred_name": "preferred_name",
+    "preferred name": "preferred_name",
+    "known as": "preferred_name",
 }
 REQUIRED = ("name", "email", "organisation", "sector")
 _COLUMNS = "name,email,organisation,sector,role,joined,left"
-_COMPARED = ("name", "organisation", "sector", "role", "joined", "left", "share_introduction")
+_COMPARED = (
+    "name",
+    "organisation",
+    "sector",
+    "role",
+    "joined",
+    "left",
+    "share_introduction",
+    "preferred_name",
+)
 
 
 def parse_members(raw: bytes, *, file: str = "members.csv") -> Membership:

@@ -18,6 +18,7 @@ class Member:
     joined: date | None = None
     left: date | None = None
     share_introduction: bool = False  # opt-in: introductions are shared only on a yes
+    preferred_name: str = ""  # what they are called in a greeting ("Peter"), if the file says
     line: int = 0
 
     def is_active(self, today: date) -> bool:

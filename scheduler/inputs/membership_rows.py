@@ -112,6 +112,12 @@ def read_row(cells: dict[str, str], line: int, file: str) -> RowReading:
     role = cells.get("role", "")
     if (issue := text_problem(role, "role")) is not None:
         row.bad("role", issue)
+    preferred = cells.get("preferred_name", "")
+    if preferred and (
+        issue := text_problem(preferred, "preferred name", no_angles=True, limit=NAME_LIMIT)
+    ):
+        row.bad("preferred_name", issue)
+    preferred = re.sub(r"\s+", " ", preferred).strip()
     joined, left = _dates(row)
     share = _share(row)
     if row.problems or stored is None or sector is None:
@@ -125,6 +131,7 @@ def read_row(cells: dict[str, str], line: int, file: str) -> RowReading:
         joined=joined,
         left=left,
         share_introduction=share,
+        preferred_name=preferred,
         line=line,
     )
     return RowReading(member, [], row.warnings, stored, sector_raw)

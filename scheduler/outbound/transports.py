@@ -76,9 +76,11 @@ class PreviewTransport(_NoContext):
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.count = len(list(self.directory.glob("*.eml")))
+        self.recipients: list[str] = []  # of what this transport wrote, in order
 
     async def send(self, *, sender: str, recipient: str, raw: bytes, label: str) -> None:
         self.count += 1
+        self.recipients.append(recipient)
         safe = re.sub(r"[^a-z0-9@._-]+", "-", f"{label}-{recipient}".lower())[:80]
         (self.directory / f"{self.count:05d}-{safe}.eml").write_bytes(raw)
 

@@ -4,7 +4,8 @@ and a round for each newcomer)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, intent_key
@@ -13,25 +14,72 @@ from scheduler.plan.pairing import Pair, Person
 from scheduler.plan.relationships import newcomer_round, weekly_round
 from scheduler.plan.state import MemberState, State
 
+FOUNDERS_GATHER = timedelta(days=7)
+"""The founders' introductions wait this long after the partnership starts (a week: the
+getting-to-know-you question, its reminder three days on, and time to answer it), then
+go to everyone as one "Meet your partners" email instead of one email per founder."""
+
+
+def founders_meet_at(state: State, zone: ZoneInfo) -> datetime | None:
+    """When the founders' "Meet your partners" email goes: 09:00 a week after the start."""
+    if state.started is None:
+        return None
+    day = state.started + FOUNDERS_GATHER
+    return datetime.combine(day, time(9, 0), tzinfo=zone).astimezone(UTC)
+
 
 def plan_introductions(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
-    """A newcomer's own introduction, shared with everyone else, when they said yes to it."""
+    """Members' introductions, shared with everyone else, when they said yes to it.
+
+    A newcomer's goes out on its own when it arrives. The founders' (those there from
+    the partnership's first day) that arrive in its first week go out together, as one
+    "Meet your partners" email to each member, at ``founders_meet_at``; a founder who
+    answers later is introduced on their own.
+    """
     name = config.partnership.identity
-    return [
-        Intent(
-            key=intent_key(name, MessageKind.INTRODUCTION, member.email, answer_id),
-            kind=MessageKind.INTRODUCTION,
-            recipient=member.email,
-            member_email=author,
-            due=now,
-            answer_id=answer_id,
+    meet_at = founders_meet_at(state, config.partnership.zone)
+    founders = {m.email for m in state.members.values() if m.first_seen == state.started}
+    gathered: list[tuple[int, str]] = []
+    intents: list[Intent] = []
+    for answer_id, author in state.introductions:
+        received = state.introduced_at.get(answer_id)
+        # strictly before: a tick reads replies after it plans, so one read at the round-up's
+        # own tick is too late for it, and goes on its own
+        if author in founders and meet_at and received and received < meet_at:
+            gathered.append((answer_id, author))
+            continue
+        intents.extend(
+            Intent(
+                key=intent_key(name, MessageKind.INTRODUCTION, member.email, answer_id),
+                kind=MessageKind.INTRODUCTION,
+                recipient=member.email,
+                member_email=author,
+                due=now,
+                answer_id=answer_id,
+            )
+            for member in reachable
+            if member.email != author
         )
-        for answer_id, author in state.introductions
-        for member in reachable
-        if member.email != author
-    ]
+    if meet_at is None or now < meet_at or not gathered:
+        return intents
+    for member in reachable:
+        if member.first_seen is not None and member.first_seen > meet_at.date():
+            continue  # came after it went: their induction says who is who
+        theirs = tuple(sorted(a for a, author in gathered if author != member.email))
+        if theirs:
+            intents.append(
+                Intent(
+                    key=intent_key(name, MessageKind.PARTNERS, member.email),
+                    kind=MessageKind.PARTNERS,
+                    recipient=member.email,
+                    member_email=member.email,
+                    due=meet_at,
+                    answer_ids=theirs,
+                )
+            )
+    return intents
 
 
 def plan_conversations(

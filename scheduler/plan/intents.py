@@ -29,6 +29,7 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.DIGEST: 9,
     MessageKind.QUARANTINE_NOTICE: 9,
     MessageKind.INTRODUCTION: 10,
+    MessageKind.PARTNERS: 10,
     MessageKind.CONVERSATION: 11,
 }
 
@@ -52,6 +53,7 @@ class Intent:
     sequence: int | None = None
     follows: str | None = None  # the key of the message this one replies to
     answer_id: int | None = None  # the archived answer this message passes on
+    answer_ids: tuple[int, ...] = ()  # "Meet your partners": the introductions it passes on
     partner: str | None = None  # a conversation's other person
     round_key: str | None = None  # which round of conversations
     passed_to: tuple[str, ...] = ()  # a handover note: the newcomers it went to

@@ -29,6 +29,7 @@ class MessageKind(StrEnum):
     DIGEST = "digest"
     QUARANTINE_NOTICE = "quarantine_notice"
     INTRODUCTION = "introduction"
+    PARTNERS = "partners"  # the founders' introductions, as one "Meet your partners" email
     CONVERSATION = "conversation"
     # sent by earlier versions only, and still read from the outbox's history
     CANCEL_OCCURRENCE = "cancel_occurrence"

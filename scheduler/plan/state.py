@@ -26,6 +26,7 @@ class MemberState:
     rejoined_on: date | None = None
     share_introduction: bool = False
     first_seen: date | None = None
+    preferred_name: str = ""  # what they are called in a greeting, when the file says
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class State:
     open_prompts: tuple[OpenPrompt, ...] = ()
     # recent "getting to know you" answers of members who agreed to share them: (answer id, email)
     introductions: tuple[tuple[int, str], ...] = ()
+    introduced_at: Mapping[int, datetime] = field(default_factory=dict)  # answer id -> received
     started: date | None = None  # the day the service first met this partnership
     pairings: tuple[tuple[str, str, str], ...] = ()  # (round key, a, b) of conversations proposed
     roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)

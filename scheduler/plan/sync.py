@@ -64,7 +64,10 @@ def sync_membership(
             member.organisation,
             member.sector,
             member.role,
-        ) or known.share_introduction != member.share_introduction:
+        ) or (known.share_introduction, known.preferred_name) != (
+            member.share_introduction,
+            member.preferred_name,
+        ):
             changes.append(MembershipChange("changed", member, email, today))
     for email, known in archived.items():
         if email in listed or email in held or not complete:

@@ -41,6 +41,10 @@ TEMPLATE_LINES = re.compile(
 )
 
 
+# The first line of each prompt: the marker comes a sentence or two after it.
+OPENING_GREETING = re.compile(r"^\s*dear\s[^,]{1,80},\s*$", re.IGNORECASE)
+
+
 # Sentences render.py writes into a prompt's introduction (not in a template file).
 _INTRO_SENTENCES = (
     "To help us get to know you, here is a first question.",

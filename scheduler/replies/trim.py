@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from . import ours
 from . import patterns as p
 from . import signature as sig
 from .original import (
@@ -62,6 +63,7 @@ class _Scan:
             if line == "-- ":
                 return  # the signature delimiter always ends the answer
             if not _is_quote(line) and p.REPLY_MARKER.search(line[:MAX_LINE_CHARS]):
+                self._unmark_opening_above(i)
                 self._unquoted_original(i + 1)
                 return
             span = _attribution_at(lines, i, quote_follows=self._quote_follows(i))
@@ -87,6 +89,25 @@ class _Scan:
                 continue
             self.own[i] = True
             i += 1
+
+    def _unmark_opening_above(self, i: int) -> None:
+        """Our prompt's opening (the greeting and a sentence or two) just above its marker.
+
+        The marker follows our "Dear Aoife," and the first sentence, so that a phone's
+        inbox preview shows words rather than the marker; an unquoted copy of the prompt
+        therefore begins a few lines above it. Those lines are ours only when every one
+        of them, from a greeting line down to the marker, is a line of our prompt.
+        """
+        for k in range(i - 1, max(-1, i - 1 - _OPENING_LINES), -1):
+            line = self.lines[k]
+            if not line.strip():
+                continue
+            if _is_quote(line) or not self.prompt.contains(line):
+                return
+            if ours.OPENING_GREETING.match(line[:MAX_LINE_CHARS]):
+                for j in range(k, i):
+                    self.own[j] = False
+                return
 
     def _unmark_rules_above(self, i: int) -> None:
         """A dashed or underscored rule just above a header block belongs to it."""
@@ -174,6 +195,9 @@ class _Scan:
             return False
         return self.prompt.contains(line)
 
+
+_OPENING_LINES = 12
+"""How far above the marker our prompt's opening (greeting and first sentences) may begin."""
 
 _COMMENT_PREFIX = re.compile(r"^\s*\[[A-Z][\w.'’ -]{1,40}\]\s+\S")
 """Outlook's "mark my comments with my name": ``[Tom Okafor] my comment``."""
