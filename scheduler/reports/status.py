@@ -58,7 +58,22 @@ def coming_meetings(config: Config, store: StatusStore, now: datetime) -> list[s
             out.append(f"    chair: {named[0]}; notes: {named[1]}")
     if upcoming:
         out.append(calendar_replies(store, *upcoming[0]))
+    talks = conversation_replies(store)
+    if talks:
+        out.append(talks)
     return out
+
+
+def conversation_replies(store: StatusStore) -> str | None:
+    """One line: how many of the latest round's people accepted their conversation."""
+    latest = store.latest_conversations()
+    if latest is None:
+        return None
+    people, answers = latest
+    others = ", ".join(f"{answers[k]} {k}" for k in ("tentative", "declined") if answers.get(k))
+    return f"  Conversations this round: {answers.get('accepted', 0)} of {people} accepted" + (
+        f" ({others})" if others else ""
+    )
 
 
 def calendar_replies(store: StatusStore, meeting: Meeting, occ: Occurrence) -> str:
