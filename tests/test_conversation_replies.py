@@ -56,10 +56,10 @@ async def test_automatic_calendar_replies_to_conversations_are_recorded_not_held
     styles = ["outlook", "google", "apple"]
     for n, (me, uid, _people) in enumerate(invites):
         partstat = "DECLINED" if n == 5 else "ACCEPTED"
-        inbox.add(
-            rsvp_email(uid=uid, attendee=me, name=NAMES[me], partstat=partstat,
-                       style=styles[n % 3])  # fmt: skip
+        reply = rsvp_email(
+            uid=uid, attendee=me, name=NAMES[me], partstat=partstat, style=styles[n % 3]
         )
+        inbox.add(reply)
     services = build_services(partnership.config)
     report = await services.tick(now)
     rows = services.archive.rows(
