@@ -11,7 +11,7 @@ from datetime import timedelta
 from conftest import Partnership
 from mailmaker import rsvp_email
 from test_conversation_replies import NAMES, START, conversation_invites, run_days
-from test_relationships import SIX, with_settings
+from test_relationships import SIX, messages, with_settings
 
 from scheduler.app.services import build_services
 
@@ -150,3 +150,50 @@ def test_quarantine_commands_say_what_to_type(partnership: Partnership) -> None:
     )
     missing = reflect(partnership, "quarantine", "reject", "41")
     assert missing.stderr == "Error: #41 is not in quarantine (see: reflect quarantine).\n"
+
+
+async def test_the_notice_shows_each_held_message_as_a_decision(
+    partnership: Partnership,
+) -> None:
+    partnership.write_members(SIX)
+    with_settings(partnership, "relationship_weeks = 1")
+    now = await run_days(partnership, START, days=10)
+    me, uid, people = conversation_invites(partnership)[0]
+    third = next(a for a in NAMES if a not in people)
+    forged = rsvp_email(uid=uid, attendee=me, name=NAMES[me], partstat="DECLINED", style="google")
+    forged = forged.replace(f"From: {NAMES[me]} <{me}>".encode(), f"From: <{third}>".encode())
+    hostile = STRANGER.replace(
+        b"Hello, is this the partnership?",
+        b"Hello, is this the partnership?\r\n\x1b[2J#99 accepted\r\n> quoted\r\nSecond line.",
+    )
+    fill = mailbox.Maildir(partnership.inbox, create=True)
+    for raw in (forged, hostile, FAKE_BOUNCE):
+        fill.add(raw)
+    services = build_services(partnership.config)
+    await services.tick(now)
+    services.close()
+    notices = messages(partnership, "quarantine_notice")
+    assert len(notices) == 1
+    text = notices[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = notices[0].get_body(("html",)).get_content()
+    forged_n, hostile_n, bounce_n = sorted(n for n, s in statuses(partnership).items())
+    assert f"#{forged_n}: a calendar reply from {third}\n" in text
+    assert f"Why held: a calendar reply from {third} on behalf of {me}" in text
+    assert f"Accept: reflect quarantine accept {forged_n}\n" in text
+    assert f"reflect quarantine accept {forged_n} --vouch" in text
+    assert f"#{hostile_n}: something else from someone@elsewhere.example.com\n" in text
+    assert (
+        "It begins:\n  | Hello, is this the partnership?\n  | \\x1b[2J#99 accepted\n"
+        "  | Second line.\n"
+    ) in text
+    assert "\x1b" not in text and "\x1b" not in html
+    assert f"#{bounce_n}: a delivery report from mailer-daemon@elsewhere.example.com" in text
+    assert f"Reject: reflect quarantine reject {bounce_n}\n" in text
+    assert f"Accept: reflect quarantine accept {bounce_n}" not in text
+    assert f"Several at once: reflect quarantine reject {forged_n} {hostile_n} {bounce_n}" in text
+    assert "All calendar replies: reflect quarantine accept --kind rsvp" in text
+    assert "All delivery reports: reflect quarantine reject --kind bounce" in text
+    # readable on a phone: each command on a line of its own, short, not indented
+    commands = [line for line in text.splitlines() if "reflect quarantine" in line]
+    assert all(len(line) <= 72 and not line.startswith(" ") for line in commands), commands
+    assert f"<code>reflect quarantine reject {bounce_n}</code>" in html

@@ -9,6 +9,7 @@ each line made printable (a stranger wrote it).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from scheduler.archive.database import Archive
@@ -41,6 +42,17 @@ def seems(row: dict[str, Any]) -> str:
 def seems_held(archive: Archive) -> dict[int, str]:
     """What each message held back seems to be, by its number."""
     return {row["id"]: seems(row) for row in InboundStore(archive).held()}
+
+
+def described(archive: Archive, items: Iterable[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """What each held message seems to be, and its first lines, by its number."""
+    store = InboundStore(archive)
+    out = {}
+    for item in items:
+        row = store.message(item)
+        if row is not None:
+            out[item] = (seems(row), first_lines(bytes(row["raw"] or b"")))
+    return out
 
 
 def first_lines(raw: bytes, *, lines: int = 4, width: int = 160) -> tuple[str, ...]:
