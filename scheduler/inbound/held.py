@@ -32,11 +32,18 @@ def seems(row: dict[str, Any]) -> str:
     if _CALENDAR_REPLY.search(raw[:EXCERPT_BYTES]):
         return "rsvp"
     reason = str(row.get("reason") or "")
-    if _DELIVERY_REASON.match(reason) or (raw and looks_like_delivery_report(headers_of(raw))):
+    if _DELIVERY_REASON.match(reason) or (raw and _headers_say_report(raw)):
         return "bounce"
     if row.get("prompt_id") is not None:
         return "answer"
     return "other"
+
+
+def _headers_say_report(raw: bytes) -> bool:
+    try:
+        return looks_like_delivery_report(headers_of(raw))
+    except Exception:  # a stranger's unparsable headers: a label is not worth a failed tick
+        return False
 
 
 def seems_held(archive: Archive) -> dict[int, str]:
@@ -66,11 +73,11 @@ def first_lines(raw: bytes, *, lines: int = 4, width: int = 160) -> tuple[str, .
     if problem is not None:
         return (f"(not shown: {problem})",)
     found = []
-    for line in body_text(raw).splitlines():
-        text = line.strip()
-        if not text or text.startswith(">"):
+    for line in body_text(raw).splitlines():  # body_text never raises: odd bytes give ""
+        words = line.strip()
+        if not words or words.startswith(">"):
             continue
-        found.append(printable(text, width))
+        found.append(printable(words, width))
         if len(found) == lines:
             break
     return tuple(found) or ("(no text)",)

@@ -135,7 +135,12 @@ def _accept_calendar_reply(
             f"#{item} looks like a calendar reply but holds no answer to an invitation "
             f"({printable(parsed.reason, 120)}); reject it."
         )
-    sender, from_problem = strict_sender(headers_of(raw))
+    try:
+        sender, from_problem = strict_sender(headers_of(raw))
+    except Exception as exc:  # a stranger's unparsable headers
+        raise ReflectError(
+            f"#{item}: its headers cannot be read ({type(exc).__name__}); reject it."
+        ) from None
     with archive.transaction():
         outcome = record_calendar_reply(
             item, parsed.rsvps, archive, sender=sender, from_problem=from_problem, uids=uids,
