@@ -233,7 +233,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
         "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
         "arrived": True, "passed_to": [name], "founder": False, "also": [name],
-        "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name}],
+        "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name, "seems": name, "lines": [name], "accept": True, "vouch": True}], "numbers": "7 8", "kinds": [{"kind": "rsvp", "what": name}],
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

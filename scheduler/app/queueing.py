@@ -8,6 +8,7 @@ committed to the outbox in batches.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from scheduler.app.report import TickReport
@@ -17,10 +18,13 @@ from scheduler.archive.state import load_state
 from scheduler.compose.render import Renderer
 from scheduler.compose.render_inputs import HandoverNote, RenderInputs, RenderNeeds, render_needs
 from scheduler.faults import Checkpoint
+from scheduler.inbound.held import described
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
+from scheduler.plan.kinds import MessageKind
 from scheduler.plan.planner import plan
+from scheduler.plan.state import HeldBack
 from scheduler.reports.digest import build_digest
 
 log = logging.getLogger("reflect")
@@ -57,7 +61,11 @@ def queue(
         now=now,
         inputs=gather_render_inputs(archive, config, needs),
         invitations=state.invitations,
-        held_back=state.held_back,
+        held_back=(
+            held_back(archive, state.held_back)
+            if any(i.kind == MessageKind.QUARANTINE_NOTICE for i in fresh)
+            else state.held_back
+        ),
         started=state.started,
     )
     member_ids = {m.email: m.id for m in state.members.values()}
@@ -73,6 +81,17 @@ def queue(
     for intent in fresh:
         log.debug("queued %s for %s", intent.kind, intent.recipient)
     log.info("queued %s message(s)", report.queued)
+
+
+def held_back(archive: Archive, held: tuple[HeldBack, ...]) -> tuple[HeldBack, ...]:
+    """The held messages a notice lists, with what each seems to be and its first lines."""
+    found = described(archive, (h.inbound_id for h in held))
+    return tuple(
+        replace(h, seems=found[h.inbound_id][0], first_lines=found[h.inbound_id][1])
+        if h.inbound_id in found
+        else h
+        for h in held
+    )
 
 
 def gather_render_inputs(archive: Archive, config: Config, needs: RenderNeeds) -> RenderInputs:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from scheduler.archive.database import Archive, utc_text
+from scheduler.archive.sent_store import SentStore
 from scheduler.archive.state import load_meetings
-from scheduler.compose.calendar_mail import series_uid
+from scheduler.compose.calendar_mail import conversation_uid, series_uid
+from scheduler.compose.wording import intent_pair_key
 from scheduler.faults import Checkpoint, no_checkpoint
 from scheduler.inbound.ingest import Reader
 from scheduler.inbound.limits import Limits
+from scheduler.inbound.machine_mail import ConversationInvite, SentUids
 from scheduler.inputs.config import Config
+from scheduler.plan.intents import intent_key
+from scheduler.plan.kinds import MessageKind
 
 
 def make_reader(
@@ -24,11 +29,31 @@ def make_reader(
         secret=secret,
         reply_to=config.mail.reply_to,
         from_address=config.mail.from_address,
-        meeting_for_uid={series_uid(config, m): m for m in load_meetings(archive)},
+        meeting_for_uid=(uids := sent_uids(archive, config)).series,
+        conversation_for_uid=uids.conversations,
         called_off=called_off(config),
         trusted_authserv_id=config.inbox.trusted_authserv_id,
         limits=limits,
         checkpoint=checkpoint,
+    )
+
+
+def sent_uids(archive: Archive, config: Config) -> SentUids:
+    """Every calendar UID we sent: each series', and each one-to-one conversation's with
+    the outbox keys of the two copies (so a reply counts only from one of that pair, and
+    only once their copy went)."""
+    name = config.partnership.identity
+    conversations = {}
+    for talk in SentStore(archive).conversations():
+        copies = {
+            me: intent_key(name, MessageKind.CONVERSATION, me, talk.round_key, other)
+            for me, other in ((talk.a, talk.b), (talk.b, talk.a))
+        }
+        uid = conversation_uid(config, intent_pair_key(talk.round_key, talk.a, talk.b))
+        conversations[uid.lower()] = ConversationInvite(talk.round_key, talk.slot, copies)
+    return SentUids(
+        series={series_uid(config, m).lower(): m for m in load_meetings(archive)},
+        conversations=conversations,
     )
 
 

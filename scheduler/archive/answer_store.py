@@ -59,13 +59,41 @@ class AnswerStore:
         recurrence_id: datetime | None,
         partstat: str,
         now: datetime,
+        *,
+        accepted_by: str | None = None,
     ) -> None:
-        """A member's calendar reply. Inside the caller's transaction."""
+        """A member's calendar reply to a series. Inside the caller's transaction.
+
+        ``accepted_by`` names who vouched for a reply not proved by the attendee's own
+        address (the convenor, from the quarantine); None when it was.
+        """
         self.archive.conn.execute(
             """INSERT INTO rsvps (inbound_id, member_id, meeting_id, recurrence_id, partstat,
-               received_at) VALUES (?,?,?,?,?,?)""",
+               received_at, accepted_by) VALUES (?,?,?,?,?,?,?)""",
             (inbound_id, member_id, meeting_id,
-             utc_text(recurrence_id) if recurrence_id else None, partstat, utc_text(now)),
+             utc_text(recurrence_id) if recurrence_id else None, partstat, utc_text(now),
+             accepted_by),
+        )  # fmt: skip
+
+    def record_conversation_reply(
+        self,
+        inbound_id: int,
+        member_id: int,
+        *,
+        partner_id: int | None,
+        round_key: str,
+        slot: str,
+        partstat: str,
+        now: datetime,
+        accepted_by: str | None = None,
+    ) -> None:
+        """A member's calendar reply to a one-to-one conversation. Inside the caller's
+        transaction."""
+        self.archive.conn.execute(
+            """INSERT INTO conversation_replies (inbound_id, member_id, partner_id, round_key,
+               slot, partstat, received_at, accepted_by) VALUES (?,?,?,?,?,?,?,?)""",
+            (inbound_id, member_id, partner_id, round_key, slot, partstat, utc_text(now),
+             accepted_by),
         )  # fmt: skip
 
     def mark_failing(self, member_ids: Iterable[int], why: str) -> None:

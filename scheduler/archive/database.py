@@ -224,6 +224,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # A conversation is not a meeting series (rsvps.meeting_id references meetings),
+        # so its calendar replies have a table of their own, keyed by the round and the
+        # partner as ``pairings`` has them; ``accepted_by`` says who vouched for a reply
+        # not proved by the attendee's own address (NULL: the attendee's own mail).
+        "0009-conversation-replies",
+        """
+        CREATE TABLE conversation_replies (
+            id INTEGER PRIMARY KEY,
+            inbound_id INTEGER NOT NULL REFERENCES inbound(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            partner_id INTEGER REFERENCES members(id),
+            round_key TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            partstat TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            accepted_by TEXT
+        );
+        CREATE INDEX conversation_replies_round ON conversation_replies(round_key);
+        ALTER TABLE rsvps ADD COLUMN accepted_by TEXT;
+        """,
+    ),
+    (
         # what a member is called in a greeting ("Peter"), when members.csv says
         "0010-preferred-names",
         """

@@ -124,6 +124,24 @@ class InboundStore:
             (reason, inbound_id),
         )
 
+    def mark_decided(
+        self, inbound_id: int, status: str, reason: str, member_id: int | None
+    ) -> None:
+        """A held message recorded as ``status`` by the convenor. Inside the caller's
+        transaction."""
+        self.archive.conn.execute(
+            "UPDATE inbound SET status = ?, reason = ?, member_id = coalesce(?, member_id) "
+            "WHERE id = ?",
+            (status, reason, member_id, inbound_id),
+        )
+
+    def held(self) -> list[dict[str, Any]]:
+        """Every message held back, oldest first: id, raw, reason, prompt_id."""
+        return self.archive.rows(
+            "SELECT id, raw, reason, prompt_id FROM inbound WHERE status = 'quarantined' "
+            "ORDER BY id"
+        )
+
     def mark_rejected(self, inbound_id: int, reason: str, now: datetime) -> None:
         with self.archive.transaction() as conn:
             conn.execute(

@@ -42,6 +42,17 @@ class SentMessage:
     message_id: str
 
 
+@dataclass(frozen=True)
+class SentConversation:
+    """One conversation we proposed: its round, the pair (as ``pairings`` sorts them)
+    and the suggested slot (UTC text)."""
+
+    round_key: str
+    a: str
+    b: str
+    slot: str
+
+
 class SentStore:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -88,6 +99,26 @@ class SentStore:
             (address, meeting_id),
         ).fetchone()
         return int(row[0]) if row else None
+
+    def conversations(self) -> list[SentConversation]:
+        """Every conversation proposed, oldest first."""
+        rows = self.archive.rows(
+            "SELECT round_key, a, b, slot FROM pairings ORDER BY created_at, round_key, a, b"
+        )
+        return [SentConversation(**row) for row in rows]
+
+    def sent_to_member(self, outbox_key: str, address: str) -> int | None:
+        """The member at ``address``, if the outbox row ``outbox_key`` was sent to them."""
+        row = self.archive.conn.execute(
+            """SELECT m.id FROM outbox o JOIN members m ON m.id = o.member_id
+               WHERE o.key = ? AND o.status = 'sent' AND m.email = ?""",
+            (outbox_key, address),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def member_id(self, address: str) -> int | None:
+        value = self.archive.scalar("SELECT id FROM members WHERE email = ?", (address,))
+        return None if value is None else int(value)
 
     def member(self, member_id: int) -> dict[str, Any] | None:
         """What the membership says of a member: name, preferred name, organisation, role,

@@ -45,6 +45,27 @@ class StatusStore:
             (meeting_id, occurrence),
         )
 
+    def latest_conversations(self) -> tuple[int, dict[str, int]] | None:
+        """The latest round of one-to-one conversations: how many people it invited, and
+        how many of them answered what (each person's latest answer), or None before any."""
+        round_key = self.archive.scalar(
+            "SELECT round_key FROM pairings ORDER BY created_at DESC, round_key DESC LIMIT 1"
+        )
+        if round_key is None:
+            return None
+        people = 2 * int(
+            self.archive.scalar("SELECT count(*) FROM pairings WHERE round_key = ?", (round_key,))
+        )
+        rows = self.archive.rows(
+            """SELECT lower(c.partstat) AS partstat, count(*) AS n FROM conversation_replies c
+               WHERE c.round_key = ? AND c.id = (
+                   SELECT max(id) FROM conversation_replies
+                   WHERE round_key = c.round_key AND member_id = c.member_id AND slot = c.slot)
+               GROUP BY lower(c.partstat)""",
+            (round_key,),
+        )
+        return people, {row["partstat"]: int(row["n"]) for row in rows}
+
     def outbox_counts(self) -> dict[str, int]:
         """How many outbox rows are in each status."""
         rows = self.archive.rows("SELECT status, count(*) AS n FROM outbox GROUP BY status")

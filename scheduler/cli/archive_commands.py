@@ -16,13 +16,17 @@ if TYPE_CHECKING:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from scheduler.inbound.held import seems_held
     from scheduler.reports.status import status_text
 
     services = _services(args)
     try:
         print(
             status_text(
-                services.config, services.archive, _now(args, services.config.partnership.timezone)
+                services.config,
+                services.archive,
+                _now(args, services.config.partnership.timezone),
+                seems=seems_held(services.archive),
             )
         )
     finally:

@@ -111,25 +111,47 @@ def cmd_parse_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    from scheduler.inbound.quarantine import accept, reject
+    from scheduler.app.reading import sent_uids
+    from scheduler.inbound.held import seems_held
+    from scheduler.inbound.quarantine import decide, held_items
     from scheduler.reports.status import list_quarantine
 
     services = _services(args)
     try:
         if args.action == "list":
-            print(list_quarantine(services.archive))
-            return 0
-        if args.item is None:
-            raise ReflectError(
-                f"say which item to {args.action}, e.g. reflect quarantine {args.action} 3"
+            if args.items or args.all or args.vouch:
+                raise ReflectError(
+                    "list takes no numbers; e.g. reflect quarantine list --kind rsvp"
+                )
+            print(
+                list_quarantine(
+                    services.archive, seems=seems_held(services.archive), kind=args.kind
+                )
             )
+            return 0
+        if args.items and (args.all or args.kind):
+            raise ReflectError(
+                f"give the numbers or --all/--kind, not both; e.g. reflect quarantine "
+                f"{args.action} 3 4, or reflect quarantine {args.action} --kind rsvp"
+            )
+        if not (args.items or args.all or args.kind):
+            raise ReflectError(
+                f"say which items to {args.action}, e.g. reflect quarantine {args.action} 3 4, "
+                f"or --all, or --kind rsvp"
+            )
+        if args.vouch and args.action != "accept":
+            raise ReflectError("--vouch goes with accept only.")
         now = _now(args, services.config.partnership.timezone)
-        message = (
-            accept(services.archive, args.item, now)
-            if args.action == "accept"
-            else reject(services.archive, args.item, now)
-        )
-        print(message)
+        items = args.items or held_items(services.archive, args.kind)
+        for line in decide(
+            services.archive,
+            args.action,
+            items,
+            now,
+            uids=sent_uids(services.archive, services.config),
+            vouch=args.vouch,
+        ):
+            print(line)
     finally:
         services.close()
     return 0

@@ -122,12 +122,27 @@ def _add_held_mail(add: Add) -> None:
     """quarantine and resend: mail that went wrong, coming in and going out."""
     quarantine = add(
         "quarantine",
-        "List replies held back for the convenor, or accept or reject one of them.",
+        "List messages held back for the convenor, or accept or reject some of them.",
     )
     quarantine.add_argument(
         "action", nargs="?", choices=["list", "accept", "reject"], default="list"
     )
-    quarantine.add_argument("item", nargs="?", type=int, metavar="N", help="the item number")
+    quarantine.add_argument(
+        "items", nargs="*", type=int, metavar="N", help="the numbers of the items, e.g. 3 4 7"
+    )
+    quarantine.add_argument("--all", action="store_true", help="every item held back")
+    quarantine.add_argument(
+        "--kind",
+        choices=["answer", "rsvp", "bounce", "other"],
+        help="every item that seems to be this: answer, rsvp (a calendar reply), bounce "
+        "(a delivery report) or other",
+    )
+    quarantine.add_argument(
+        "--vouch",
+        action="store_true",
+        help="accept a calendar reply not sent from the attendee's own address: you vouch "
+        "that it is theirs (recorded as accepted by the convenor)",
+    )
     quarantine.add_argument("--now", metavar="ISO", help=_now_help())
     resend = add(
         "resend",

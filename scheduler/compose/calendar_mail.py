@@ -31,6 +31,11 @@ def series_uid(config: Config, meeting_id: str) -> str:
     return f"{meeting_id}.{_slug(config.partnership.identity)}@{uid_domain(config)}"
 
 
+def conversation_uid(config: Config, pair_key: str) -> str:
+    """One UID for both people's copy of a conversation (``wording.intent_pair_key``)."""
+    return f"conversation-{pair_key}@{uid_domain(config)}"
+
+
 def uid_domain(config: Config) -> str:
     """The domain of calendar UIDs: the mail domain the partnership first ran with."""
     return config.partnership.uid_domain or config.mail.from_domain
@@ -130,7 +135,7 @@ def conversation_message(
     zone = config.partnership.zone
     names = " and ".join(name for _, name in people)
     series = Series(
-        uid=f"conversation-{key}@{uid_domain(config)}",
+        uid=conversation_uid(config, key),
         title=f"Conversation: {names}",
         description=(
             "A one-to-one conversation to get to know each other, suggested by "

@@ -59,6 +59,14 @@ __all__ = [
 ]
 
 REPLY_MARKER = "## Please reply above this line ##"
+# what a held message seems to be (``inbound.held`` kinds), in the quarantine notice's words
+SEEMS = {
+    "answer": "an answer",
+    "rsvp": "a calendar reply",
+    "bounce": "a delivery report",
+    "other": "something else",
+}
+SEEMS_PLURAL = {"answer": "answers", "rsvp": "calendar replies", "bounce": "delivery reports"}
 POLICY = email.policy.SMTP
 # Writing headers with room to breathe: the standard library folds some short
 # subjects ("Checklist: Governance & ...") onto a continuation line, which
@@ -438,19 +446,27 @@ class Renderer:
         return self._simple(intent, "convenor-digest", context, to_name)
 
     def _quarantine_notice(self, intent: Intent) -> Outgoing:
-        """To the convenor: replies held back for a person to look at, so none is missed."""
+        """To the convenor: messages held back, each a decision to make, so none is missed."""
+        items = [
+            {  # a stranger's words: shown for what they are, each on its one line
+                "id": h.inbound_id,
+                "sender": printable(h.sender or "an unreadable address", 120),
+                "subject": printable(h.subject, 120),
+                "seems": SEEMS.get(h.seems, "a message"),
+                "reason": printable(h.reason, 500),
+                "lines": [printable(line, 200) for line in h.first_lines],
+                "accept": h.seems in ("answer", "rsvp"),
+                "vouch": h.seems == "rsvp" and "on behalf of" in h.reason,
+            }
+            for h in self.held_back
+        ]
+        kinds = sorted({h.seems for h in self.held_back if h.seems})
         context = {
             **self.common,
             "count": len(self.held_back),
-            "items": [
-                {  # a stranger's words: shown for what they are, each on its one line
-                    "id": h.inbound_id,
-                    "sender": printable(h.sender or "an unreadable address", 120),
-                    "subject": printable(h.subject, 120),
-                    "reason": printable(h.reason, 500),
-                }
-                for h in self.held_back
-            ],
+            "items": items,
+            "numbers": " ".join(str(h.inbound_id) for h in self.held_back),
+            "kinds": [{"kind": k, "what": SEEMS_PLURAL[k]} for k in kinds if k in SEEMS_PLURAL],
         }
         return self._simple(intent, "convenor-quarantine", context, self.config.convenor.name)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,8 @@ from scheduler.inbound.custody import Stored, store_raw
 from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.inbound.limits import Limits, structure_problem
 from scheduler.inbound.machine_mail import (
+    ConversationInvite,
+    SentUids,
     bounce_outcome,
     looks_like_delivery_report,
     rsvp_outcome,
@@ -79,7 +81,8 @@ class Reader:
     """Reads stored messages against the archive's prompts and members."""
 
     def __init__(self, archive: Archive, *, secret: bytes, reply_to: str, from_address: str,
-                 meeting_for_uid: dict[str, str],
+                 meeting_for_uid: Mapping[str, str],
+                 conversation_for_uid: Mapping[str, ConversationInvite] | None = None,
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
                  limits: Limits | None = None,
@@ -91,7 +94,10 @@ class Reader:
         self.secret = secret
         self.reply_to = reply_to
         self.from_address = from_address.lower()
-        self.meeting_for_uid = {k.lower(): v for k, v in meeting_for_uid.items()}
+        self.uids = SentUids(
+            series={k.lower(): v for k, v in meeting_for_uid.items()},
+            conversations={k.lower(): v for k, v in (conversation_for_uid or {}).items()},
+        )
         self.called_off = frozenset(called_off)  # (meeting id, occurrence as UTC text)
         self.trusted_authserv_id = trusted_authserv_id
         self.limits = limits or Limits()
@@ -213,7 +219,7 @@ class Reader:
             return bounce_outcome(raw, parsed, proof, self.archive, secret=self.secret)
         if parsed.kind == ReplyKind.RSVP:
             return rsvp_outcome(inbound_id, parsed, self.archive, sender=sender,
-                                from_problem=from_problem, meeting_for_uid=self.meeting_for_uid,
+                                from_problem=from_problem, uids=self.uids,
                                 now=now)  # fmt: skip
         if parsed.kind == ReplyKind.AUTO_REPLY:
             return Outcome("auto_reply", parsed.reason)

@@ -3,13 +3,16 @@
 A bounce is believed only when it came back to the returned message's own
 signed return address, or quotes a keyed Message-ID of ours sent to the very
 address it says failed; an RSVP only from the attendee's own address, for a
-series they were sent. A message with no proof from nobody we know is triaged
+calendar entry (a series, a single meeting or a one-to-one conversation) they
+were sent. A message with no proof from nobody we know is triaged
 on its headers alone and never parsed further.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -21,7 +24,7 @@ from scheduler.archive.sent_store import SentStore
 from scheduler.compose.tokens import verify_message_id
 from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import Proof
-from scheduler.replies import ParsedReply
+from scheduler.replies import ParsedReply, Rsvp
 from scheduler.replies.mime import header_value
 from scheduler.safety import printable
 
@@ -95,6 +98,23 @@ def bounce_outcome(
     return Outcome("bounce", f"{addresses}: {state}", member_id)
 
 
+@dataclass(frozen=True)
+class ConversationInvite:
+    """A one-to-one conversation's calendar entry, as a calendar reply names it by UID."""
+
+    round_key: str
+    slot: str  # UTC text, as ``pairings`` keeps it
+    copies: Mapping[str, str]  # each of the two addresses -> the outbox key of their copy
+
+
+@dataclass(frozen=True)
+class SentUids:
+    """Every calendar UID we sent: series (single meetings too) and conversations."""
+
+    series: Mapping[str, str] = field(default_factory=dict)  # UID, lower-cased -> meeting id
+    conversations: Mapping[str, ConversationInvite] = field(default_factory=dict)
+
+
 def rsvp_outcome(
     inbound_id: int,
     parsed: ParsedReply,
@@ -102,29 +122,67 @@ def rsvp_outcome(
     *,
     sender: str | None,
     from_problem: str | None,
-    meeting_for_uid: dict[str, str],
+    uids: SentUids,
     now: datetime,
 ) -> Outcome:
     """Record a calendar reply only from the attendee themself, for an invitation they had."""
-    if from_problem or not sender:
+    with archive.transaction():
+        if not InboundStore(archive).still_pending(inbound_id):
+            return Outcome("quarantined", "read by another tick at the same time")
+        return record_calendar_reply(
+            inbound_id, parsed.rsvps, archive, sender=sender, from_problem=from_problem,
+            uids=uids, now=now,
+        )  # fmt: skip
+
+
+def record_calendar_reply(
+    inbound_id: int,
+    rsvps: Iterable[Rsvp],
+    archive: Archive,
+    *,
+    sender: str | None,
+    from_problem: str | None,
+    uids: SentUids,
+    now: datetime,
+    vouched_by: str | None = None,
+) -> Outcome:
+    """Record each answer of a calendar reply that names an invitation we sent its attendee.
+
+    Without ``vouched_by`` an answer counts only when its attendee is the message's one
+    well-formed sender; with it (the convenor, deciding on a held reply) the attendee
+    still has to be the member that UID was sent to, and the record says who vouched.
+    Inside the caller's transaction.
+    """
+    if vouched_by is None and (from_problem or not sender):
         return Outcome("quarantined", f"a calendar reply, but {from_problem}")
     recorded = 0
     member_id = None
     others: list[str] = []
     sent, answers = SentStore(archive), AnswerStore(archive)
-    with archive.transaction():
-        for rsvp in parsed.rsvps if InboundStore(archive).still_pending(inbound_id) else ():
-            meeting_id = meeting_for_uid.get(rsvp.uid.lower())
-            if rsvp.attendee.lower() != sender:
-                others.append(rsvp.attendee)
-                continue
-            invited = None if meeting_id is None else sent.invited_member_id(sender, meeting_id)
-            if meeting_id is None or invited is None:
-                continue
+    for rsvp in rsvps:
+        attendee = rsvp.attendee.lower()
+        if vouched_by is None and attendee != sender:
+            others.append(rsvp.attendee)
+            continue
+        uid = rsvp.uid.strip().lower()
+        partstat = rsvp.partstat.upper()
+        invited: int | None = None
+        if (meeting_id := uids.series.get(uid)) is not None:
+            invited = sent.invited_member_id(attendee, meeting_id)
+            if invited is not None:
+                answers.record_rsvp(inbound_id, invited, meeting_id, rsvp.recurrence_id,
+                                    partstat, now, accepted_by=vouched_by)  # fmt: skip
+        elif (talk := uids.conversations.get(uid)) is not None and attendee in talk.copies:
+            invited = sent.sent_to_member(talk.copies[attendee], attendee)
+            partner = next((a for a in talk.copies if a != attendee), None)
+            if invited is not None:
+                answers.record_conversation_reply(
+                    inbound_id, invited, partner_id=sent.member_id(partner) if partner else None,
+                    round_key=talk.round_key, slot=talk.slot, partstat=partstat, now=now,
+                    accepted_by=vouched_by,
+                )  # fmt: skip
+        if invited is not None:
             member_id = invited
-            answers.record_rsvp(
-                inbound_id, member_id, meeting_id, rsvp.recurrence_id, rsvp.partstat.upper(), now
-            )
             recorded += 1
     if not recorded:
         if others:

@@ -78,6 +78,8 @@ class HeldBack:
     sender: str
     subject: str
     reason: str
+    seems: str = ""  # answer, rsvp, bounce or other (``inbound.held``), filled before rendering
+    first_lines: tuple[str, ...] = ()  # of its text, already printable
 
 
 @dataclass(frozen=True)

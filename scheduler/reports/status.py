@@ -7,6 +7,7 @@ replying, and the quarantine. All of them read through ``StatusStore``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from scheduler.archive.database import Archive, utc_text
@@ -17,8 +18,18 @@ from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import status_lines
 from scheduler.safety import printable
 
+# what a held message seems to be, by ``inbound.held``'s kinds (the ``--kind`` values)
+HELD_KINDS = {
+    "answer": "an answer",
+    "rsvp": "a calendar reply",
+    "bounce": "a delivery report",
+    "other": "other",
+}
 
-def status_text(config: Config, archive: Archive, now: datetime) -> str:
+
+def status_text(
+    config: Config, archive: Archive, now: datetime, *, seems: Mapping[int, str] | None = None
+) -> str:
     zone = config.partnership.zone
     store = StatusStore(archive)
     out = [f"{config.partnership.name}: status at {now.astimezone(zone):%Y-%m-%d %H:%M %Z}", ""]
@@ -39,7 +50,7 @@ def status_text(config: Config, archive: Archive, now: datetime) -> str:
     out.append("Who is replying:")
     out.extend(f"  {line}" for line in status_lines(picture, zone=zone) or ["no cycles yet"])
     out.append("")
-    out.append(list_quarantine(archive))
+    out.append(list_quarantine(archive, seems=seems))
     return "\n".join(out)
 
 
@@ -58,7 +69,22 @@ def coming_meetings(config: Config, store: StatusStore, now: datetime) -> list[s
             out.append(f"    chair: {named[0]}; notes: {named[1]}")
     if upcoming:
         out.append(calendar_replies(store, *upcoming[0]))
+    talks = conversation_replies(store)
+    if talks:
+        out.append(talks)
     return out
+
+
+def conversation_replies(store: StatusStore) -> str | None:
+    """One line: how many of the latest round's people accepted their conversation."""
+    latest = store.latest_conversations()
+    if latest is None:
+        return None
+    people, answers = latest
+    others = ", ".join(f"{answers[k]} {k}" for k in ("tentative", "declined") if answers.get(k))
+    return f"  Conversations this round: {answers.get('accepted', 0)} of {people} accepted" + (
+        f" ({others})" if others else ""
+    )
 
 
 def calendar_replies(store: StatusStore, meeting: Meeting, occ: Occurrence) -> str:
@@ -114,17 +140,33 @@ def replies_awaited(store: StatusStore, now: datetime) -> list[str]:
     return out
 
 
-def list_quarantine(archive: Archive) -> str:
-    rows = StatusStore(archive).quarantined()
+def list_quarantine(
+    archive: Archive, *, seems: Mapping[int, str] | None = None, kind: str | None = None
+) -> str:
+    """Everything held back, one entry each; ``seems`` says what each seems to be
+    (``inbound.held.seems_held``), ``kind`` keeps only those that seem that."""
+    seems = seems or {}
+    rows = [
+        row
+        for row in StatusStore(archive).quarantined()
+        if kind is None or seems.get(row["id"]) == kind
+    ]
     if not rows:
-        return "Quarantine is empty."
+        return (
+            "Quarantine is empty."
+            if kind is None
+            else f"Nothing held back seems to be {HELD_KINDS[kind]}."
+        )
     lines = [f"{len(rows)} message(s) held back:"]
     for row in rows:
+        what = f"  {HELD_KINDS[seems[row['id']]]}" if row["id"] in seems else ""
         lines.append(
-            f"  #{row['id']}  {row['received_at'][:16]}  from {printable(row['from_address'] or '?', 80)}"
+            f"  #{row['id']}  {row['received_at'][:16]}{what}"
+            f"  from {printable(row['from_address'] or '?', 80)}"
             f'  "{printable(row["subject"] or "", 50)}"\n        why: {printable(row["reason"])}'
         )
     lines.append(
-        "Accept one with: reflect quarantine accept N   Reject: reflect quarantine reject N"
+        "Decide with: reflect quarantine accept N [N ...]   or: reflect quarantine reject N [N ...]"
+        "   (or --all, or --kind rsvp|answer|bounce|other instead of numbers)"
     )
     return "\n".join(lines)
