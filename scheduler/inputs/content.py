@@ -170,6 +170,29 @@ def load_bundled_content(extra_paths: Sequence[Path] = ()) -> Content:
 # --- whole files ---------------------------------------------------------------
 
 
+def _unique(
+    f: ContentFile,
+    first_use: dict[str, int],
+    the_id: str | None,
+    nth: int,
+    *,
+    table: str,
+    line: int | None,
+    advice: str,
+) -> str | None:
+    """The id, if no earlier table in the file took it (else None, the problem noted)."""
+    if the_id is not None and the_id in first_use:
+        f.add(
+            f'"{the_id}" is already the id of [[{table}]] {first_use[the_id]}. {advice}',
+            line=f.lines.key_in(line, "id"),
+            where=f'[[{table}]] {nth} field "id"',
+        )
+        return None
+    if the_id is not None:
+        first_use[the_id] = nth
+    return the_id
+
+
 def _question_file(f: ContentFile, *, source_required: bool) -> list[Question]:
     data = f.load()
     if data is None:
@@ -199,16 +222,8 @@ def _question_file(f: ContentFile, *, source_required: bool) -> list[Question]:
             table_line=line,
             why='Every question needs an id, e.g. id = "purpose", so the config can name it.',
         )
-        if qid is not None and qid in first_use:
-            f.add(
-                f'"{qid}" is already the id of [[question]] {first_use[qid]}. '
-                "Give each question in a file its own id.",
-                line=f.lines.key_in(line, "id"),
-                where=f'{label} field "id"',
-            )
-            qid = None
-        elif qid is not None:
-            first_use[qid] = nth
+        qid = _unique(f, first_use, qid, nth, table="question", line=line,
+                      advice="Give each question in a file its own id.")  # fmt: skip
         number = _number(f, table, label=label, table_line=line)
         text = read_text(
             f,
@@ -328,16 +343,8 @@ def _checklist_file(f: ContentFile) -> list[ChecklistArea]:
             table_line=line,
             why='Every area needs an id, e.g. id = "relationships".',
         )
-        if area_id is not None and area_id in first_use:
-            f.add(
-                f'"{area_id}" is already the id of [[area]] {first_use[area_id]}. '
-                "Give each area its own id.",
-                line=f.lines.key_in(line, "id"),
-                where=f'{label} field "id"',
-            )
-            area_id = None
-        elif area_id is not None:
-            first_use[area_id] = nth
+        area_id = _unique(f, first_use, area_id, nth, table="area", line=line,
+                          advice="Give each area its own id.")  # fmt: skip
         title = read_text(
             f,
             table,
