@@ -123,7 +123,7 @@ class AnswerStore:
         """One cycle's answers that have words (``question_id``, ``text``, the member's
         ``name`` and ``organisation``), in the order they arrived."""
         return self.archive.rows(
-            """SELECT p.question_id, a.text, m.name, m.organisation, m.role, m.email
+            """SELECT p.question_id, a.text, m.name, m.preferred_name, m.organisation, m.role, m.email
                FROM answers a JOIN prompts p ON p.id = a.prompt_id
                JOIN members m ON m.id = a.member_id
                WHERE p.meeting_id = ? AND p.occurrence = ? AND a.text != ''
@@ -138,7 +138,7 @@ class AnswerStore:
             """SELECT a.received_at, a.kind, p.question_id, p.question_text AS question,
                       coalesce(mt.title, p.meeting_id) AS meeting_title,
                       p.meeting_id, p.occurrence, m.name AS member, m.email, m.organisation,
-                      m.role, m.sector, a.text
+                      m.role, m.preferred_name, m.sector, a.text
                FROM answers a JOIN prompts p ON p.id = a.prompt_id
                JOIN members m ON m.id = a.member_id
                LEFT JOIN meetings mt ON mt.id = p.meeting_id

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +101,7 @@ class Reader:
         self.trusted_authserv_id = trusted_authserv_id
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
+        self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -281,12 +281,12 @@ class Reader:
         facts = self.sent.member(member_id)
         if facts is None:
             return {}
-        sender = author(facts)
-        if facts.get("preferred_name"):  # "Pete" signs off as Pete
-            sender = replace(sender, first_names=(str(facts["preferred_name"]),))
-        earlier = self.sent.earlier_raw(member_id, inbound_id, MAX_LEARN_MESSAGES)
-        signatures = learn_signatures([body_text(raw) for raw in earlier]) if earlier else ()
-        return {"sender": sender, "known_signatures": signatures}
+        if member_id not in self._signatures:  # once a round: reading old mail costs a parse each
+            earlier = self.sent.earlier_raw(member_id, inbound_id, MAX_LEARN_MESSAGES)
+            self._signatures[member_id] = (
+                learn_signatures([body_text(raw) for raw in earlier]) if earlier else ()
+            )
+        return {"sender": author(facts), "known_signatures": self._signatures[member_id]}
 
     def _is_member(self, address: str | None) -> bool:
         return bool(address) and self.sent.is_member(str(address))

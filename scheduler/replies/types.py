@@ -102,10 +102,12 @@ class Sender:
 
 
 def author(member: Mapping[str, object]) -> Sender:
-    """The Sender a membership row describes (``name``, ``email``, ``organisation``,
-    ``role``; names, first names and initials are derived from ``name``)."""
+    """The Sender a membership row describes (``name``, ``preferred_name``, ``email``,
+    ``organisation``, ``role``; first names and initials are derived from ``name``)."""
+    preferred = str(member.get("preferred_name") or "").strip()  # "Pete" signs off as Pete
     return Sender(
         name=str(member.get("name") or ""),
+        first_names=(preferred,) if preferred else (),
         organisation=str(member.get("organisation") or ""),
         role=str(member.get("role") or ""),
         email=str(member.get("email") or ""),
