@@ -75,7 +75,8 @@ def _take_stdin(services: Services, now: datetime) -> int | None:
 
 def _take_files(services: Services, names: list[str], now: datetime) -> None:
     """Store each named message; one too large is stored as its head, set aside unread."""
-    from scheduler.inbound.inboxes import HEAD_BYTES, head_of
+    from scheduler.inbound.headers import head_of
+    from scheduler.inbound.inboxes import HEAD_BYTES
     from scheduler.inbound.ingest import store_raw
     from scheduler.inbound.limits import too_large
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore, Stored
 from scheduler.faults import Checkpoint, no_checkpoint
-from scheduler.inbound.headers import headers_of, strict_sender
+from scheduler.inbound.headers import head_of, headers_of, strict_sender
 from scheduler.replies.mime import header_value
 from scheduler.safety import printable
 
@@ -40,7 +40,7 @@ def store_raw(
     (one too large to read: ``raw`` is then its headers and ``size`` its whole size).
     """
     digest = hashlib.sha256(raw).hexdigest()
-    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    head = head_of(raw, 65536)
     found = _MESSAGE_ID.search(head)
     sender, subject = _sender_and_subject(raw) if held else (None, None)
     stored = InboundStore(archive).store_raw(

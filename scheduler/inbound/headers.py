@@ -24,14 +24,20 @@ _FROM_HEADER = _HEADERS["from"]  # the registry builds this class afresh on ever
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
+HEADER_LIMIT = 256 * 1024  # the most of a message read as its header block
+
+
+def head_of(data: bytes, limit: int = HEADER_LIMIT) -> bytes:
+    """The header block of a message (up to and with the blank line that ends it), read
+    from at most ``limit`` bytes; all of those bytes when no blank line shows in them."""
+    window = data[:limit]
+    ends = [at + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (at := window.find(sep)) != -1]
+    return window[: min(ends)] if ends else window
+
+
 def headers_of(raw: bytes) -> EmailMessage:
     """The message's top-level headers alone, parsed without reading its body."""
-    end = len(raw)
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        found = raw.find(separator, 0, 256 * 1024)
-        if found != -1:
-            end = min(end, found + len(separator))
-    head = BytesHeaderParser(policy=email.policy.default).parsebytes(raw[: min(end, 256 * 1024)])
+    head = BytesHeaderParser(policy=email.policy.default).parsebytes(head_of(raw))
     assert isinstance(head, EmailMessage)
     return head
 

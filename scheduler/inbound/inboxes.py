@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
+from scheduler.inbound.headers import head_of
+
 log = logging.getLogger("reflect")
 
 
@@ -36,15 +38,6 @@ class FetchedMail:
 
 
 HEAD_BYTES = 64 * 1024  # what is read of a message too large to read whole
-
-
-def head_of(data: bytes) -> bytes:
-    """The header block of a message's first bytes (all of them if no blank line shows)."""
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        found = data.find(separator)
-        if found != -1:
-            return data[: found + len(separator)]
-    return data
 
 
 class Inbox(Protocol):
