@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.inputs.config import Config
-from scheduler.plan.intents import Intent, intent_key
+from scheduler.plan.intents import Conversation, Intent, Partners, PassedOn, intent_key
 from scheduler.plan.kinds import MessageKind
 from scheduler.plan.pairing import Pair, Person
 from scheduler.plan.relationships import newcomer_round, weekly_round
@@ -55,9 +55,8 @@ def plan_introductions(
                 key=intent_key(name, MessageKind.INTRODUCTION, member.email, answer_id),
                 kind=MessageKind.INTRODUCTION,
                 recipient=member.email,
-                member_email=author,
                 due=now,
-                answer_id=answer_id,
+                payload=PassedOn(member_email=author, answer_id=answer_id),
             )
             for member in reachable
             if member.email != author
@@ -74,9 +73,8 @@ def plan_introductions(
                     key=intent_key(name, MessageKind.PARTNERS, member.email),
                     kind=MessageKind.PARTNERS,
                     recipient=member.email,
-                    member_email=member.email,
                     due=meet_at,
-                    answer_ids=theirs,
+                    payload=Partners(member_email=member.email, answer_ids=theirs),
                 )
             )
     return intents
@@ -125,11 +123,8 @@ def plan_conversations(
                     key=intent_key(name, MessageKind.CONVERSATION, me, key, other),
                     kind=MessageKind.CONVERSATION,
                     recipient=me,
-                    member_email=me,
                     due=now,
-                    occurrence=slot,
-                    partner=other,
-                    round_key=key,
+                    payload=Conversation(member_email=me, partner=other, round_key=key, slot=slot),
                 )
             )
     return intents
