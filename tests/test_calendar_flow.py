@@ -368,7 +368,7 @@ async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
     from scheduler.archive.state import load_members
     from scheduler.compose.render import Outgoing
     from scheduler.plan.intents import Intent, MeetingAt, OneMeetingUpdate
-    from scheduler.plan.kinds import MessageKind
+    from scheduler.vocabulary import MessageKind
 
     services = build_services(partnership.config)
     await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))

@@ -13,7 +13,7 @@ from scheduler.inbound.limits import Limits
 from scheduler.inbound.machine_mail import ConversationInvite, SentUids
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.vocabulary import MessageKind
 
 
 def make_reader(

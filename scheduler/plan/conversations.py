@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Conversation, Intent, Partners, PassedOn, intent_key
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.pairing import Pair, Person
 from scheduler.plan.relationships import newcomer_round, weekly_round
 from scheduler.plan.state import MemberState, State
+from scheduler.vocabulary import MessageKind
 
 FOUNDERS_GATHER = timedelta(days=7)
 """The founders' introductions wait this long after the partnership starts (a week: the

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.plan.intents import Digest, Intent, MeetingAt, intent_key
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.prompts import cycle_questions
 from scheduler.plan.state import State
+from scheduler.vocabulary import MessageKind
 
 
 def plan_digests(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from scheduler.inputs.content import GETTING_TO_KNOW_YOU, HANDOVER
-from scheduler.plan.kinds import MessageKind
+from scheduler.vocabulary import MessageKind
 
 # The order messages go out in when due at the same moment.
 KIND_ORDER: dict[str, int] = {

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, SeriesInvitation, intent_key
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.state import Invitation, MeetingState, MemberState, State
+from scheduler.vocabulary import MessageKind
 
 
 def plan_invitations(

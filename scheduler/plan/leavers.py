@@ -15,9 +15,9 @@ from scheduler.plan.intents import (
     Question,
     intent_key,
 )
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.state import MemberState, State, arrival_day
 from scheduler.plan.windows import HANDOVER_CHASE_UNTIL, HANDOVER_WAIT, SUCCESSOR_WINDOW
+from scheduler.vocabulary import MessageKind
 
 
 def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:

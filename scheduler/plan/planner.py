@@ -25,10 +25,10 @@ from scheduler.plan.intents import (
     intent_key,
 )
 from scheduler.plan.invitations import plan_invitations
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.leavers import plan_handovers, plan_leavers
 from scheduler.plan.prompts import plan_prompts, plan_reminders
 from scheduler.plan.state import MemberState, State
+from scheduler.vocabulary import MessageKind
 
 
 def plan(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:

@@ -10,11 +10,11 @@ from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
 from scheduler.plan.intents import Intent, MeetingAt, Question, Reminder, RoleNote, intent_key
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.rotation import Candidate, Roles, assign_roles
 from scheduler.plan.state import MemberState, OpenPrompt, State, arrival_day
 from scheduler.plan.windows import REMINDER_LATE_LIMIT, SETTLING_IN
+from scheduler.vocabulary import MessageKind
 
 
 def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:

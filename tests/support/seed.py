@@ -26,9 +26,9 @@ from scheduler.inbound.custody import store_raw
 from scheduler.inputs.config_file import parse_config
 from scheduler.inputs.membership import Member
 from scheduler.plan.intents import Bare, Intent, MeetingAt, Question
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.state import MemberState
 from scheduler.plan.sync import MeetingChange, MembershipChange, meeting_fingerprint
+from scheduler.vocabulary import MessageKind
 from support.partnership import CONFIG
 
 T0 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
