@@ -26,6 +26,7 @@ from scheduler.plan.intents import (
     RoleNote,
     SeriesInvitation,
 )
+from scheduler.vocabulary import MessageKind, OutboxStatus
 
 
 class RenderedPrompt(Protocol):
@@ -255,7 +256,7 @@ class OutboxStore:
                 "SELECT kind, recipient, message_id, status, last_error FROM outbox WHERE id = ?",
                 (outbox_id,),
             ).fetchone()
-            if row is None or row[3] != "failed":
+            if row is None or row[3] != OutboxStatus.FAILED:
                 raise LookupError(outbox_id)
             stamp = utc_text(now)
             conn.execute(
@@ -292,7 +293,7 @@ def _record_effects(
                 out.prompt.body_text,
             ),
         )
-    if intent.kind in ("induction", "welcome_back") and member_id is not None:
+    if intent.kind in (MessageKind.INDUCTION, MessageKind.WELCOME_BACK) and member_id is not None:
         conn.execute("UPDATE members SET inducted = 1 WHERE id = ?", (member_id,))
     match payload:
         case Reminder():
@@ -313,7 +314,9 @@ def _record_effects(
                 (at.meeting_id, utc_text(at.occurrence), chair, note_taker),
             )
         case SeriesInvitation() if member_id is not None:
-            _record_invitation(conn, payload, member_id, stamp, cancel=intent.kind == "cancel")
+            _record_invitation(
+                conn, payload, member_id, stamp, cancel=intent.kind == MessageKind.CANCEL
+            )
 
 
 def _record_reminder(conn: Any, reminder: Reminder, member_id: int | None) -> None:
