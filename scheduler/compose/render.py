@@ -27,9 +27,11 @@ from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_mee
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.compose.wording import (
+    SEEMS_PLURAL,
     address,
     greeting_name,
     held_at,
+    held_item,
     long_date,
     new_points,
     paragraphs,
@@ -50,7 +52,7 @@ from scheduler.plan.intents import (
 )
 from scheduler.plan.state import HeldBack, Invitation, MeetingState, MemberState
 from scheduler.reports.digest import digest_context
-from scheduler.safety import clean_header_text, printable
+from scheduler.safety import clean_header_text
 
 # names other modules and tests know this module by
 __all__ = [
@@ -68,14 +70,6 @@ __all__ = [
 ]
 
 REPLY_MARKER = "## Please reply above this line ##"
-# what a held message seems to be (``inbound.held`` kinds), in the quarantine notice's words
-SEEMS = {
-    "answer": "an answer",
-    "rsvp": "a calendar reply",
-    "bounce": "a delivery report",
-    "other": "something else",
-}
-SEEMS_PLURAL = {"answer": "answers", "rsvp": "calendar replies", "bounce": "delivery reports"}
 POLICY = email.policy.SMTP
 # Writing headers with room to breathe: the standard library folds some short
 # subjects ("Checklist: Governance & ...") onto a continuation line, which
@@ -460,19 +454,7 @@ class Renderer:
 
     def _quarantine_notice(self, intent: Intent) -> Outgoing:
         """To the convenor: messages held back, each a decision to make, so none is missed."""
-        items = [
-            {  # a stranger's words: shown for what they are, each on its one line
-                "id": h.inbound_id,
-                "sender": printable(h.sender or "an unreadable address", 120),
-                "subject": printable(h.subject, 120),
-                "seems": SEEMS.get(h.seems, "a message"),
-                "reason": printable(h.reason, 500),
-                "lines": [printable(line, 200) for line in h.first_lines],
-                "accept": h.seems in ("answer", "rsvp"),
-                "vouch": h.seems == "rsvp" and "on behalf of" in h.reason,
-            }
-            for h in self.held_back
-        ]
+        items = [held_item(h) for h in self.held_back]
         kinds = sorted({h.seems for h in self.held_back if h.seems})
         context = {
             **self.common,
