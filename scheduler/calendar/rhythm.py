@@ -174,7 +174,8 @@ def _first_not_picked(
     every: str, on: str | None, text: str, first: datetime, by_month: bool
 ) -> Misworded | None:
     """A problem if ``first`` is not itself a day the words pick, with the day that is."""
-    _, date_rule = compile_rule(first, text, ZoneInfo("UTC"))  # the wall clock only: no UNTIL to read
+    # the wall clock only: there is no UNTIL to read in a zone
+    _, date_rule = compile_rule(first, text, ZoneInfo("UTC"))
     found = date_rule.after(first - timedelta(seconds=1), inc=True)
     if found == first:
         return None
