@@ -19,7 +19,7 @@ from scheduler.safety import printable
 _LOOK_AHEAD = timedelta(days=366 * 30)  # far enough for three meetings of any rhythm allowed
 
 
-def how_it_repeats(meeting: Meeting) -> str:
+def _how_it_repeats(meeting: Meeting) -> str:
     """The series' rhythm as the config wrote it: 'every 6 weeks, on Tuesday', or its rule."""
     if meeting.every:
         return f"every {meeting.every}" + (f", on {meeting.on}" if meeting.on else "")
@@ -32,7 +32,7 @@ def next_dates(config: Config, now: datetime, count: int = 3) -> list[str]:
     lines = [f"Next meetings ({tz} time):"]
     for meeting in config.meetings:
         upcoming = occurrences_between(meeting, tz, now, now + _LOOK_AHEAD)[:count]
-        lines.append(f'  "{printable(meeting.id)}" ({printable(how_it_repeats(meeting))}):')
+        lines.append(f'  "{printable(meeting.id)}" ({printable(_how_it_repeats(meeting))}):')
         lines.extend(f"    {in_words(occurrence.start)}" for occurrence in upcoming)
         if not upcoming:
             lines.append(f"    none after {in_words(now.astimezone(config.partnership.zone))}")

@@ -178,10 +178,6 @@ class Config:
     database: Path = field(default=Path("var/reflect.db"), metadata={TOML_TABLE: "storage"})
     keep_raw_days: int = field(default=0, metadata={TOML_TABLE: "storage"})
 
-    @property
-    def base_dir(self) -> Path:
-        return self.path.parent
-
     def meeting(self, meeting_id: str) -> Meeting | None:
         return next((m for m in self.meetings if m.id == meeting_id), None)
 
