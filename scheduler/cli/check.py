@@ -1,5 +1,6 @@
 """``reflect check``: every problem with the config, the membership list and the
-questions, listed at once (exit 2), or one line saying all is sound."""
+questions, listed at once (exit 2), or one line saying all is sound followed by
+each meeting series' next three dates in words, to be seen to be right."""
 
 from __future__ import annotations
 
@@ -43,7 +44,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         _check_members_file(path.name, members, problems, warnings)
     if config is not None:
         _check_secrets(path.name, config, text, problems, warnings)
-    return _verdict(path, config, problems, warnings, not_checked)
+    code = _verdict(path, config, problems, warnings, not_checked)
+    if code == 0 and config is not None:
+        from scheduler.app.upcoming import next_dates
+
+        print("\n".join(next_dates(config, _now(args, config.partnership.timezone))))
+    return code
 
 
 def _content_problems(args: argparse.Namespace, config: Config, text: str) -> list[Problem]:
