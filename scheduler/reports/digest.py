@@ -18,6 +18,7 @@ email addresses inside it are replaced.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -185,6 +186,8 @@ def cycle_questions(
             for row in answers
             if row["question_id"] == prompt["question_id"]
         )
+        if unnamed:  # not in the order the named parts list members: that would name them
+            found = tuple(sorted(found, key=lambda a: hashlib.sha256(a.text.encode()).digest()))
         questions.append(
             DigestQuestion(prompt["question_id"], prompt["question_text"], found, unnamed)
         )

@@ -71,8 +71,11 @@ def fold(text: str, *, lines: int, width: int = PHONE_LINE) -> Folded:
                 budget -= len(pieces)
             else:
                 cut = _cut_at(line, pieces, budget)
-                kept.append(line[:cut].rstrip() + " …")
-                held.append("… " + line[cut:].lstrip())
+                if line[cut:].strip():
+                    kept.append(line[:cut].rstrip() + " …")
+                    held.append("… " + line[cut:].lstrip())
+                else:
+                    kept.append(line)
                 budget = 0
         shown.append(tuple(kept))
         if held:
@@ -88,4 +91,10 @@ def _cut_at(line: str, pieces: list[str], keep: int) -> int:
     for piece in pieces[:keep]:
         found = line.find(piece, position)  # textwrap expands tabs: then count roughly
         position = (found if found >= 0 else position) + len(piece)
-    return min(position, len(line))
+    position = min(position, len(line))
+    if 0 < position < len(line) and not line[position].isspace():
+        # inside a word too long for a line (a link, say): never cut one in two
+        before = line.rfind(" ", 0, position)
+        after = line.find(" ", position)
+        position = before if before > 0 else (after if after > 0 else len(line))
+    return position
