@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from support.browser import phone_layout
-from support.governance import LONG, LONG_URL, SILENT, SILENT_NAMES, UNBROKEN, Cycle, run_governance_cycle
+from support.governance import (
+    LONG,
+    LONG_URL,
+    SILENT,
+    SILENT_NAMES,
+    UNBROKEN,
+    Cycle,
+    run_governance_cycle,
+)
 
 MEMBERS = {  # those who answer
     "aoife.obrien@willenhall-pcc.example.nhs.uk": "Aoife O’Brien",
@@ -74,7 +82,7 @@ def test_answers_are_grouped_by_question_and_long_ones_folded(cycle: Cycle) -> N
 
 
 def test_convenor_role_and_governance_answers_carry_no_names(cycle: Cycle) -> None:
-    text, html = parts(governance(cycle)[0])
+    text, _html = parts(governance(cycle)[0])
     named = section(text, "1. Partnership checklist: Relationships", "5. Partnership checklist")
     private = section(text, "5. Partnership checklist: Convenor Role", "Who has replied")
     assert all(f"- {name}," in named for name in MEMBERS.values())

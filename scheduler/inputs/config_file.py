@@ -222,11 +222,15 @@ def _read_digest(r: SettingsReader, dg: Mapping[str, Any]) -> DigestSettings:
     )
 
 
-def _area_ids(r: SettingsReader, dg: Mapping[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+def _area_ids(
+    r: SettingsReader, dg: Mapping[str, Any], default: tuple[str, ...]
+) -> tuple[str, ...]:
     areas = dg.get("anonymise_areas", list(default))
     if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
         r.problem(
-            "digest", "anonymise_areas", 'should be a list of checklist area ids, e.g. ["convenor-role"].'
+            "digest",
+            "anonymise_areas",
+            'should be a list of checklist area ids, e.g. ["convenor-role"].',
         )
         return default
     return tuple(areas)

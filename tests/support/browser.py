@@ -47,7 +47,9 @@ def chromium_or_skip() -> str:
     return found
 
 
-def phone_layout(page: str, work: Path, *, open_details: bool = False, chromium: str = "") -> Layout:
+def phone_layout(
+    page: str, work: Path, *, open_details: bool = False, chromium: str = ""
+) -> Layout:
     """How ``page`` (a whole HTML document) lays out 375 pixels wide."""
     chromium = chromium or chromium_or_skip()
     work.mkdir(parents=True, exist_ok=True)
@@ -60,8 +62,9 @@ def phone_layout(page: str, work: Path, *, open_details: bool = False, chromium:
         '<!DOCTYPE html><html><body style="margin:0">'
         f'<iframe id="f" style="width:{PHONE_WIDTH}px;height:{PHONE_HEIGHT}px;border:0" '
         f'srcdoc="{html.escape(page, quote=True)}"></iframe><script>'
-        'window.onload=function(){var f=document.getElementById("f");' + opening +
-        "var d=f.contentDocument.documentElement;"
+        'window.onload=function(){var f=document.getElementById("f");'
+        + opening
+        + "var d=f.contentDocument.documentElement;"
         'document.body.insertAdjacentHTML("beforeend","<pre id=measure>"+d.scrollWidth+" "'
         '+d.clientWidth+" "+d.scrollHeight+"</pre>");};</script></body></html>'
     )

@@ -22,16 +22,23 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import scheduler
 from scheduler.app.services import build_services
 from support.mailmaker import SentPrompt, reply
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(scheduler.__file__).resolve().parents[1]  # the example files of the code under test
 START = datetime(2027, 2, 15, 15, tzinfo=UTC)  # the digest is due 28 February, 14:00
 DAYS = 15
 NEWCOMER = "Sam Newby,sam.newby@willenhall-pcc.example.nhs.uk,Willenhall Primary Care Centre,primary_care,Receptionist,2027-02-20,,\n"
-SILENT = ("dev.mistry@cwpt.example.nhs.uk", "kwame.mensah@example.net", "sam.newby@willenhall-pcc.example.nhs.uk")
+SILENT = (
+    "dev.mistry@cwpt.example.nhs.uk",
+    "kwame.mensah@example.net",
+    "sam.newby@willenhall-pcc.example.nhs.uk",
+)
 SILENT_NAMES = ("Dev Mistry", "Kwame Mensah", "Sam Newby")
-LONG_URL = "https://www.example.org/partnership/minutes/2027/" + "governance-review-" * 6 + "draft.pdf"
+LONG_URL = (
+    "https://www.example.org/partnership/minutes/2027/" + "governance-review-" * 6 + "draft.pdf"
+)
 UNBROKEN = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3
 
 SHORT = "Yes, mostly. We still lean on the convenor for more than we should."
