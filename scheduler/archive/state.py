@@ -108,6 +108,7 @@ def load_state(
                 "SELECT round_key, a, b FROM pairings ORDER BY created_at, a, b"
             )
         ),
+        booked=_booked(archive),
         roles={
             (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
             for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
@@ -323,3 +324,12 @@ def apply_meetings(
                     stamp,
                 ),
             )
+
+
+def _booked(archive: Archive) -> dict[str, tuple[datetime, ...]]:
+    """Each member's conversation slots, as ``pairings`` holds them now."""
+    booked: dict[str, list[datetime]] = {}
+    for row in archive.rows("SELECT a, b, slot FROM pairings ORDER BY slot"):
+        for who in (row["a"], row["b"]):
+            booked.setdefault(who, []).append(from_utc_text(row["slot"]))
+    return {who: tuple(starts) for who, starts in booked.items()}

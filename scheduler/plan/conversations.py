@@ -4,15 +4,20 @@ and a round for each newcomer)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, intent_key
 from scheduler.plan.kinds import MessageKind
+from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.pairing import Pair, Person
 from scheduler.plan.relationships import newcomer_round, weekly_round
+from scheduler.plan.slots import Diary, choose_slot
 from scheduler.plan.state import MemberState, State
+
+DIARY_AHEAD = timedelta(weeks=8)  # the partnership's meetings a new slot is kept clear of
 
 FOUNDERS_GATHER = timedelta(days=7)
 """The founders' introductions wait this long after the partnership starts (a week: the
@@ -94,15 +99,15 @@ def plan_conversations(
     done = {key for key, _a, _b in state.pairings}
     history = [Pair(a, b) for _key, a, b in state.pairings]
     people = [Person(m.email, m.sector, m.organisation) for m in reachable]
-    proposals: list[tuple[str, Pair, datetime]] = []
+    proposals: list[tuple[str, Pair, date]] = []
     if config.induction.existing_members == "induct":  # a new partnership, not an established one
         weekly = weekly_round(
             started=state.started, today=today, weeks=weeks, people=people, history=history,
-            done=done, seed=config.partnership.identity, zone=zone,
+            done=done, seed=config.partnership.identity,
         )  # fmt: skip
         if weekly is not None:
-            key, pairs, slot = weekly
-            proposals += [(key, pair, slot) for pair in pairs]
+            key, pairs, week = weekly
+            proposals += [(key, pair, week) for pair in pairs]
     for member in reachable:
         key = f"newcomer-{member.email}"
         first_seen = member.first_seen or state.started
@@ -111,14 +116,21 @@ def plan_conversations(
         if (today - first_seen).days > 28:
             continue  # joined long ago (e.g. before conversations were offered)
         newcomer = Person(member.email, member.sector, member.organisation)
-        for pair, slot in newcomer_round(
+        for pair, week in newcomer_round(
             newcomer=newcomer, joined=first_seen, people=people, history=history,
-            seed=config.partnership.identity, zone=zone,
+            seed=config.partnership.identity,
         ):  # fmt: skip
-            proposals.append((key, pair, slot))
+            proposals.append((key, pair, week))
+    if not proposals:
+        return []
+    diary = Diary.of(state.booked, _meetings(config, now))
+    round_days: Counter[date] = Counter()
     name = config.partnership.identity
     intents = []
-    for key, pair, slot in proposals:
+    for key, pair, week in proposals:
+        slot = choose_slot(pair, week, diary, now=now, zone=zone, seed=f"{name}:{key}",
+                           round_days=round_days)  # fmt: skip
+        round_days[slot.date()] += 1
         for me, other in ((pair.a, pair.b), (pair.b, pair.a)):
             intents.append(
                 Intent(
@@ -133,3 +145,12 @@ def plan_conversations(
                 )
             )
     return intents
+
+
+def _meetings(config: Config, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The partnership's own meetings over the coming weeks, as (start, end)."""
+    return [
+        (occ.start, occ.start + meeting.duration)
+        for meeting in config.meetings
+        for occ in occurrences_between(meeting, config.partnership.timezone, now, now + DIARY_AHEAD)
+    ]
