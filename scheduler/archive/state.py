@@ -109,6 +109,14 @@ def load_state(
             )
         ),
         booked=_booked(archive),
+        moved=tuple(
+            (r["round_key"], r["a"], r["b"], from_utc_text(r["slot"]), r["sequence"], r["moved_by"])
+            for r in archive.rows(
+                "SELECT round_key, a, b, slot, sequence, moved_by FROM pairings "
+                "WHERE sequence > 0 AND slot > ? ORDER BY slot",
+                (utc_text(now),),
+            )
+        ),
         roles={
             (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
             for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")

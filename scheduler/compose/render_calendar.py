@@ -128,6 +128,7 @@ def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
         "minutes": CONVERSATION_MINUTES,
         "newcomer": intent.round_key.startswith("newcomer-"),
         "newcomer_is_me": intent.round_key == f"newcomer-{member.email}",
+        "moved": bool(intent.sequence),
     }
     subject, text, html = render_template("member-conversation", context)
     pair_key = intent_pair_key(intent.round_key, member.email, partner.email)
@@ -140,6 +141,7 @@ def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
         stamp=r.now,
         text=text,
         html=html,
+        sequence=intent.sequence or 0,
     )
     msg = r.envelope(
         intent,

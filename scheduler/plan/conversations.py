@@ -90,10 +90,12 @@ def plan_introductions(
 def plan_conversations(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
-    """One-to-one conversations: weekly rounds while the partnership is new, and newcomers'."""
+    """One-to-one conversations: weekly rounds while the partnership is new, and newcomers';
+    and an updated invitation to both of a pair when one of them moved theirs."""
+    moves = _moved(config, now, state, reachable)
     weeks = config.induction.relationship_weeks
     if weeks <= 0 or state.started is None:
-        return []
+        return moves
     zone = config.partnership.zone
     today = now.astimezone(zone).date()
     done = {key for key, _a, _b in state.pairings}
@@ -122,7 +124,7 @@ def plan_conversations(
         ):  # fmt: skip
             proposals.append((key, pair, week))
     if not proposals:
-        return []
+        return moves
     diary = Diary.of(state.booked, _meetings(config, now))
     round_days: Counter[date] = Counter()
     name = config.partnership.identity
@@ -144,7 +146,31 @@ def plan_conversations(
                     round_key=key,
                 )
             )
-    return intents
+    return moves + intents
+
+
+def _moved(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """Each moved conversation's invitation again, to both, at its new slot and SEQUENCE."""
+    name = config.partnership.identity
+    here = {m.email for m in reachable}
+    return [
+        Intent(
+            key=intent_key(name, MessageKind.CONVERSATION, me, key, other, sequence),
+            kind=MessageKind.CONVERSATION,
+            recipient=me,
+            member_email=me,
+            due=now,
+            occurrence=slot,
+            partner=other,
+            round_key=key,
+            sequence=sequence,
+        )
+        for key, a, b, slot, sequence, _by in state.moved
+        for me, other in ((a, b), (b, a))
+        if me in here and other in here
+    ]
 
 
 def _meetings(config: Config, now: datetime) -> list[tuple[datetime, datetime]]:
