@@ -5,6 +5,7 @@ and a move asked for by reply updating both people's invitation."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import mailbox
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -91,7 +92,7 @@ def test_ten_weeks_with_a_newcomer_fit_a_working_week(partnership: Partnership) 
             diary[who].append(start)
     for who, starts in diary.items():
         starts.sort()
-        for one, two in zip(starts, starts[1:], strict=False):
+        for one, two in itertools.pairwise(starts):
             assert two - one >= timedelta(minutes=30), f"{who} double-booked at {one}"
     local = [start.astimezone(LONDON) for start, _p in talks.values()]
     assert all(s.weekday() < 5 and 9 <= s.hour < 17 for s in local)
@@ -109,7 +110,7 @@ def test_a_move_by_reply_updates_both(partnership: Partnership) -> None:
     )
     tick_days(partnership, START, 1)
     found = invitations(partnership)
-    msg, uid, sequence, start, people = found[0]
+    msg, uid, sequence, _start, people = found[0]
     me = msg["To"].addresses[0].addr_spec.lower()
     assert sequence == 0
     reply = (
