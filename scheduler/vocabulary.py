@@ -56,6 +56,7 @@ class InboundStatus(StrEnum):
     RSVP = "rsvp"
     QUARANTINED = "quarantined"
     REJECTED = "rejected"  # by the convenor, from the quarantine
+    CONVERSATION_MOVE = "conversation_move"  # one of a pair asked for another time
 
 
 class QuarantineReason(StrEnum):

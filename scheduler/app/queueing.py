@@ -119,6 +119,7 @@ def gather_render_inputs(archive: Archive, config: Config, needs: RenderNeeds) -
             min_group=settings.min_group,
             quiet_cycles=settings.quiet_cycles,
             zone=config.partnership.zone,
+            private=settings.anonymise_areas,
         )
         for need in needs.digests
     }

@@ -33,6 +33,7 @@ def make_reader(
         conversation_for_uid=uids.conversations,
         called_off=called_off(config),
         trusted_authserv_id=config.inbox.trusted_authserv_id,
+        zone=config.partnership.zone,
         limits=limits,
         checkpoint=checkpoint,
     )

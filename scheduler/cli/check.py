@@ -55,7 +55,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _content_problems(args: argparse.Namespace, config: Config, text: str) -> list[Problem]:
     """The questions the config names, and meetings the archive holds that are now past."""
     from scheduler.archive.snapshot import archived_meeting_ids
-    from scheduler.inputs.config_checks import past_meeting_problems, question_problems
+    from scheduler.inputs.config_checks import (
+        area_problems,
+        past_meeting_problems,
+        question_problems,
+    )
     from scheduler.inputs.content import load_bundled_content
 
     problems: list[Problem] = []
@@ -68,6 +72,7 @@ def _content_problems(args: argparse.Namespace, config: Config, text: str) -> li
     if content is not None:
         known = set(content.questions)
         problems.extend(question_problems(config, text, known))
+        problems.extend(area_problems(config, text, [area.id for area in content.checklist]))
     archived = archived_meeting_ids(config.database)
     if archived is not None:
         now = _now(args, config.partnership.timezone)

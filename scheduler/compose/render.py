@@ -449,7 +449,7 @@ class Renderer:
             raise ValueError(f"no digest gathered for {meeting.id} at {at.occurrence}")
         member = self.members.get(intent.recipient)
         to_name = member.name if member else self.config.convenor.name
-        context = {**self.common, **digest_context(view)}
+        context = {**self.common, **digest_context(view, fold_lines=self.config.digest.fold_lines)}
         return self._simple(intent, "convenor-digest", context, to_name)
 
     def _quarantine_notice(self, intent: Intent) -> Outgoing:

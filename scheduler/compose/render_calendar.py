@@ -128,6 +128,7 @@ def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
         "minutes": CONVERSATION_MINUTES,
         "newcomer": talk.round_key.startswith("newcomer-"),
         "newcomer_is_me": talk.round_key == f"newcomer-{member.email}",
+        "moved": bool(talk.sequence),
     }
     subject, text, html = render_template("member-conversation", context)
     pair_key = intent_pair_key(talk.round_key, member.email, partner.email)
@@ -140,6 +141,7 @@ def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
         stamp=r.now,
         text=text,
         html=html,
+        sequence=talk.sequence,
     )
     msg = r.envelope(
         intent,

@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
@@ -36,6 +37,7 @@ from scheduler.inbound.machine_mail import (
     rsvp_outcome,
     stranger_outcome,
 )
+from scheduler.inbound.moves import move_outcome
 from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import RECIPIENT_HEADERS, Proof, find_proof
 from scheduler.inbound.trust import dmarc_failure
@@ -85,6 +87,7 @@ class Reader:
                  conversation_for_uid: Mapping[str, ConversationInvite] | None = None,
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
+                 zone: ZoneInfo | None = None,
                  limits: Limits | None = None,
                  checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
         self.archive = archive
@@ -100,6 +103,7 @@ class Reader:
         )
         self.called_off = frozenset(called_off)  # (meeting id, occurrence as UTC text)
         self.trusted_authserv_id = trusted_authserv_id
+        self.zone = zone or ZoneInfo("UTC")
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
         self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
@@ -238,6 +242,13 @@ class Reader:
                 f"a complaint report: someone's mail system marked our mail as unwanted "
                 f"({parsed.reason})",
             )
+        if prompt is None and proof.conversation is not None:
+            with self.archive.transaction():
+                if not self.inbound.still_pending(inbound_id):
+                    return Outcome(InboundStatus.QUARANTINED, QuarantineReason.READ_ELSEWHERE)
+                return move_outcome(self.archive, proof.conversation, parsed, sender=sender,
+                                    from_problem=from_problem, uids=self.uids, zone=self.zone,
+                                    now=now)  # fmt: skip
         if prompt is None:
             return Outcome(
                 InboundStatus.QUARANTINED,

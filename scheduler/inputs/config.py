@@ -160,6 +160,10 @@ class DigestSettings:
     anonymise: bool = False
     min_group: int = 3
     quiet_cycles: int = 3
+    # checklist areas whose answers are shown without names even when ``anonymise`` is
+    # off: those about power (decisions, risks) and the convenor's own role
+    anonymise_areas: tuple[str, ...] = ("convenor-role", "governance-accountability")
+    fold_lines: int = 4  # an answer longer than this is folded after its first lines
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,7 @@ class Conversation:
     partner: str
     round_key: str
     slot: datetime
+    sequence: int = 0  # above 0: the same conversation, moved by one of the two
 
 
 @dataclass(frozen=True)
