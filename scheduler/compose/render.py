@@ -13,7 +13,7 @@ through autoescaped Jinja2.
 from __future__ import annotations
 
 import email.policy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
@@ -41,7 +41,7 @@ from scheduler.inputs.content import Content
 from scheduler.plan.intents import Intent
 from scheduler.plan.state import HeldBack, Invitation, MeetingState, MemberState
 from scheduler.reports.digest import digest_context
-from scheduler.safety import clean_header_text, printable
+from scheduler.safety import clean_header_text
 
 # names other modules and tests know this module by
 __all__ = [
@@ -182,9 +182,10 @@ class Renderer:
     # ------------------------------------------------------------ entry point
 
     def render(self, intent: Intent) -> Outgoing:
+        from scheduler.compose.convenor_mail import render_notice
         from scheduler.compose.render_calendar import render_conversation, render_invite
 
-        handler = {
+        handler: Callable[[Intent], Outgoing] = {
             "prompt": self._prompt,
             "reminder": self._prompt,
             "handover": self._prompt,
@@ -201,7 +202,7 @@ class Renderer:
             "partners": self._partners,
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
-            "quarantine_notice": self._quarantine_notice,
+            "quarantine_notice": lambda i: render_notice(self, i),
         }[intent.kind]
         return handler(intent)
 
@@ -444,31 +445,6 @@ class Renderer:
         to_name = member.name if member else self.config.convenor.name
         context = {**self.common, **digest_context(view)}
         return self._simple(intent, "convenor-digest", context, to_name)
-
-    def _quarantine_notice(self, intent: Intent) -> Outgoing:
-        """To the convenor: messages held back, each a decision to make, so none is missed."""
-        items = [
-            {  # a stranger's words: shown for what they are, each on its one line
-                "id": h.inbound_id,
-                "sender": printable(h.sender or "an unreadable address", 120),
-                "subject": printable(h.subject, 120),
-                "seems": SEEMS.get(h.seems, "a message"),
-                "reason": printable(h.reason, 500),
-                "lines": [printable(line, 200) for line in h.first_lines],
-                "accept": h.seems in ("answer", "rsvp"),
-                "vouch": h.seems == "rsvp" and "on behalf of" in h.reason,
-            }
-            for h in self.held_back
-        ]
-        kinds = sorted({h.seems for h in self.held_back if h.seems})
-        context = {
-            **self.common,
-            "count": len(self.held_back),
-            "items": items,
-            "numbers": " ".join(str(h.inbound_id) for h in self.held_back),
-            "kinds": [{"kind": k, "what": SEEMS_PLURAL[k]} for k in kinds if k in SEEMS_PLURAL],
-        }
-        return self._simple(intent, "convenor-quarantine", context, self.config.convenor.name)
 
     def _simple(
         self, intent: Intent, template: str, context: Mapping[str, Any], to_name: str
