@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.outbox_store import Rendered
@@ -74,7 +75,7 @@ class ConvenorStore:
             )
         )
 
-    def forwarded_since(self, since: datetime) -> list[dict[str, object]]:
+    def forwarded_since(self, since: datetime) -> list[dict[str, Any]]:
         """Replies forwarded to the convenor since ``since``, newest first."""
         return self.archive.rows(
             "SELECT id, from_address, subject, processed_at FROM inbound "
