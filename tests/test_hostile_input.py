@@ -230,7 +230,9 @@ def test_status_lists_the_quarantine_with_reasons(partnership: Partnership, tmp_
     assert "why: reply token in reflect+aaaa" in status.stdout
 
 
-def test_the_convenor_is_told_at_most_once_a_week_of_what_was_held_back(partnership: Partnership) -> None:
+def test_the_convenor_is_told_at_most_once_a_week_of_what_was_held_back(
+    partnership: Partnership,
+) -> None:
     import asyncio
     import mailbox
     from email import message_from_bytes, policy

@@ -109,6 +109,7 @@ class ConvenorMail:
         asked: str,
         notice_key: str,
         notice_sent: datetime,
+        listed: Sequence[int] = (),
         done: Sequence[str] = (),
         problems: Sequence[str] = (),
         why: str = "",
@@ -125,6 +126,7 @@ class ConvenorMail:
             "why": why,
             "done": list(done),
             "problems": list(problems),
+            "listed": ", ".join(f"#{n}" for n in listed) or "nothing",
         }
         key = intent_key(self.config.partnership.identity, MessageKind.COMMAND_ANSWER, number)
         reply_to = Address(  # more commands for the same notice, by replying to this

@@ -123,7 +123,7 @@ class Commands:
         if why:
             answer = self.mail.command_answer(
                 inbound_id, asked=asked, notice_key=ours.key, notice_sent=ours.sent_at,
-                why=why, now=now,
+                listed=listed, why=why, now=now,
             )  # fmt: skip
             return Outcome(
                 COMMAND,
@@ -164,7 +164,7 @@ class Commands:
             problems = [line.strip() for line in str(exc).splitlines()[1:] or [str(exc)]]
         answer = self.mail.command_answer(
             inbound_id, asked=asked, notice_key=notice.key, notice_sent=notice.sent_at,
-            done=done, problems=problems, now=now,
+            listed=listed, done=done, problems=problems, now=now,
         )  # fmt: skip
         self.store.queue(answer, now)
 
