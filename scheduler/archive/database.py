@@ -252,6 +252,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE members ADD COLUMN preferred_name TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        # a conversation moved by one of the pair replying with a time: its invitation goes
+        # again to both at this SEQUENCE; ``moved_by`` is who asked
+        "0011-conversation-moves",
+        """
+        ALTER TABLE pairings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE pairings ADD COLUMN moved_by TEXT;
+        """,
+    ),
 ]
 
 

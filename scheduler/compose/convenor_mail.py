@@ -19,14 +19,14 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from scheduler.compose.message_bytes import MessageBytes, alternative
-from scheduler.compose.render import SEEMS, SEEMS_PLURAL, WRITE_POLICY, Outgoing
+from scheduler.compose.render import WRITE_POLICY, Outgoing
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import command_address, keyed_message_id
-from scheduler.compose.wording import address, spoken_when
+from scheduler.compose.wording import SEEMS_PLURAL, address, held_item, spoken_when
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
-from scheduler.safety import clean_header_text, printable
+from scheduler.safety import clean_header_text
+from scheduler.vocabulary import MessageKind
 
 if TYPE_CHECKING:
     from scheduler.compose.render import Renderer
@@ -194,19 +194,7 @@ def render_notice(renderer: Renderer, intent: Intent) -> Outgoing:
     Its reply address is signed for commands: the convenor answers ``accept 3`` by
     replying; the numbers it lists travel in its ``X-Reflect-Items`` header."""
     held = renderer.held_back
-    items = [
-        {  # a stranger's words: shown for what they are, each on its one line
-            "id": h.inbound_id,
-            "sender": printable(h.sender or "an unreadable address", 120),
-            "subject": printable(h.subject, 120),
-            "seems": SEEMS.get(h.seems, "a message"),
-            "reason": printable(h.reason, 500),
-            "lines": [printable(line, 200) for line in h.first_lines],
-            "accept": h.seems in ("answer", "rsvp"),
-            "vouch": h.seems == "rsvp" and "on behalf of" in h.reason,
-        }
-        for h in held
-    ]
+    items = [held_item(h) for h in held]
     kinds = sorted({h.seems for h in held if h.seems})
     context = {
         **renderer.common,

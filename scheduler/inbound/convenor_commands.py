@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.archive.convenor_store import COMMAND, ConvenorStore, OurMessage
+from scheduler.archive.convenor_store import ConvenorStore, OurMessage
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore
 from scheduler.archive.sent_store import SentMessage
 from scheduler.compose.convenor_mail import ITEMS_HEADER, ConvenorMail
-from scheduler.compose.render import SEEMS
+from scheduler.compose.wording import SEEMS
 from scheduler.errors import ReflectError
 from scheduler.inbound.headers import headers_of
 from scheduler.inbound.held import seems
@@ -31,6 +31,7 @@ from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.quarantine import decide
 from scheduler.replies import ReplyKind, body_text, parse_reply
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus
 
 MAX_COMMAND_LINES = 10
 _WORDS = {"accept": "accept", "reject": "reject"}
@@ -100,22 +101,26 @@ class Commands:
     ) -> Outcome:
         if from_problem or sender != self.convenor:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a command for the quarantine notice, but from "
                 f"{sender or 'an unreadable address'}, not the convenor's address"
                 f"{f' ({from_problem})' if from_problem else ''}: nothing was done",
             )
         parsed = parse_reply(raw)
         if parsed.kind == ReplyKind.AUTO_REPLY:
-            return Outcome("auto_reply", f"an automatic reply to the notice ({parsed.reason})")
+            return Outcome(
+                InboundStatus.AUTO_REPLY, f"an automatic reply to the notice ({parsed.reason})"
+            )
         if parsed.kind not in (ReplyKind.ANSWER, ReplyKind.EMPTY):
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"came to the notice's reply address but is no command ({parsed.reason})",
             )
         ours = self.store.our_message(notice.id)
         if ours is None:  # pragma: no cover - the proof found this very row
-            return Outcome("quarantined", "a command for a notice no longer in the outbox")
+            return Outcome(
+                InboundStatus.QUARANTINED, "a command for a notice no longer in the outbox"
+            )
         commands, first = read_commands(body_text(raw))
         listed = notice_items(ours)
         why = _not_understood(commands, first, listed)
@@ -126,12 +131,12 @@ class Commands:
                 listed=listed, why=why, now=now,
             )  # fmt: skip
             return Outcome(
-                COMMAND,
+                InboundStatus.COMMAND,
                 f"the convenor's reply to a notice, not understood: {asked}",
                 then=lambda: self.store.queue(answer, now),
             )
         return Outcome(
-            COMMAND,
+            InboundStatus.COMMAND,
             f"the convenor's command by reply: {asked}",
             then=lambda: self._carry_out(inbound_id, commands, listed, ours, asked, now),
         )

@@ -22,7 +22,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from scheduler.archive.convenor_store import FORWARDED, ConvenorStore
+from scheduler.archive.convenor_store import ConvenorStore
 from scheduler.archive.database import Archive
 from scheduler.archive.sent_store import SentMessage, SentStore
 from scheduler.compose.convenor_mail import ConvenorMail, RepliedTo, Sender
@@ -30,6 +30,7 @@ from scheduler.inbound.outcome import Outcome
 from scheduler.replies import ParsedReply, body_text
 from scheduler.replies.mime import header_value
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus
 
 PER_SENDER_PER_DAY = 5
 STRANGERS_PER_DAY = 20
@@ -78,19 +79,19 @@ class Forwarder:
     ) -> Outcome:
         what = f"a reply to our {replied.kind.replace('_', ' ')} email"
         if replied.kind in NOT_FORWARDED:
-            return Outcome("quarantined", NOT_FORWARDED[replied.kind])
+            return Outcome(InboundStatus.QUARANTINED, NOT_FORWARDED[replied.kind])
         if from_problem or not sender:
-            return Outcome("quarantined", f"{what}, but {from_problem or 'no sender'}")
+            return Outcome(InboundStatus.QUARANTINED, f"{what}, but {from_problem or 'no sender'}")
         machine = _machine_written(head)
         if machine:
-            return Outcome("auto_reply", f"{what} {machine}: not forwarded")
+            return Outcome(InboundStatus.AUTO_REPLY, f"{what} {machine}: not forwarded")
         member_id = self.sent.member_id(sender)
         too_many = self._over_cap(sender, member_id, now)
         if too_many:
-            return Outcome("quarantined", f"{what}, {too_many}", member_id=member_id)
+            return Outcome(InboundStatus.QUARANTINED, f"{what}, {too_many}", member_id=member_id)
         ours = self.store.our_message(replied.id)
         if ours is None:  # pragma: no cover - the proof found this very row
-            return Outcome("quarantined", f"{what} that is no longer in the outbox")
+            return Outcome(InboundStatus.QUARANTINED, f"{what} that is no longer in the outbox")
         try:
             outgoing = self.mail.forward(
                 inbound_id,
@@ -102,9 +103,9 @@ class Forwarder:
                 now=now,
             )
         except ValueError as exc:  # an address no header can carry safely
-            return Outcome("quarantined", f"{what}, but it cannot be passed on ({exc})")
+            return Outcome(InboundStatus.QUARANTINED, f"{what}, but it cannot be passed on ({exc})")
         return Outcome(
-            FORWARDED,
+            InboundStatus.FORWARDED,
             f"{what}, forwarded to the convenor",
             member_id=member_id,
             then=lambda: self.store.queue(outgoing, now),

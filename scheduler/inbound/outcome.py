@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from scheduler.vocabulary import InboundStatus
+
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str
+    status: InboundStatus
     reason: str
     member_id: int | None = None
     prompt_id: int | None = None

@@ -41,6 +41,7 @@ class Proof:
 
     prompt: MatchedPrompt | None = None
     returned: SentMessage | None = None  # the message whose own return address this came to
+    conversation: SentMessage | None = None  # a conversation invitation this replies to
     replied: SentMessage | None = None  # ours, not a question, named by keyed Message-ID
     command: SentMessage | None = None  # the quarantine notice whose reply address it came to
     refused: str | None = None  # a token was there and failed: the reason to hold it
@@ -69,6 +70,8 @@ def find_proof(head: EmailMessage, sent: SentStore, *, secret: bytes, reply_to: 
         if found is not None:
             return Proof(prompt=found)
         row = sent.sent_with_message_id(ref)
+        if row is not None and row.kind == "conversation":
+            return Proof(conversation=row, why_none="a reply to a conversation invitation")
         if row is not None and replied is None:  # the newest; a question further up wins
             replied = row
             why_none = f"a reply to our {row.kind.replace('_', ' ')} email, not to a question"
