@@ -252,6 +252,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE members ADD COLUMN preferred_name TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        # what each member was sent in the last day, read at every tick to pace their mail
+        "0011-outbox-sent-at",
+        """
+        CREATE INDEX outbox_sent_at ON outbox(sent_at);
+        """,
+    ),
 ]
 
 

@@ -99,6 +99,9 @@ class State:
     inducted_at: Mapping[str, datetime] = field(default_factory=dict)  # recent inductions
     held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
     handover_asked: Mapping[str, datetime] = field(default_factory=dict)  # recent requests
+    # when each recipient's emails went (or are queued to go), from MAILED_WINDOW ago on:
+    # what ``pacing`` counts against a member's day
+    mailed: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
 
 
 def arrival_day(member: MemberState) -> date | None:

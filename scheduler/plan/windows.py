@@ -46,3 +46,6 @@ INTRODUCTIONS_WINDOW = timedelta(days=30)
 
 QUARANTINE_NOTICE_FIRST = timedelta(days=7)
 """Before any notice to the convenor, held-back mail this recent is what the first one lists."""
+
+MAILED_WINDOW = timedelta(hours=30)
+"""Emails sent to each member: covers the local day pacing counts (up to 26 hours long)."""
