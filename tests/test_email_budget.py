@@ -56,6 +56,8 @@ async def test_the_founders_meet_in_one_email_and_a_late_founder_and_a_newcomer_
         await answer(
             p, services, "aoife.obrien", "I bring the practice's lists.", START + timedelta(days=2)
         )
+        for day in (3, 4, 5):  # the daily rounds (the invitations go, one a day)
+            await services.tick(START + timedelta(days=day))
         await services.tick(START + timedelta(days=6, hours=23))
         assert kind(p, "introduction") == [] and kind(p, "partners") == []  # not before a week
         await services.tick(START + timedelta(days=7))

@@ -16,13 +16,14 @@ How each kind is paced (``_pace``):
 - **now**, whatever the day holds: a cancellation, a changed series to a member who
   holds it, a leaver's handover request, notices to the convenor, the digest, and
   the welcome (the induction and its getting-to-know-you question are planned only
-  until the induction is queued, so they must go together). A kind not named here
+  until the induction is queued, so they must go together; a welcome back). A kind not named here
   is paced "now": holding back mail its rule would not plan again would lose it.
 - **soon**, while the day has room: questions and checklist parts, their
-  reminders, role notes, a welcome back.
+  reminders, role notes, a first invitation to a series that meets within
+  ``before_meeting_days``.
 - **can wait**, only into a day that keeps room for one more after it (so one such
-  email a day): a first invitation to a series, introductions, the founders'
-  "Meet your partners", a leaver's note passed on.
+  email a day): a first invitation to a series that meets later, introductions, the
+  founders' "Meet your partners", a leaver's note passed on.
 - **booked**: a one-to-one conversation. A round is recorded as soon as one of its
   invitations is queued, so none can be held back; one that the day has no room
   for is queued now for 09:00 on the first day with room before its slot.
@@ -63,9 +64,7 @@ class Pace:
     last_day: date  # on this day (local) it goes whatever the day holds
 
 
-SOON_KINDS = frozenset(
-    {MessageKind.PROMPT, MessageKind.REMINDER, MessageKind.ROLE_NOTE, MessageKind.WELCOME_BACK}
-)
+SOON_KINDS = frozenset({MessageKind.PROMPT, MessageKind.REMINDER, MessageKind.ROLE_NOTE})
 CAN_WAIT_KINDS = frozenset(
     {MessageKind.INTRODUCTION, MessageKind.PARTNERS, MessageKind.HANDOVER_NOTE}
 )
@@ -183,7 +182,9 @@ class _Paces:
         upcoming = self._next_meeting(intent.meeting_id or "")
         if upcoming is None:
             return Pace(Rank.CAN_WAIT, self._undated(intent))
-        return Pace(Rank.CAN_WAIT, upcoming - timedelta(days=1))
+        # a meeting whose questions are out is not one "weeks away"
+        near = upcoming - self.today <= timedelta(days=self.config.prompts.before_meeting_days)
+        return Pace(Rank.SOON if near else Rank.CAN_WAIT, upcoming - timedelta(days=1))
 
     def _answer_by(self, intent: Intent) -> date:
         """The last day a question (or its reminder, or a role note) is of use: the day
