@@ -253,8 +253,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # a conversation moved by one of the pair replying with a time: its invitation goes
+        # again to both at this SEQUENCE; ``moved_by`` is who asked
+        "0011-conversation-moves",
+        """
+        ALTER TABLE pairings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE pairings ADD COLUMN moved_by TEXT;
+        """,
+    ),
+    (
         # what each member was sent in the last day, read at every tick to pace their mail
-        "0011-outbox-sent-at",
+        "0012-outbox-sent-at",
         """
         CREATE INDEX outbox_sent_at ON outbox(sent_at);
         """,

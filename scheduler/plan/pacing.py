@@ -40,10 +40,19 @@ from zoneinfo import ZoneInfo
 
 from scheduler.calendar.rules import localize
 from scheduler.inputs.config import Config
-from scheduler.plan.intents import GETTING_TO_KNOW_YOU, Intent
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import (
+    GETTING_TO_KNOW_YOU,
+    Conversation,
+    Intent,
+    MeetingAt,
+    Question,
+    Reminder,
+    RoleNote,
+    SeriesInvitation,
+)
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.state import State
+from scheduler.vocabulary import MessageKind
 
 DAILY_ALLOWANCE = 2
 FIRST_DAY_ALLOWANCE = 3  # a newcomer's first day: induction, their question, a conversation
@@ -160,26 +169,27 @@ class _Paces:
         self._next: dict[str, date | None] = {}
 
     def of(self, intent: Intent) -> Pace:
-        kind = intent.kind
-        if kind == MessageKind.PROMPT and intent.question_id == GETTING_TO_KNOW_YOU:
+        kind, facts = intent.kind, intent.payload
+        if isinstance(facts, Question) and facts.question_id == GETTING_TO_KNOW_YOU:
             return Pace(Rank.NOW, self.today)  # planned with the induction, only until it goes
-        if kind == MessageKind.INVITE:
-            return self._invitation(intent)
-        if kind == MessageKind.CONVERSATION:
-            slot = intent.occurrence or self.now
-            return Pace(Rank.BOOKED, slot.astimezone(self.zone).date() - timedelta(days=1))
+        if kind == MessageKind.INVITE and isinstance(facts, SeriesInvitation):
+            return self._invitation(intent, facts)
+        if isinstance(facts, Conversation):
+            if facts.sequence > 0:  # moved: an update of an entry both already hold
+                return Pace(Rank.NOW, self.today)
+            return Pace(Rank.BOOKED, facts.slot.astimezone(self.zone).date() - timedelta(days=1))
         if kind in SOON_KINDS:
             return Pace(Rank.SOON, self._answer_by(intent))
         if kind in CAN_WAIT_KINDS:
             return Pace(Rank.CAN_WAIT, self._undated(intent))
         return Pace(Rank.NOW, self.today)
 
-    def _invitation(self, intent: Intent) -> Pace:
+    def _invitation(self, intent: Intent, facts: SeriesInvitation) -> Pace:
         """A changed series to a member who holds it goes now; a first one can wait."""
-        held = self.state.invitations.get((intent.meeting_id or "", intent.recipient))
+        held = self.state.invitations.get((facts.meeting_id, intent.recipient))
         if held is not None and held.status == "invited":
             return Pace(Rank.NOW, self.today)
-        upcoming = self._next_meeting(intent.meeting_id or "")
+        upcoming = self._next_meeting(facts.meeting_id)
         if upcoming is None:
             return Pace(Rank.CAN_WAIT, self._undated(intent))
         # a meeting whose questions are out is not one "weeks away"
@@ -189,7 +199,12 @@ class _Paces:
     def _answer_by(self, intent: Intent) -> date:
         """The last day a question (or its reminder, or a role note) is of use: the day
         before the digest gathers the meeting's answers."""
-        start = self._start(intent)
+        at = (
+            intent.payload.at
+            if isinstance(intent.payload, Question | Reminder | RoleNote)
+            else None
+        )
+        start = None if at is None else self._start(at)
         if start is None:
             return self._undated(intent)
         gathered = start - timedelta(days=self.config.digest.days_before)
@@ -198,12 +213,12 @@ class _Paces:
     def _undated(self, intent: Intent) -> date:
         return (intent.due + MAY_WAIT).astimezone(self.zone).date()
 
-    def _start(self, intent: Intent) -> datetime | None:
-        """When the meeting an intent is for begins, after any one-off move."""
-        meeting = self.config.meeting(intent.meeting_id or "")
-        if meeting is None or intent.occurrence is None:
+    def _start(self, at: MeetingAt) -> datetime | None:
+        """When one occurrence of a meeting begins, after any one-off move."""
+        meeting = self.config.meeting(at.meeting_id)
+        if meeting is None:
             return None
-        original = intent.occurrence.astimezone(self.zone).replace(tzinfo=None)
+        original = at.occurrence.astimezone(self.zone).replace(tzinfo=None)
         moved = dict(meeting.moved).get(original, original)
         return localize(moved, self.config.partnership.timezone)
 
