@@ -12,23 +12,8 @@ import venv
 from pathlib import Path
 
 import pytest
+from support.cli import reflect
 from support.partnership import REPO, Partnership
-
-
-def reflect(
-    *args: str, cwd: Path | None = None, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
-    return subprocess.run(
-        [sys.executable, "-m", "scheduler", *args],
-        cwd=cwd or REPO,
-        env=env,
-        input=stdin.decode("utf-8", "replace") if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def readme_commands() -> list[str]:

@@ -9,11 +9,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from support.cli import reflect
+from support.outbox import delivered, reply_to, text_of
 from support.partnership import Partnership
-from test_cli import reflect
-from test_greetings import text_of
-from test_replies_flow import reply_to
-from test_tick import delivered
 
 from scheduler.app.services import Services, build_services
 

@@ -5,28 +5,20 @@ from __future__ import annotations
 import mailbox
 from collections import Counter
 from datetime import UTC, datetime, time
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import vobject
 from icalendar import Calendar
+from support.conversations import SIX, with_settings
 from support.mailmaker import rsvp_email
+from support.outbox import messages
 from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
 
 LONDON = ZoneInfo("Europe/London")
-SIX = """\
-name,email,organisation,sector,role,joined,left
-Priya Shah,priya@grapevine.example.org,Grapevine,vcse,Convenor,2026-09-01,
-Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2026-09-01,
-Kwame Mensah,kwame@residents.example.net,Residents,community,Researcher,2026-09-01,
-Tom Okafor,tom@council.example.gov.uk,City Council,local_authority,Public health,2026-09-01,
-Aoife Byrne,aoife@pcc.example.nhs.uk,Primary Care Centre,primary_care,Practice manager,2026-09-01,
-Dev Mistry,dev@trust.example.nhs.uk,NHS Trust,nhs,Mental health lead,2026-09-01,
-"""
 SECTOR = {
     "priya@grapevine.example.org": "vcse",
     "grace@foodbank.example.org": "vcse",
@@ -35,21 +27,6 @@ SECTOR = {
     "aoife@pcc.example.nhs.uk": "statutory",
     "dev@trust.example.nhs.uk": "statutory",
 }
-
-
-def with_settings(p: Partnership, text: str) -> None:
-    p.write_config(p.config.read_text().replace("relationship_weeks = 0", text))
-
-
-def messages(p: Partnership, kind: str) -> list[EmailMessage]:
-    box = mailbox.Maildir(p.outbox, create=False)
-    found = []
-    for key in box.iterkeys():
-        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        if str(msg["X-Reflect-Kind"]) == kind:
-            found.append(msg)
-    return sorted(found, key=lambda m: (m["Date"].datetime, str(m["To"])))
 
 
 def pair_of(msg: EmailMessage) -> tuple[frozenset[str], datetime]:

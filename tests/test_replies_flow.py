@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 import pytest
+from support.outbox import reply_to, sent
 from support.partnership import Partnership
 
 from scheduler.app.services import Services, build_services
@@ -20,32 +21,6 @@ if TYPE_CHECKING:
     from support.dovecot_server import DovecotServer
 
 NOW = datetime(2027, 1, 5, 12, tzinfo=UTC)  # the prompts for 12 January are due at 10:00
-
-
-def sent(p: Partnership, kind: str, to: str) -> EmailMessage:
-    box = mailbox.Maildir(p.outbox, create=False)
-    for key in box.iterkeys():
-        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        if (
-            str(msg["X-Reflect-Kind"]) == kind
-            and to in str(msg["To"])
-            and "Question" in str(msg["Subject"])
-        ):
-            return msg
-    raise AssertionError(f"no {kind} to {to}")
-
-
-def reply_to(
-    prompt: EmailMessage, *, sender: str, body: str, to: str | None = None, extra: str = ""
-) -> bytes:
-    address = to or prompt["Reply-To"].addresses[0].addr_spec
-    return (
-        f"From: {sender}\r\nTo: {address}\r\nSubject: Re: {prompt['Subject']}\r\n"
-        f"Message-ID: <{abs(hash((sender, body, address)))}@mail.example>\r\n{extra}"
-        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-        f"{body}\r\n"
-    ).encode()
 
 
 async def started(p: Partnership) -> Services:

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import mailbox
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from support.outbox import delivered
 from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def delivered(outbox: Path) -> list[EmailMessage]:
-    box = mailbox.Maildir(outbox, create=False)
-    messages = []
-    for key in box.iterkeys():
-        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        messages.append(msg)
-    return sorted(messages, key=lambda m: (m["Date"].datetime, str(m["Message-ID"])))
 
 
 async def run_days(p: Partnership, start: datetime, days: int, step_hours: int = 24) -> None:
