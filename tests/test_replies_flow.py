@@ -176,14 +176,22 @@ async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(
     inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))
     inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))  # the same message twice
     await services.tick(NOW + timedelta(hours=1))
-    report = await services.tick(NOW + timedelta(days=3, hours=1))
+    later = NOW + timedelta(days=3, hours=1)
+    report = await services.tick(later)
     reminded = services.archive.rows(
         "SELECT recipient FROM outbox WHERE kind = 'reminder' ORDER BY recipient"
+    )
+    that_tick = services.archive.rows(
+        "SELECT kind, count(*) AS n FROM outbox WHERE sent_at >= ? GROUP BY kind ORDER BY kind",
+        (later.isoformat(),),
     )
     kept = answers(services)
     services.close()
     assert [text for _, text in kept] == ["First thought.", "And a second thought."]
-    assert report.sent == 3
+    # three reminders, and the meeting's calendar invitation to each of the four (their
+    # welcome day held the induction, the getting-to-know-you question and this question)
+    assert report.sent == 7
+    assert {row["kind"]: row["n"] for row in that_tick} == {"invite": 4, "reminder": 3}
     assert [row["recipient"] for row in reminded] == [
         "aoife.obrien@pcc.example.nhs.uk",
         "dev.mistry@trust.example.nhs.uk",
