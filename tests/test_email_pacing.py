@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import mailbox
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -20,7 +20,11 @@ from zoneinfo import ZoneInfo
 from support.partnership import MEMBERS_CSV, Partnership
 
 from scheduler.app.services import build_services
+from scheduler.archive.state import load_state
 from scheduler.demo.replies import compose_reply
+from scheduler.plan.intents import Conversation, Intent
+from scheduler.plan.pacing import pace
+from scheduler.vocabulary import MessageKind
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -139,3 +143,37 @@ async def test_at_most_two_emails_a_day_three_on_the_first_and_questions_in_time
     for who in FOUNDERS:
         assert Counter(kind(m) for m in got if to(m) == who)["invite"] == 2, who
     assert any(kind(m) == "reminder" and to(m) == DEV for m in got)
+
+
+async def test_a_moved_conversation_goes_on_a_full_day_and_new_ones_are_booked_for_the_next(
+    partnership: Partnership,
+) -> None:
+    """``pace`` on a founder's first day, after the welcome: the day holds two of its three."""
+    with build_services(partnership.config) as services:
+        await services.tick(START)
+        now = START + timedelta(hours=1)
+        state = load_state(services.archive, now)
+        config = services.config
+    tom = "tom.okafor@council.example.gov.uk"
+    day = START.astimezone(LONDON).date()
+
+    def conversation(partner: str, days: int, sequence: int) -> Intent:
+        slot = datetime.combine(day + timedelta(days=days), time(14), tzinfo=LONDON)
+        return Intent(
+            key=f"conversation-{partner}-{sequence}",
+            kind=MessageKind.CONVERSATION,
+            recipient=tom,
+            due=now,
+            payload=Conversation(tom, partner, "week-1", slot, sequence),
+        )
+
+    moved = conversation("priya.shah@grapevine.example.org", 7, sequence=1)
+    first = conversation(DEV, 5, sequence=0)
+    second = conversation("aoife.obrien@pcc.example.nhs.uk", 6, sequence=0)
+    went = pace(config, now, state, [first, second, moved])
+    assert [i.key for i in went] == [first.key, second.key, moved.key]  # none held back
+    # the moved one is an update of an entry Tom holds: it goes now, filling his day ...
+    assert next(i for i in went if i.key == moved.key).due == now
+    # ... so the two new ones are booked for 09:00 the next day, which has room for both
+    tomorrow = datetime.combine(day + timedelta(days=1), time(9), tzinfo=LONDON)
+    assert [i.due for i in went if i.key != moved.key] == [tomorrow.astimezone(UTC)] * 2

@@ -14,10 +14,11 @@ it the intent goes whatever the day already holds.
 How each kind is paced (``_pace``):
 
 - **now**, whatever the day holds: a cancellation, a changed series to a member who
-  holds it, a moved conversation (both hold it already), a leaver's handover request, notices to the convenor, the digest, and
-  the welcome (the induction and its getting-to-know-you question are planned only
-  until the induction is queued, so they must go together; a welcome back). A kind not named here
-  is paced "now": holding back mail its rule would not plan again would lose it.
+  holds it, a moved conversation (both hold it already), a leaver's handover request,
+  notices to the convenor, the digest, and the welcome (the induction and its
+  getting-to-know-you question are planned only until the induction is queued, so
+  they must go together; a welcome back). A kind not named here is paced "now":
+  holding back mail its rule would not plan again would lose it.
 - **soon**, while the day has room: questions and checklist parts, their
   reminders, role notes, a first invitation to a series that meets within
   ``before_meeting_days``.
