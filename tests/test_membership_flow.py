@@ -234,6 +234,11 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
         "arrived": True, "passed_to": [name], "founder": False, "also": [name],
         "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name, "seems": name, "lines": [name], "accept": True, "vouch": True}], "numbers": "7 8", "kinds": [{"kind": "rsvp", "what": name}],
+        "to_name": name, "text": name, "short_text": name, "owner": name, "due": "Fri 29 Jan",
+        "status": "open", "next_title": name, "next_when": "Tue 23 Feb", "left": True,
+        "corrected": True,
+        "actions": [{"text": name, "owner": name, "due": "", "status": "not yet"}],
+        "notes": [{"text": name}], "agreed": {"decisions": [{"text": name}], "actions": []},
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

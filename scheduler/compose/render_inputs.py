@@ -15,7 +15,7 @@ from datetime import date, datetime
 from scheduler.compose.wording import held_at, meeting_from_definition, spoken_when
 from scheduler.inputs.config import Config, Meeting
 from scheduler.plan.intents import Intent
-from scheduler.plan.state import MeetingState, MemberState
+from scheduler.plan.state import AgreedItem, MeetingState, MemberState
 from scheduler.reports.digest import DigestView
 
 # only a plain calendar answer carries over to an updated series: an odd or
@@ -44,8 +44,36 @@ class DigestNeed:
 
 
 @dataclass(frozen=True)
+class AgreedInputs:
+    """What meetings agreed, as the messages being rendered quote it."""
+
+    lines: Mapping[int, Sequence[AgreedItem]] = field(default_factory=dict)  # by notes id
+    corrected: frozenset[int] = frozenset()  # notes ids that replaced earlier notes
+    actions: Mapping[int, AgreedItem] = field(default_factory=dict)  # by id
+    # (meeting id, occurrence or None for "now") -> (last decisions, open actions)
+    carried: Mapping[
+        tuple[str, datetime | None], tuple[Sequence[AgreedItem], Sequence[AgreedItem]]
+    ] = field(default_factory=dict)
+
+
+# the kinds that open with "Last time we agreed", and the item ids a kind quotes
+CARRY_FORWARD_KINDS = frozenset({"prompt", "digest", "invite"})
+
+
+def agreed_id(intent: Intent, prefix: str) -> int | None:
+    """The notes or action id an intent about what was agreed carries (``question_id``)."""
+    qid = intent.question_id or ""
+    return (
+        int(qid[len(prefix) :]) if qid.startswith(prefix) and qid[len(prefix) :].isdigit() else None
+    )
+
+
+@dataclass(frozen=True)
 class RenderNeeds:
     answer_ids: frozenset[int] = frozenset()  # answers whose words a message quotes
+    notes_ids: frozenset[int] = frozenset()  # note-takers' replies a confirmation lists
+    action_ids: frozenset[int] = frozenset()  # actions a follow-up asks about
+    carried: frozenset[tuple[str, datetime | None]] = frozenset()  # "Last time we agreed"
     newcomers: tuple[MemberState, ...] = ()  # whose induction quotes leavers' notes
     digests: tuple[DigestNeed, ...] = ()
     series: frozenset[tuple[str, str]] = frozenset()  # (member email, meeting id) re-invited
@@ -61,6 +89,7 @@ class RenderInputs:
     digests: Mapping[tuple[str, datetime], DigestView] = field(default_factory=dict)
     # (member email, meeting id) -> the member's last PARTSTAT for the whole series
     series_answers: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    agreed: AgreedInputs = field(default_factory=AgreedInputs)
 
     def answer_text(self, answer_id: int | None) -> str:
         return self.answer_texts.get(answer_id or 0, "")
@@ -95,7 +124,16 @@ def render_needs(
     newcomers: dict[str, MemberState] = {}
     digests: dict[tuple[str, datetime], DigestNeed] = {}  # one per cycle
     series: set[tuple[str, str]] = set()
+    notes_ids: set[int] = set()
+    action_ids: set[int] = set()
+    carried: set[tuple[str, datetime | None]] = set()
     for intent in intents:
+        if (notes := agreed_id(intent, "notes-")) is not None:
+            notes_ids.add(notes)
+        if (action := agreed_id(intent, "action-")) is not None:
+            action_ids.add(action)
+        if intent.kind in CARRY_FORWARD_KINDS and intent.meeting_id:
+            carried.add((intent.meeting_id, intent.occurrence))
         if intent.answer_id is not None:
             answer_ids.add(intent.answer_id)
         answer_ids.update(intent.answer_ids)
@@ -116,4 +154,7 @@ def render_needs(
         newcomers=tuple(newcomers.values()),
         digests=tuple(digests.values()),
         series=frozenset(series),
+        notes_ids=frozenset(notes_ids),
+        action_ids=frozenset(action_ids),
+        carried=frozenset(carried),
     )

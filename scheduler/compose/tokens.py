@@ -53,6 +53,10 @@ REPLY = b"reflect-reply-v1:"
 MESSAGE_ID = b"reflect-message-id-v1:"
 RETURN_PATH = b"reflect-return-v1:"
 BOUNCE_PREFIX = "bounce-"  # a return address's token follows this in the local part
+# a reply about what a meeting agreed (a note-taker's notes, an owner's "done"): its own
+# label, behind its own prefix, so that it can never stand for an answer to a question
+AGREED = b"reflect-agreed-v1:"
+AGREED_PREFIX = "agreed-"
 
 
 def sign_token(token_id: str, secret: bytes, purpose: bytes = REPLY) -> str:

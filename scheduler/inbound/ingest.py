@@ -25,6 +25,7 @@ from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore
 from scheduler.archive.sent_store import MatchedPrompt, SentStore
 from scheduler.faults import Checkpoint, no_checkpoint
+from scheduler.inbound.agreed_replies import AgreedReplies
 from scheduler.inbound.custody import Stored, store_raw
 from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.inbound.limits import Limits, structure_problem
@@ -85,7 +86,8 @@ class Reader:
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
                  limits: Limits | None = None,
-                 checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
+                 checkpoint: Checkpoint = no_checkpoint,
+                 agreed: AgreedReplies | None = None) -> None:  # fmt: skip
         self.archive = archive
         self.inbound = InboundStore(archive)
         self.sent = SentStore(archive)
@@ -101,6 +103,7 @@ class Reader:
         self.trusted_authserv_id = trusted_authserv_id
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
+        self.agreed = agreed  # replies about what a meeting agreed (agreed_replies.py)
         self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
@@ -160,8 +163,13 @@ class Reader:
             or structure_problem(raw, self.limits)
         )
         self.checkpoint("after_parse")
+        claim = None
+        if doubt is None and self.agreed is not None:
+            claim = self.agreed.claim(head, raw, inbound_id, sender, from_problem, now)
         if doubt is not None:
             outcome = Outcome("quarantined", doubt, prompt_id=prompt.id if prompt else None)
+        elif claim is not None:
+            outcome = claim.outcome
         elif proof.refused is not None:
             # a token that fails is a reason to hold it, never a cue to try the thread instead
             outcome = Outcome("quarantined", proof.refused)
@@ -189,6 +197,8 @@ class Reader:
         with self.archive.transaction():
             if not self.inbound.still_pending(inbound_id):
                 return None  # another tick running at the same time read it first
+            if claim is not None and claim.write is not None and outcome.status == "answer":
+                claim.write()
             if outcome.status == "answer" and prompt is not None:
                 self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
                                            outcome.text, now)  # fmt: skip

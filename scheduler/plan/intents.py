@@ -31,6 +31,10 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.INTRODUCTION: 10,
     MessageKind.PARTNERS: 10,
     MessageKind.CONVERSATION: 11,
+    MessageKind.NOTES_REQUEST: 12,
+    MessageKind.NOTES_CONFIRM: 12,
+    MessageKind.ACTION_FOLLOW_UP: 12,
+    MessageKind.ACTION_SKIPPED: 12,
 }
 
 

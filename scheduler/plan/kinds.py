@@ -31,6 +31,12 @@ class MessageKind(StrEnum):
     INTRODUCTION = "introduction"
     PARTNERS = "partners"  # the founders' introductions, as one "Meet your partners" email
     CONVERSATION = "conversation"
+    # what a meeting agreed (plan/agreed.py): asked of its note-taker, confirmed to them,
+    # and each open action followed up with its owner (or the convenor told they left)
+    NOTES_REQUEST = "notes_request"
+    NOTES_CONFIRM = "notes_confirm"
+    ACTION_FOLLOW_UP = "action_follow_up"
+    ACTION_SKIPPED = "action_skipped"
     # sent by earlier versions only, and still read from the outbox's history
     CANCEL_OCCURRENCE = "cancel_occurrence"
     ROLES = "roles"

@@ -1,0 +1,174 @@
+"""The emails about what meetings agreed: the note-taker's "What did the meeting
+agree?", its confirmation, an owner's follow-up, the convenor's word when an
+owner has left; and the "Last time we agreed" lines other emails open with.
+
+A note-taker's or an owner's reply comes back to a token signed for its own
+purpose (``tokens.AGREED``, behind ``agreed-`` in the local part): it can never
+stand for an answer to a question, nor an answer's token for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from scheduler.compose.message_bytes import alternative
+from scheduler.compose.render_inputs import agreed_id
+from scheduler.compose.templates import render_template
+from scheduler.compose.tokens import AGREED, AGREED_PREFIX, sign_token, token_id_for
+from scheduler.compose.wording import greeting_name, short_day
+from scheduler.plan.intents import Intent
+from scheduler.plan.state import AgreedItem
+
+if TYPE_CHECKING:
+    from scheduler.compose.render import Outgoing, Renderer
+
+__all__ = ["agreed_handlers", "agreed_text", "carried_forward", "item_view"]
+
+
+def _day(when: date | None) -> str:
+    return f"{when:%a} {when.day} {when:%b %Y}" if when else ""
+
+
+def item_view(item: AgreedItem) -> dict[str, str]:
+    """One line as an email shows it: its words, its owner, its due date."""
+    return {
+        "text": item.text,
+        "owner": item.owner,
+        "due": _day(item.due) or item.due_text,
+        "status": {"not_yet": "not yet", "dropped": "dropped", "done": "done"}.get(
+            item.status, "open"
+        ),
+    }
+
+
+def carried_forward(renderer: Renderer, intent: Intent) -> dict[str, list[dict[str, str]]]:
+    """ "Last time we agreed": the last meeting's decisions and every open action."""
+    if not intent.meeting_id:
+        return {"decisions": [], "actions": []}
+    found = renderer.inputs.agreed.carried.get((intent.meeting_id, intent.occurrence))
+    decisions, actions = found or ((), ())
+    return {
+        "decisions": [item_view(i) for i in decisions],
+        "actions": [item_view(i) for i in actions],
+    }
+
+
+def agreed_text(carried: dict[str, list[dict[str, str]]]) -> str:
+    """ "Last time we agreed" as plain lines, for a calendar entry's description."""
+    lines = [f"- {d['text']}" for d in carried["decisions"]] + [
+        f"- {a['text']}"
+        + (f" ({a['owner']}" if a["owner"] else " (")
+        + (f", due {a['due']})" if a["due"] else ")")
+        for a in carried["actions"]
+    ]
+    return "Last time we agreed:\n" + "\n".join(lines) if lines else ""
+
+
+def agreed_handlers(renderer: Renderer) -> dict[str, Callable[[Intent], Outgoing]]:
+    return {
+        "notes_request": lambda i: _notes_request(renderer, i),
+        "notes_confirm": lambda i: _notes_confirm(renderer, i),
+        "action_follow_up": lambda i: _follow_up(renderer, i),
+        "action_skipped": lambda i: _skipped(renderer, i),
+    }
+
+
+def _meeting_context(renderer: Renderer, intent: Intent) -> dict[str, Any]:
+    if not intent.meeting_id or intent.occurrence is None:
+        raise ValueError(f"a {intent.kind} email needs a meeting occurrence")
+    meeting = renderer.meeting(intent.meeting_id)
+    held = renderer._held_at(meeting, intent.occurrence)
+    member = renderer.members.get(intent.recipient)
+    return {
+        **renderer.common,
+        "greeting_name": (
+            greeting_name(member.name, member.preferred_name)
+            if member
+            else greeting_name(renderer.config.convenor.name, "")
+        ),
+        "to_name": member.name if member else renderer.config.convenor.name,
+        "meeting_title": meeting.title,
+        "meeting_when": renderer.when(held),
+        "meeting_day": short_day(held, renderer.config.partnership.zone),
+    }
+
+
+def _with_token(
+    renderer: Renderer, intent: Intent, template: str, context: dict[str, Any], *, own: bool
+) -> Outgoing:
+    """A message whose reply comes back to an ``agreed-`` token: its own (``own``), or
+    that of the message it follows (a confirmation answers for its request)."""
+    from scheduler.compose.render import WRITE_POLICY, Outgoing
+
+    subject, text, html = render_template(template, context)
+    token_id = token_id_for(intent.key if own else (intent.follows or intent.key))
+    token = AGREED_PREFIX + sign_token(token_id, renderer.secret, AGREED)
+    msg = renderer.envelope(intent, subject=subject, body=alternative(text, html),
+                            to_name=context["to_name"], reply_token=token)  # fmt: skip
+    return Outgoing(
+        key=intent.key,
+        kind=intent.kind,
+        recipient=intent.recipient,
+        member_email=intent.member_email,
+        subject=subject,
+        message_id=renderer.message_id(intent.key),
+        token_id=token_id if own else None,
+        raw=msg.as_bytes(policy=WRITE_POLICY),
+    )
+
+
+def _notes_request(renderer: Renderer, intent: Intent) -> Outgoing:
+    context = _meeting_context(renderer, intent)
+    return _with_token(renderer, intent, "member-notes-request", context, own=True)
+
+
+def _notes_confirm(renderer: Renderer, intent: Intent) -> Outgoing:
+    notes_id = agreed_id(intent, "notes-")
+    lines: Sequence[AgreedItem] = renderer.inputs.agreed.lines.get(notes_id or 0, ())
+    context = {
+        **_meeting_context(renderer, intent),
+        "decisions": [item_view(i) for i in lines if i.kind == "decision"],
+        "actions": [item_view(i) for i in lines if i.kind == "action"],
+        "notes": [item_view(i) for i in lines if i.kind == "note"],
+        "corrected": notes_id in renderer.inputs.agreed.corrected,
+    }
+    return _with_token(renderer, intent, "member-notes-confirm", context, own=False)
+
+
+def _action(renderer: Renderer, intent: Intent) -> dict[str, Any]:
+    from scheduler.plan.agreed import next_meeting_after
+
+    action = renderer.inputs.agreed.actions.get(agreed_id(intent, "action-") or 0)
+    if action is None:
+        raise ValueError(f"no action gathered for {intent.question_id}")
+    view = item_view(action)
+    upcoming = next_meeting_after(renderer.config, action.recorded_at or action.occurrence)
+    next_title, next_when = "next meeting's", ""
+    if upcoming is not None:
+        next_title = renderer.meeting(upcoming.meeting_id).title
+        next_when = short_day(upcoming.start, renderer.config.partnership.zone)
+    short = action.text if len(action.text) <= 60 else action.text[:57].rstrip() + "..."
+    owner = renderer.members.get(action.owner_email)
+    return {
+        **_meeting_context(renderer, intent),
+        **view,
+        "short_text": short,
+        "next_title": next_title,
+        "next_when": next_when,
+        "left": owner is not None and owner.status == "left",
+    }
+
+
+def _follow_up(renderer: Renderer, intent: Intent) -> Outgoing:
+    return _with_token(renderer, intent, "member-action-follow-up", _action(renderer, intent),
+                       own=True)  # fmt: skip
+
+
+def _skipped(renderer: Renderer, intent: Intent) -> Outgoing:
+    context = {**_action(renderer, intent), "to_name": renderer.config.convenor.name}
+    subject, text, html = render_template("convenor-action-skipped", context)
+    msg = renderer.envelope(intent, subject=subject, body=alternative(text, html),
+                            to_name=renderer.config.convenor.name, reply_token=None)  # fmt: skip
+    return renderer.outgoing(intent, subject, msg)

@@ -1,0 +1,436 @@
+"""What a meeting agreed, read line by line from the note-taker's reply (pure).
+
+``read_agreed(text, directory, meeting_start=..., ...)`` turns the trimmed words of
+a reply into ``AgreedLine``s, one per line, in order: a **decision** (a line
+starting ``Decision:``, ``Agreed:`` or ``We agreed``, or one under a "Decisions"
+heading), an **action** with its owner and due date (``Tom to send the draft by
+Friday``, ``Action: book the hall (Grace)``, ``Food bank: share the data``), or,
+for anything else, a **note** kept as written. Nothing is dropped except
+greetings and sign-offs ("Hi Priya,", "Thanks,") and headings, which carry no
+content of their own.
+
+An owner is matched to a member (full name, preferred name, or a first name
+only one member has) or an organisation (its name, or words all found in only
+one organisation's name, so "the food bank lead" is Willenhall Food Bank);
+otherwise it is kept as written. A due date is read with ``dateparser`` in the
+partnership's locale, relative dates ("in two weeks", "by Friday") counted from
+the meeting's start; "by the next meeting" is the next meeting's date, when
+there is one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import dateparser
+
+__all__ = ["AgreedLine", "Directory", "Person", "read_agreed"]
+
+MAX_LINES = 200  # a reply longer than this is kept whole as one note after the first lines
+MAX_LINE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+    organisation: str
+    preferred_name: str = ""
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Who an owner may be: the partnership's members and organisations."""
+
+    people: tuple[Person, ...] = ()
+
+    @property
+    def organisations(self) -> tuple[str, ...]:
+        return tuple(sorted({p.organisation for p in self.people if p.organisation}))
+
+
+@dataclass(frozen=True)
+class AgreedLine:
+    kind: str  # decision | action | note
+    text: str  # the line as written (without its bullet)
+    owner_text: str = ""  # the owner as written, if a line names one
+    owner_email: str = ""  # the member it names, if it names one
+    owner_organisation: str = ""  # the member's organisation, or the organisation it names
+    due: date | None = None
+    due_text: str = ""  # the words the due date was read from
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•·‣◦>]+|\d{1,2}[.)]|\(?[a-z]\)|\[\s?\]|☐)\s*")
+_GREETING = re.compile(
+    r"^(?:hi|hello|hiya|dear|morning|good (?:morning|afternoon)|thanks|thank you|many thanks|"
+    r"cheers|best|best wishes|kind regards|regards|warm regards|all the best|ta)\b[\w\s,.!:'’-]{0,30}$",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(
+    r"^(?:(?:the\s+)?(?P<what>decisions?|actions?|action points?|actions agreed|"
+    r"agreed actions|to ?dos?|next steps|notes?|other notes|what we agreed|agreed)"
+    r"(?:\s+(?:agreed|made|from (?:today|the meeting)))?)\s*:?$",
+    re.IGNORECASE,
+)
+_DECISION = re.compile(
+    r"^(?:decision|decided|agreed|resolved|we (?:all )?(?:agreed|decided)|it was agreed)"
+    r"(?:\s+that)?\s*(?:[:\-–—]\s*|\s+)",
+    re.IGNORECASE,
+)
+_DECISION_WORDS = re.compile(
+    r"\b(?:we (?:will|'ll|shall|agreed|decided)|agreed that|decided that|from now on|"
+    r"going forward|will alternate|in future)\b",
+    re.IGNORECASE,
+)
+_ACTION = re.compile(
+    r"^(?:action(?: point)?s?|ap|to ?do|next step)\s*(?:\(([^)]{1,60})\))?\s*[:\-–—]\s*",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"^(?:note|fyi|noted|n\.?b\.?|info)\s*[:\-–—]\s*", re.IGNORECASE)
+_OWNER_VERB = re.compile(
+    r"^(?P<owner>[^,:;()]{2,70}?)\s+(?:to|will|'ll|is to|are to|has agreed to|have agreed to|"
+    r"agreed to|offered to|volunteered to|is going to|are going to|said (?:she|he|they)'?d|"
+    r"said (?:she|he|they) would)\s+(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
+_OWNER_COLON = re.compile(r"^(?P<owner>[^:]{2,50}):\s*(?P<rest>\S.*)$")
+_OWNER_TAIL = re.compile(
+    r"(?:\(\s*(?:owner|lead|who|action)?\s*:?\s*(?P<a>[^()]{2,60})\)|\[(?P<b>[^\[\]]{2,60})\]|"
+    r"\s[-–—]\s*(?P<c>[^-–—]{2,60})|\b(?:owner|lead|who)\s*:\s*(?P<d>.{2,60}))\s*\.?$",
+    re.IGNORECASE,
+)
+_NOT_OWNERS = {"we", "it", "this", "that", "there", "they", "meetings", "meeting", "the meeting"}
+_TITLES = {"dr", "prof", "cllr", "mr", "mrs", "ms", "miss", "mx", "rev", "sir", "dame"}
+_GROUPS = {"the", "our", "each", "every", "all", "everyone", "everybody", "both"}
+_VERBS = set(
+    [
+        "share",
+        "send",
+        "circulate",
+        "write",
+        "draft",
+        "ask",
+        "talk",
+        "find",
+        "look",
+        "bring",
+        "set",
+        "book",
+        "check",
+        "invite",
+        "contact",
+        "email",
+        "update",
+        "review",
+        "make",
+        "get",
+        "arrange",
+        "organise",
+        "organize",
+        "agree",
+        "confirm",
+        "speak",
+        "meet",
+        "plan",
+        "prepare",
+        "follow",
+        "put",
+        "add",
+        "take",
+        "give",
+        "create",
+        "explore",
+        "map",
+        "raise",
+        "call",
+        "chase",
+        "visit",
+        "run",
+        "hold",
+        "start",
+        "try",
+        "keep",
+        "let",
+        "see",
+        "think",
+    ]
+)
+_ROLE_WORDS = set(
+    [
+        "lead",
+        "leads",
+        "team",
+        "rep",
+        "reps",
+        "representative",
+        "representatives",
+        "colleague",
+        "colleagues",
+        "staff",
+        "manager",
+        "managers",
+        "coordinator",
+        "co-ordinator",
+        "worker",
+        "workers",
+        "officer",
+        "officers",
+        "people",
+        "partner",
+        "partners",
+        "and",
+        "from",
+        "at",
+        "of",
+        "the",
+        "our",
+        "their",
+    ]
+)
+_WHEN = re.compile(
+    r"\b(?P<word>by|before|until|no later than|for|due|on)\s+(?=(?P<when>\S.*)$)", re.IGNORECASE
+)
+_WITHIN = re.compile(
+    r"\b(?:in|within)\s+(?=(?P<when>(?:a|an|one|two|three|four|five|six|eight|\d{1,2})\s+"
+    r"(?:days?|weeks?|fortnights?|months?))\b)",
+    re.IGNORECASE,
+)
+_BARE = re.compile(
+    r"\b(?=(?P<when>next week|next month|tomorrow|this week|end of (?:the )?(?:week|month))\b)",
+    re.IGNORECASE,
+)
+_NEXT_MEETING = re.compile(r"^(?:the\s+)?next\s+(?:meeting|reflection point|review|session)\b",
+                           re.IGNORECASE)  # fmt: skip
+_DATE_WORD = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\b|"
+    r"\b(?:weeks?|months?|fortnights?|tomorrow|today|days?|year)\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b",
+    re.IGNORECASE,
+)
+_PART_OF_MONTH = re.compile(
+    r"^(?:the\s+)?(?P<part>end|close|middle|mid|start|beginning|early|late)(?:\s+of)?[\s-]+"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def _match_person(owner: str, directory: Directory) -> Person | None:
+    wanted = " ".join(_words(re.sub(r"^(?:the|our)\s+", "", owner, flags=re.IGNORECASE)))
+    wanted = re.sub(r"'s$", "", wanted)
+    if not wanted:
+        return None
+
+    def full(p: Person) -> bool:
+        return " ".join(_words(p.name)) == wanted
+
+    def preferred(p: Person) -> bool:
+        return bool(p.preferred_name) and " ".join(_words(p.preferred_name)) == wanted
+
+    def one_name(p: Person) -> bool:
+        words = [w for w in _words(p.name) if w not in _TITLES]
+        return words[:1] == [wanted] or words[-1:] == [wanted]
+
+    for test in (full, preferred, one_name):
+        found = [p for p in directory.people if test(p)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None  # two members answer to this: kept as written
+    return None
+
+
+def _match_organisation(owner: str, directory: Directory) -> str:
+    words = [w.removesuffix("'s") for w in _words(owner)]
+    wanted = [w for w in words if w not in _ROLE_WORDS]
+    if not wanted:
+        return ""
+    found = []
+    for org in directory.organisations:
+        org_words = [w.removesuffix("'s") for w in _words(org)]
+        initials = "".join(w[0] for w in org_words if w not in ("the", "of", "and"))
+        if set(wanted) <= set(org_words) or (len(wanted) == 1 and wanted[0] == initials):
+            found.append(org)
+    return found[0] if len(found) == 1 else ""
+
+
+def _owner(candidate: str, directory: Directory, *, strict: bool) -> tuple[str, str, str] | None:
+    """(as written, member email, organisation) for a plausible owner, else None.
+
+    ``strict``: the owner must be a member or an organisation (a trailing "- Grace"
+    could be anything); otherwise a short phrase that does not start with a verb
+    ("All partners", "Dr Lam") is an owner kept as written.
+    """
+    written = candidate.strip(" .,:;-–—")
+    if not written:
+        return None
+    person = _match_person(written, directory)
+    if person is not None:
+        return written, person.email, person.organisation
+    org = _match_organisation(written, directory)
+    if org:
+        return written, "", org
+    if strict:
+        return None
+    words = _words(written)
+    if not words or len(words) > 5 or words[0] in _VERBS or written.lower() in _NOT_OWNERS:
+        return None
+    if not (written[0].isupper() or words[0] in _GROUPS):
+        return None
+    return written, "", ""
+
+
+def _local_date(text: str, base: datetime, locale: str) -> date | None:
+    language = locale.split("-")[0]
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": "future",
+        "PREFER_DAY_OF_MONTH": "first",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    part = _PART_OF_MONTH.match(text)
+    if part is not None:
+        month = _local_date(part["rest"], base, locale)
+        if month is None:
+            return None
+        which = part["part"].lower()
+        if which in ("end", "close", "late"):
+            nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            return nxt - timedelta(days=1)
+        return month.replace(day=15 if which in ("middle", "mid") else 7)
+    try:
+        found = dateparser.parse(text, languages=[language], locales=[locale], settings=settings)
+    except (ValueError, OverflowError, LookupError):
+        return None
+    return found.date() if found is not None else None
+
+
+def _due(
+    text: str, base: datetime, next_meeting: date | None, locale: str
+) -> tuple[date | None, str]:
+    """The due date a line states (and the words it was read from)."""
+    for pattern in (_WHEN, _WITHIN, _BARE):
+        for found in pattern.finditer(text):
+            at = found.start("when")
+            phrase = found["when"].strip()
+            meeting = _NEXT_MEETING.match(phrase)
+            if meeting is not None:
+                return next_meeting, text[found.start() : at + meeting.end()]
+            words = phrase.split()
+            for n in range(min(len(words), 6), 0, -1):
+                attempt = " ".join(words[:n]).strip(" .,;)")
+                if not _DATE_WORD.search(attempt):
+                    continue
+                when = _local_date(attempt, base, locale or "en-GB")
+                if when is not None:
+                    return when, text[found.start() : text.index(attempt, at) + len(attempt)]
+    return None, ""
+
+
+def read_agreed(
+    text: str,
+    directory: Directory,
+    *,
+    meeting_start: datetime,
+    next_meeting: date | None = None,
+    locale: str = "en-GB",
+) -> list[AgreedLine]:
+    """Each line of a note-taker's reply as a decision, an action or a note, in order.
+
+    ``meeting_start`` is the meeting's local wall-clock start (naive, in the
+    partnership's zone): relative dates count from it.
+    """
+    base = meeting_start.replace(tzinfo=None)
+    lines = [line.strip() for line in text.replace("\r", "").split("\n")]
+    found: list[AgreedLine] = []
+    section = ""
+    for n, line in enumerate(lines):
+        if n >= MAX_LINES:
+            rest = "\n".join(x for x in lines[n:] if x)
+            if rest:
+                found.append(AgreedLine("note", rest[:20_000]))
+            break
+        line = _BULLET.sub("", line, count=1).strip()
+        if not line or _GREETING.match(line):
+            continue
+        heading = _HEADING.match(line)
+        if heading is not None:
+            what = heading["what"].lower()
+            section = (
+                "note"
+                if what.startswith(("note", "other"))
+                else ("decision" if what.startswith(("decision", "agreed", "what")) else "action")
+            )
+            continue
+        if _match_person(line, directory) is not None and len(_words(line)) <= 3:
+            continue  # a name on its own: the note-taker signing off
+        found.append(_read_line(line[:MAX_LINE_CHARS], section, directory, base,
+                                next_meeting, locale))  # fmt: skip
+    return found
+
+
+def _read_line(
+    line: str,
+    section: str,
+    directory: Directory,
+    base: datetime,
+    next_meeting: date | None,
+    locale: str,
+) -> AgreedLine:
+    if _NOTE.match(line) is not None:
+        return AgreedLine("note", line)
+    action = _ACTION.match(line)
+    decision = None if action is not None else _DECISION.match(line)
+    lead = action or decision
+    body = line[lead.end() :] if lead is not None else line
+    owner = None
+    if action is not None and action.group(1):
+        owner = _owner(action.group(1), directory, strict=False)
+    if owner is None:
+        owner = _owner_of(body, directory, strict=decision is not None)
+    if decision is not None and owner is None:
+        return AgreedLine("decision", line)
+    if action is None and owner is None:
+        dated = _due(line, base, next_meeting, locale)[0] is not None
+        verb = _words(line)[:1] != [] and _words(line)[0] in _VERBS
+        if section == "action" and (verb or dated):
+            pass  # an action nobody was named for: kept, with no owner
+        elif (
+            section in ("decision", "") and _DECISION_WORDS.search(line)
+        ) or section == "decision":
+            return AgreedLine("decision", line)
+        elif section == "note" or not dated:
+            return AgreedLine("note", line)
+    due, due_text = _due(body, base, next_meeting, locale)
+    written, email, org = owner or ("", "", "")
+    return AgreedLine("action", line, written, email, org, due, due_text)
+
+
+def _owner_of(body: str, directory: Directory, *, strict: bool) -> tuple[str, str, str] | None:
+    """Who a line names as doing it: "Tom to ...", "Tom: ...", or "... (Tom)" at its end."""
+    front = _OWNER_VERB.match(body)
+    if front is not None:
+        found = _owner(front["owner"], directory, strict=strict)
+        if found is not None:
+            return found
+    colon = _OWNER_COLON.match(body)
+    if colon is not None:
+        found = _owner(colon["owner"], directory, strict=True)
+        if found is not None:
+            return found
+    tail = _OWNER_TAIL.search(body)
+    if tail is not None:
+        candidate = next(g for g in tail.groups() if g)
+        return _owner(candidate, directory, strict=True)
+    return None
+
+
+def people_of(rows: Sequence[tuple[str, str, str, str]]) -> Directory:
+    """A directory from (email, name, organisation, preferred name) rows."""
+    return Directory(tuple(Person(e, n, o, p) for e, n, o, p in rows))
