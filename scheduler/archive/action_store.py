@@ -173,6 +173,9 @@ class ActionStore:
             return self.agreed_email("key", request) if request else None
         return row
 
+    def meeting_titles(self) -> dict[str, str]:
+        return dict(self.archive.conn.execute("SELECT id, title FROM meetings").fetchall())
+
     def active_people(self) -> list[dict[str, Any]]:
         """Who an owner may be: each active member's address, names and organisation."""
         return self.archive.rows(

@@ -14,6 +14,7 @@ from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.status_queries import StatusStore
 from scheduler.inputs.config import Config, Meeting
 from scheduler.plan.occurrences import Occurrence, next_occurrences
+from scheduler.reports.actions import status_line
 from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import status_lines
 from scheduler.safety import printable
@@ -49,6 +50,8 @@ def status_text(
     )
     out.append("Who is replying:")
     out.extend(f"  {line}" for line in status_lines(picture, zone=zone) or ["no cycles yet"])
+    out.append("")
+    out.append(status_line(archive, now.astimezone(zone).date()))
     out.append("")
     out.append(list_quarantine(archive, seems=seems))
     return "\n".join(out)

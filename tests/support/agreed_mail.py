@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import html
 import mailbox
+import os
+import subprocess
+import sys
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -13,7 +16,8 @@ from support.mailmaker import fill_maildir
 
 
 def sent_of(outbox: Path, kind: str, to: str = "") -> list[EmailMessage]:
-    """Every message of ``kind`` (to an address containing ``to``) in the outbox Maildir."""
+    """Every message of ``kind`` (to an address containing ``to``) in the outbox Maildir,
+    oldest first."""
     found = []
     box = mailbox.Maildir(outbox, create=False)
     for key in sorted(box.iterkeys()):
@@ -21,7 +25,7 @@ def sent_of(outbox: Path, kind: str, to: str = "") -> list[EmailMessage]:
         assert isinstance(msg, EmailMessage)
         if str(msg["X-Reflect-Kind"]) == kind and to in str(msg["To"]):
             found.append(msg)
-    return found
+    return sorted(found, key=lambda m: m["Date"].datetime)  # in the order they were sent
 
 
 def text_of(msg: EmailMessage) -> str:
@@ -85,3 +89,13 @@ def plain_reply(msg: EmailMessage, *, sender: str, body: str, n: int = 1) -> byt
 
 def deliver(inbox: Path, messages: list[bytes], start: float) -> None:
     fill_maildir(inbox, messages, start=start)
+
+
+def reflect_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real ``reflect`` command, as a convenor runs it, from this checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", "--config", str(config), *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
