@@ -32,6 +32,7 @@ CORRECTED = [  # a correction from her phone: Aoife's line gets a date, a counci
     "Dev will ask the trust's comms team about a joint leaflet in two weeks",
     "The council to check whether bus passes can cover carers - by end of February",
     "Everyone to bring one story of a family we helped",
+    "Aoife to ask the practice nurses about a Saturday drop-in by 9 February",
     "Good conversation about transport; nothing settled",
 ]
 
@@ -88,7 +89,9 @@ async def test_agreed_captured_corrected_carried_and_followed_up(
     services = build_services(partnership.config)
     await services.tick(datetime(2027, 2, 16, 10, 5, tzinfo=UTC))
     follow_ups = sent_of(partnership.outbox, "action_follow_up")
-    assert sorted(str(m["To"]).split("<")[1][:4] for m in follow_ups) == ["aoif", "tom.", "tom."]
+    assert sorted(str(m["To"]).split("<")[1][:4] for m in follow_ups) == [
+        "aoif", "aoif", "tom.", "tom."
+    ]  # fmt: skip
     assert not sent_of(partnership.outbox, "action_follow_up", "dev.mistry")
     (skipped,) = sent_of(partnership.outbox, "action_skipped")
     assert "priya.shah" in str(skipped["To"]) and "has left the partnership" in text_of(skipped)
@@ -100,7 +103,7 @@ async def test_agreed_captured_corrected_carried_and_followed_up(
 
     tom_letter = next(m for m in follow_ups if "tom" in str(m["To"]) and "letter" in text_of(m))
     tom_council = next(m for m in follow_ups if "tom" in str(m["To"]) and "bus" in text_of(m))
-    aoife = next(m for m in follow_ups if "aoife" in str(m["To"]))
+    aoife = next(m for m in follow_ups if "aoife" in str(m["To"]) and "map" in text_of(m))
     assert "reply with one word: done, not yet or drop" in text_of(aoife)
     deliver(
         partnership.inbox,
@@ -117,12 +120,13 @@ async def test_agreed_captured_corrected_carried_and_followed_up(
     )
     await services.tick(datetime(2027, 2, 16, 12, tzinfo=UTC))
     await services.tick(datetime(2027, 2, 17, 12, tzinfo=UTC))  # nothing is sent twice
-    assert len(sent_of(partnership.outbox, "action_follow_up")) == 3
+    assert len(sent_of(partnership.outbox, "action_follow_up")) == 4
     status = {i.text.split()[0]: (i.status, i.status_note) for i in ActionStore(archive).items()}
     assert status["Tom"] == ("done", "sent to all three practices on Monday.")
     assert status["The"] == ("dropped", "The county already covers carers.")
     assert status["Aoife:"] == ("not_yet", "two surgeries still to answer")
     assert status["Dev"][0] == "open" and status["Everyone"][0] == "open"  # nobody asked / left
+    assert status["Aoife"] == ("open", "")  # asked, and silent
 
     await services.tick(datetime(2027, 2, 21, 10, 5, tzinfo=UTC))  # the digest, two days before
     digest = text_of(sent_of(partnership.outbox, "digest")[-1])
@@ -130,7 +134,9 @@ async def test_agreed_captured_corrected_carried_and_followed_up(
     assert "Aoife: map which surgeries" in carried and "not yet done" in carried
     assert "Dev will ask" in carried and "Everyone to bring" in carried
     assert "Tom to send" not in carried and "bus passes" not in carried
-    assert "meetings alternate" in carried
+    assert "meetings alternate" in carried and "practice nurses" in carried
+    await services.tick(datetime(2027, 3, 1, 10, tzinfo=UTC))  # before the governance review
+    assert len(sent_of(partnership.outbox, "action_follow_up")) == 4  # still never twice
 
 
 async def test_a_reply_from_someone_else_is_held_not_recorded(partnership: Partnership) -> None:
@@ -144,3 +150,71 @@ async def test_a_reply_from_someone_else_is_held_not_recorded(partnership: Partn
     assert ActionStore(archive).items() == []
     row = archive.one("SELECT status, reason FROM inbound ORDER BY id DESC LIMIT 1")
     assert row is not None and row["status"] == "quarantined" and "went to" in row["reason"]
+
+
+ROTATING = """
+[leadership]
+rotate_roles = true
+"""
+
+
+async def test_the_rotating_note_taker_is_asked_and_series_updates_carry_the_list(
+    partnership: Partnership,
+) -> None:
+    import icalendar
+
+    from scheduler.archive.state import load_state
+
+    partnership.config.write_text(  # a convenor who is not a member: never the note-taker
+        partnership.config.read_text().replace(
+            'email = "priya.shah@grapevine.example.org"', 'email = "office@grapevine.example.org"'
+        )
+        + ROTATING
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    await services.tick(datetime(2027, 1, 12, 12, 5, tzinfo=UTC))
+    archive = Archive(partnership.database)
+    state = load_state(archive, datetime(2027, 1, 12, 12, 5, tzinfo=UTC))
+    (roles,) = state.roles.values()
+    (request,) = sent_of(partnership.outbox, "notes_request")
+    assert roles[1] in str(request["To"]) and "office@" not in str(request["To"])
+    note_taker = str(request["To"])
+    deliver(partnership.inbox, [iphone_reply(request, sender=note_taker,
+                                             lines=CORRECTED)], 1.8e9)  # fmt: skip
+    invites_before = len(sent_of(partnership.outbox, "invite"))
+    await services.tick(datetime(2027, 1, 12, 15, tzinfo=UTC))
+    assert len(ActionStore(archive).items()) == len(CORRECTED)
+    assert len(sent_of(partnership.outbox, "invite")) == invites_before  # no update for this
+
+    partnership.config.write_text(
+        partnership.config.read_text().replace(
+            'location = "Willenhall Community Hub, or online"', 'location = "Willenhall Library"'
+        )
+    )
+    services = build_services(partnership.config)
+    await services.tick(datetime(2027, 1, 14, 9, tzinfo=UTC))
+    updates = sent_of(partnership.outbox, "invite")[invites_before:]
+    assert updates, "moving the meeting sends the series' update"
+    for update in updates:
+        ics = next(p for p in update.walk() if p.get_content_type() == "text/calendar")
+        (event,) = icalendar.Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")
+        description = str(event["DESCRIPTION"])
+        assert "Last time we agreed:" in description
+        assert "Tom to send the draft referral letter" in description
+        assert "Good conversation" not in description
+
+
+async def test_dates_are_read_in_the_partnerships_zone(partnership: Partnership) -> None:
+    partnership.config.write_text(partnership.config.read_text().replace(
+        'timezone = "Europe/London"', 'timezone = "Pacific/Auckland"'))  # fmt: skip
+    services = build_services(partnership.config)
+    await services.tick(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    # 10:00-11:30 on 12 January in Auckland is 21:00-22:30 on the 11th in UTC
+    await services.tick(datetime(2027, 1, 11, 23, 5, tzinfo=UTC))
+    (request,) = sent_of(partnership.outbox, "notes_request")
+    lines = ["Tom to send the room booking form tomorrow", "Dev to call the pharmacy in a week"]
+    deliver(partnership.inbox, [outlook_reply(request, sender=PRIYA, lines=lines)], 1.8e9)
+    await services.tick(datetime(2027, 1, 12, 1, tzinfo=UTC))
+    dues = [i.due for i in ActionStore(Archive(partnership.database)).items()]
+    assert dues == [date(2027, 1, 13), date(2027, 1, 19)]

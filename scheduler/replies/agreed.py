@@ -233,9 +233,11 @@ def _match_person(owner: str, directory: Directory) -> Person | None:
     def preferred(p: Person) -> bool:
         return bool(p.preferred_name) and " ".join(_words(p.preferred_name)) == wanted
 
+    bare = " ".join(w for w in wanted.split() if w not in _TITLES)  # "Dr Lam" is Lam
+
     def one_name(p: Person) -> bool:
         words = [w for w in _words(p.name) if w not in _TITLES]
-        return words[:1] == [wanted] or words[-1:] == [wanted]
+        return bool(bare) and (words[:1] == [bare] or words[-1:] == [bare])
 
     for test in (full, preferred, one_name):
         found = [p for p in directory.people if test(p)]
