@@ -4,6 +4,7 @@ kinds, owners, due dates counted from the meeting in its own zone."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,7 +18,7 @@ PEOPLE = Directory((
     Person("peter@t.example", "Dr Peter Lam", "Partnership Trust", "Peter"),
     Person("nia@t.example", "Nia Evans", "Partnership Trust"),
 ))  # fmt: skip
-MEETING = datetime(2027, 2, 23, 10, 0)  # a Tuesday, local time
+MEETING = datetime(2027, 2, 23, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # a Tuesday
 
 
 def one(line: str, **kw: object) -> tuple[str, str, date | None]:
@@ -87,7 +88,7 @@ def test_headings_give_their_lines_a_kind_and_greetings_are_not_kept() -> None:
 
 def test_relative_dates_count_from_the_meeting_in_its_own_zone() -> None:
     # 09:00 on 12 January in Auckland is 20:00 on the 11th in UTC: "tomorrow" is the 13th
-    auckland = datetime(2027, 1, 12, 9, 0)
+    auckland = datetime(2027, 1, 12, 9, 0, tzinfo=ZoneInfo("Pacific/Auckland"))
     (found,) = read_agreed("Tom to send it tomorrow", PEOPLE, meeting_start=auckland)
     assert found.due == date(2027, 1, 13)
     (found,) = read_agreed("Tom to send it in two weeks", PEOPLE, meeting_start=auckland)

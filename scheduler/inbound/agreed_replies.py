@@ -121,7 +121,7 @@ class AgreedReplies:
 
     def _notes(self, sent: _Sent, parsed: ParsedReply, inbound_id: int, now: datetime) -> Claim:
         occurrence = from_utc_text(sent.occurrence)
-        start = occurrence.astimezone(self.zone).replace(tzinfo=None)
+        start = occurrence.astimezone(self.zone)
         people = Directory(tuple(
             Person(r["email"], r["name"], r["organisation"], r["preferred_name"] or "")
             for r in self.store.active_people()

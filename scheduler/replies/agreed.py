@@ -345,8 +345,9 @@ def read_agreed(
 ) -> list[AgreedLine]:
     """Each line of a note-taker's reply as a decision, an action or a note, in order.
 
-    ``meeting_start`` is the meeting's local wall-clock start (naive, in the
-    partnership's zone): relative dates count from it.
+    ``meeting_start`` is the meeting's start in the partnership's zone (its wall
+    clock is what counts: an aware time is read as the local time it shows):
+    relative dates count from it.
     """
     base = meeting_start.replace(tzinfo=None)
     lines = [line.strip() for line in text.replace("\r", "").split("\n")]
