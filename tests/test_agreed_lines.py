@@ -122,3 +122,31 @@ def test_nothing_is_dropped_from_a_long_reply() -> None:
 )
 def test_an_owners_verdict(reply: str, expected: tuple[str, str] | None) -> None:
     assert read_verdict(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Tom and Grace to write the joint bid", ("action", "tom@c.example", None)),
+        (
+            "Grace (food bank) to send the rota due: 12/3",
+            ("action", "grace@f.example", date(2027, 3, 12)),
+        ),
+        ("Circulate the slides. Action: Nia", ("action", "nia@t.example", None)),
+        (
+            "Peter to pull the figures together in the next two weeks",
+            ("action", "peter@t.example", date(2027, 3, 9)),
+        ),
+        ("Tom to book the hall by w/c 15 March", ("action", "tom@c.example", date(2027, 3, 15))),
+        ("Tom to send it by email", ("action", "tom@c.example", None)),
+        ("It was decided to pause the newsletter", ("decision", "", None)),
+        ("Present: Tom, Grace, Nia", ("note", "", None)),
+    ],
+)
+def test_more_ways_of_writing_a_line(line: str, expected: tuple[str, str, date | None]) -> None:
+    assert one(line) == expected
+
+
+def test_a_bold_heading_in_markdown() -> None:
+    found = read_agreed("**Key decisions**\nno meeting in August", PEOPLE, meeting_start=MEETING)
+    assert [(f.kind, f.text) for f in found] == [("decision", "no meeting in August")]

@@ -113,6 +113,13 @@ def test_export_carries_decisions_and_actions(agreed: Partnership) -> None:
     assert "- Action (City Council): Tom to send the draft letter by 29 January, done" in section
 
 
+def test_a_members_own_record_lists_their_actions(agreed: Partnership) -> None:
+    record = json.loads(reflect_cli(agreed.config, "export", "--member", AOIFE).stdout)
+    assert [(a["text"], a["status"]) for a in record["actions_they_own"]] == [
+        ("Aoife: map the surgeries", "not_yet")
+    ]
+
+
 def test_forget_leaves_the_action_with_the_organisation(agreed: Partnership) -> None:
     result = reflect_cli(agreed.config, "forget", TOM)
     assert result.returncode == 0, result.stderr

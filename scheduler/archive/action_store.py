@@ -173,6 +173,15 @@ class ActionStore:
             return self.agreed_email("key", request) if request else None
         return row
 
+    def owned_by(self, member_id: int) -> list[dict[str, Any]]:
+        """A member's actions (every version), for their subject access request."""
+        return self.archive.rows(
+            """SELECT id, meeting_id, occurrence, text, owner_text, due_on, due_text, status,
+                      status_note, status_at, current FROM agreed_items
+               WHERE owner_member_id = ? ORDER BY id""",
+            (member_id,),
+        )
+
     def meeting_titles(self) -> dict[str, str]:
         return dict(self.archive.conn.execute("SELECT id, title FROM meetings").fetchall())
 

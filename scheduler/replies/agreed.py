@@ -70,13 +70,14 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _HEADING = re.compile(
-    r"^(?:(?:the\s+)?(?P<what>decisions?|actions?|action points?|actions agreed|"
+    r"^(?:(?:the\s+|key\s+|main\s+)?(?P<what>decisions?|actions?|action points?|actions agreed|"
     r"agreed actions|to ?dos?|next steps|notes?|other notes|what we agreed|agreed)"
     r"(?:\s+(?:agreed|made|from (?:today|the meeting)))?)\s*:?$",
     re.IGNORECASE,
 )
 _DECISION = re.compile(
-    r"^(?:decision|decided|agreed|resolved|we (?:all )?(?:agreed|decided)|it was agreed)"
+    r"^(?:decision(?: made)?|decided|agreed|agreement|consensus|resolved|"
+    r"we (?:all )?(?:agreed|decided)|it was (?:agreed|decided))"
     r"(?:\s+that)?\s*(?:[:\-–—]\s*|\s+)",
     re.IGNORECASE,
 )
@@ -91,7 +92,7 @@ _ACTION = re.compile(
 )
 _NOTE = re.compile(r"^(?:note|fyi|noted|n\.?b\.?|info)\s*[:\-–—]\s*", re.IGNORECASE)
 _OWNER_VERB = re.compile(
-    r"^(?P<owner>[^,:;()]{2,70}?)\s+(?:to|will|'ll|is to|are to|has agreed to|have agreed to|"
+    r"^(?P<owner>[^,:;]{2,70}?)\s+(?:to|will|'ll|is to|are to|has agreed to|have agreed to|"
     r"agreed to|offered to|volunteered to|is going to|are going to|said (?:she|he|they)'?d|"
     r"said (?:she|he|they) would)\s+(?P<rest>\S.*)$",
     re.IGNORECASE,
@@ -99,10 +100,11 @@ _OWNER_VERB = re.compile(
 _OWNER_COLON = re.compile(r"^(?P<owner>[^:]{2,50}):\s*(?P<rest>\S.*)$")
 _OWNER_TAIL = re.compile(
     r"(?:\(\s*(?:owner|lead|who|action)?\s*:?\s*(?P<a>[^()]{2,60})\)|\[(?P<b>[^\[\]]{2,60})\]|"
-    r"\s[-–—]\s*(?P<c>[^-–—]{2,60})|\b(?:owner|lead|who)\s*:\s*(?P<d>.{2,60}))\s*\.?$",
+    r"\s[-–—]\s*(?P<c>[^-–—]{2,60})|\b(?:owner|lead|who|actions?)\s*:\s*(?P<d>.{2,60}))\s*\.?$",
     re.IGNORECASE,
 )
 _NOT_OWNERS = {"we", "it", "this", "that", "there", "they", "meetings", "meeting", "the meeting"}
+_SEVERAL = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bwith\b)\s*", re.IGNORECASE)
 _TITLES = {"dr", "prof", "cllr", "mr", "mrs", "ms", "miss", "mx", "rev", "sir", "dame"}
 _GROUPS = {"the", "our", "each", "every", "all", "everyone", "everybody", "both"}
 _VERBS = set(
@@ -191,10 +193,11 @@ _ROLE_WORDS = set(
     ]
 )
 _WHEN = re.compile(
-    r"\b(?P<word>by|before|until|no later than|for|due|on)\s+(?=(?P<when>\S.*)$)", re.IGNORECASE
+    r"\b(?P<word>by|before|until|no later than|for|due|on)\s*:?\s+(?=(?P<when>\S.*)$)",
+    re.IGNORECASE,
 )
 _WITHIN = re.compile(
-    r"\b(?:in|within)\s+(?=(?P<when>(?:a|an|one|two|three|four|five|six|eight|\d{1,2})\s+"
+    r"\b(?:in|within|over)\s+(?:the\s+next\s+)?(?=(?P<when>(?:a|an|one|two|three|four|five|six|eight|\d{1,2})\s+"
     r"(?:days?|weeks?|fortnights?|months?))\b)",
     re.IGNORECASE,
 )
@@ -272,12 +275,15 @@ def _owner(candidate: str, directory: Directory, *, strict: bool) -> tuple[str, 
     written = candidate.strip(" .,:;-–—")
     if not written:
         return None
-    person = _match_person(written, directory)
-    if person is not None:
-        return written, person.email, person.organisation
-    org = _match_organisation(written, directory)
-    if org:
-        return written, "", org
+    bare = re.sub(r"\s*\([^)]*\)\s*", " ", written).strip()  # "Grace (food bank)"
+    # "Tom and Grace", "Aoife & Dev", "Tom/Grace": the first one named answers for it
+    for part in [bare, *_SEVERAL.split(bare)] if bare else []:
+        person = _match_person(part, directory)
+        if person is not None:
+            return written, person.email, person.organisation
+        org = _match_organisation(part, directory)
+        if org:
+            return written, "", org
     if strict:
         return None
     words = _words(written)
@@ -296,6 +302,7 @@ def _local_date(text: str, base: datetime, locale: str) -> date | None:
         "PREFER_DAY_OF_MONTH": "first",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
+    text = re.sub(r"^(?:w/?c|week commencing|the week of|the)\s+", "", text, flags=re.IGNORECASE)
     part = _PART_OF_MONTH.match(text)
     if part is not None:
         month = _local_date(part["rest"], base, locale)
@@ -362,7 +369,7 @@ def read_agreed(
         line = _BULLET.sub("", line, count=1).strip()
         if not line or _GREETING.match(line):
             continue
-        heading = _HEADING.match(line)
+        heading = _HEADING.match(line.strip("*_=#~ ").rstrip(" -–—"))
         if heading is not None:
             what = heading["what"].lower()
             section = (

@@ -204,6 +204,7 @@ def member_record(archive: Archive, address: str) -> dict[str, Any]:
         "messages_received_from_them": _with_message(
             records.messages_received_from(member_id, member["email"])
         ),
+        "actions_they_own": ActionStore(archive).owned_by(int(member_id)),
     }
 
 
