@@ -131,3 +131,19 @@ def test_forget_leaves_the_action_with_the_organisation(agreed: Partnership) -> 
     ]
     assert all(not i.owner_email and i.owner == "City Council" for i in toms)
     assert "Tom" not in reflect_cli(agreed.config, "actions", "--all").stdout
+
+
+def test_a_late_correction_keeps_what_owners_said_of_unchanged_lines(agreed: Partnership) -> None:
+    store = ActionStore(Archive(agreed.database))
+    store.record_notes(inbound_id=None, request_key="k1", meeting_id="reflection",
+                       occurrence=utc_text(JAN), note_taker="priya.shah@grapevine.example.org",
+                       lines=[
+        NewLine("action", "Tom to send the draft letter by 29 January", "Tom", TOM,
+                "City Council", date(2027, 1, 29), "by 29 January"),
+        NewLine("action", "Aoife: map all the surgeries", "Aoife", AOIFE),
+    ], now=datetime(2027, 2, 17, 9, tzinfo=UTC))  # fmt: skip
+    january = store.items(meeting_id="reflection", kinds=("action",))[:2]
+    assert [(i.text, i.status, i.status_note) for i in january] == [
+        ("Tom to send the draft letter by 29 January", "done", "sent on Monday"),
+        ("Aoife: map all the surgeries", "open", ""),  # changed: asked about afresh
+    ]

@@ -79,6 +79,15 @@ class ActionStore:
         """Record a note-taker's reply, replacing any earlier one for that meeting."""
         stamp = utc_text(now)
         with self.archive.transaction() as conn:
+            # a line the correction keeps as it was keeps what its owner said of it
+            kept = {
+                (row[0], row[1]): row[2:]
+                for row in conn.execute(
+                    """SELECT kind, text, status, status_note, status_at FROM agreed_items
+                       WHERE meeting_id = ? AND occurrence = ? AND current = 1""",
+                    (meeting_id, occurrence),
+                )
+            }
             conn.execute(
                 "UPDATE meeting_notes SET current = 0 WHERE meeting_id = ? AND occurrence = ?",
                 (meeting_id, occurrence),
@@ -100,13 +109,15 @@ class ActionStore:
                 conn.execute(
                     """INSERT INTO agreed_items (notes_id, meeting_id, occurrence, position, kind,
                        text, owner_text, owner_member_id, owner_organisation, owner_sector,
-                       due_on, due_text, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                       due_on, due_text, status, status_note, status_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (
                         notes_id, meeting_id, occurrence, position, line.kind, line.text,
                         line.owner_text, member[0] if member else None, line.owner_organisation,
                         sectors.get(line.owner_organisation, ""),
                         line.due.isoformat() if line.due else None, line.due_text,
-                        "open" if line.kind == "action" else "recorded",
+                        *kept.get((line.kind, line.text),
+                                  ("open" if line.kind == "action" else "recorded", "", None)),
                     ),
                 )  # fmt: skip
         return int(notes_id or 0)
@@ -172,6 +183,17 @@ class ActionStore:
             )
             return self.agreed_email("key", request) if request else None
         return row
+
+    def prepared_since(self, since: datetime) -> frozenset[tuple[str, str]]:
+        """(meeting id, occurrence) of the meetings whose questions went out since ``since``."""
+        return frozenset(
+            (row[0], row[1])
+            for row in self.archive.conn.execute(
+                "SELECT DISTINCT meeting_id, occurrence FROM outbox WHERE kind = 'prompt' "
+                "AND created_at >= ? AND meeting_id IS NOT NULL AND occurrence IS NOT NULL",
+                (utc_text(since),),
+            )
+        )
 
     def owned_by(self, member_id: int) -> list[dict[str, Any]]:
         """A member's actions (every version), for their subject access request."""

@@ -25,6 +25,7 @@ from scheduler.plan.windows import (
     INDUCTED_WINDOW,
     INTRODUCTIONS_WINDOW,
     OPEN_PROMPTS_LOOKBACK,
+    PREPARED_MEETINGS_WINDOW,
     QUARANTINE_NOTICE_FIRST,
 )
 
@@ -120,6 +121,7 @@ def load_state(
         introduced_at={row["id"]: from_utc_text(row["received_at"]) for row in introductions},
         meeting_notes=ActionStore(archive).recent_notes(now - CONFIRM_WINDOW),
         open_actions=ActionStore(archive).open_actions(),
+        prepared=ActionStore(archive).prepared_since(now - PREPARED_MEETINGS_WINDOW),
     )
 
 

@@ -2,13 +2,15 @@
 reflection point and governance review, its confirmation, and one follow-up of
 each open action a week before the next meeting (pure).
 
-* **Notes request**: once a meeting is over, its note-taker (the rotating one
-  when roles rotate, else the convenor) is asked "What did the meeting agree?".
+* **Notes request**: once a meeting whose questions the service sent is over,
+  its note-taker (the rotating one when roles rotate, else the convenor) is
+  asked "What did the meeting agree?".
 * **Confirmation**: each reply read (``ActionStore.record_notes``) is confirmed
   to the note-taker, listing what was recorded; a reply to either email replaces it.
 * **Follow-up**: a week before the first meeting after the one an action came
   from, its owner (the member named, or the organisation's first active member)
-  is asked once whether it is done. An owner who has left is not asked: the
+  is asked once whether it is done (once per line: a correction that keeps the
+  line as it was asks nothing again). An owner who has left is not asked: the
   convenor is told instead, once.
 """
 
@@ -25,7 +27,7 @@ __all__ = [
 ]
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
@@ -67,7 +69,7 @@ def plan_notes_requests(
     now: datetime,
     roles: Mapping[tuple[str, str], tuple[str, str]],
     reachable: Mapping[str, MemberState],
-    started: date | None,
+    prepared: frozenset[tuple[str, str]],
 ) -> list[Intent]:
     name = config.partnership.identity
     intents = []
@@ -77,8 +79,8 @@ def plan_notes_requests(
         since = now - NOTES_ASK_WINDOW - meeting.duration - NOTES_ASK_AFTER
         for occ in occurrences_between(meeting, config.partnership.timezone, since, now):
             due = (occ.start + meeting.duration + NOTES_ASK_AFTER).astimezone(UTC)
-            if due > now or (started is not None and occ.start.date() < started):
-                continue
+            if due > now or (meeting.id, utc_text(occ.original)) not in prepared:
+                continue  # not over yet, or a meeting the service did not send questions for
             recipient = note_taker(config, roles, meeting, occ, reachable)
             intents.append(
                 Intent(
@@ -151,7 +153,14 @@ def plan_follow_ups(
         if owner is not None and owner.status == "active" and not owner.address_failing:
             intents.append(
                 Intent(
-                    key=intent_key(name, MessageKind.ACTION_FOLLOW_UP, action.id),
+                    # by the line, not its row: a correction that keeps it asks nothing again
+                    key=intent_key(
+                        name,
+                        MessageKind.ACTION_FOLLOW_UP,
+                        action.meeting_id,
+                        action.occurrence,
+                        action.text,
+                    ),
                     kind=MessageKind.ACTION_FOLLOW_UP,
                     recipient=owner.email,
                     member_email=owner.email,
@@ -164,7 +173,13 @@ def plan_follow_ups(
         elif owner is not None or action.owner_organisation:
             intents.append(
                 Intent(
-                    key=intent_key(name, MessageKind.ACTION_SKIPPED, action.id),
+                    key=intent_key(
+                        name,
+                        MessageKind.ACTION_SKIPPED,
+                        action.meeting_id,
+                        action.occurrence,
+                        action.text,
+                    ),
                     kind=MessageKind.ACTION_SKIPPED,
                     recipient=config.convenor.email,
                     member_email=owner.email if owner is not None else None,

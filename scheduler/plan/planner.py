@@ -55,7 +55,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents.extend(plan_introductions(config, now, state, reachable))
     intents.extend(plan_conversations(config, now, state, reachable))
     by_email = {m.email: m for m in reachable}
-    intents.extend(plan_notes_requests(config, now, state.roles, by_email, state.started))
+    intents.extend(plan_notes_requests(config, now, state.roles, by_email, state.prepared))
     intents.extend(plan_confirmations(config, now, state.meeting_notes, state.members))
     intents.extend(plan_follow_ups(config, now, state.open_actions, state.members))
     return sorted(intents, key=Intent.sort_key)

@@ -150,6 +150,8 @@ class State:
     # actions still open
     meeting_notes: tuple[MeetingNotes, ...] = ()
     open_actions: tuple[AgreedItem, ...] = ()
+    # (meeting id, occurrence in UTC text) whose questions the service sent, recently
+    prepared: frozenset[tuple[str, str]] = frozenset()
 
 
 def arrival_day(member: MemberState) -> date | None:

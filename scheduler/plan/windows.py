@@ -46,3 +46,8 @@ INTRODUCTIONS_WINDOW = timedelta(days=30)
 
 QUARANTINE_NOTICE_FIRST = timedelta(days=7)
 """Before any notice to the convenor, held-back mail this recent is what the first one lists."""
+
+PREPARED_MEETINGS_WINDOW = timedelta(days=60)
+"""Meetings whose questions went out this recently: the note-taker is asked what such a
+meeting agreed (plan/agreed.py, up to NOTES_ASK_WINDOW after it; questions go out
+``before_meeting_days`` ahead)."""
