@@ -137,6 +137,10 @@ async def test_agreed_captured_corrected_carried_and_followed_up(
     assert "meetings alternate" in carried and "practice nurses" in carried
     await services.tick(datetime(2027, 3, 1, 10, tzinfo=UTC))  # before the governance review
     assert len(sent_of(partnership.outbox, "action_follow_up")) == 4  # still never twice
+    review = [m for m in sent_of(partnership.outbox, "prompt", "aoife")
+              if "Governance review" in text_of(m)]  # fmt: skip
+    assert len(review) > 1  # the checklist, a part an email: its first part carries the list
+    assert sum("Last time we agreed:" in text_of(m) for m in review) == 1
 
 
 async def test_a_reply_from_someone_else_is_held_not_recorded(partnership: Partnership) -> None:
@@ -144,12 +148,26 @@ async def test_a_reply_from_someone_else_is_held_not_recorded(partnership: Partn
     await services.tick(datetime(2027, 1, 5, 12, tzinfo=UTC))
     await services.tick(datetime(2027, 1, 12, 12, 5, tzinfo=UTC))
     (request,) = sent_of(partnership.outbox, "notes_request")
-    deliver(partnership.inbox, [outlook_reply(request, sender=TOM, lines=FIRST_NOTES)], 1.8e9)
+    address = str(request["Reply-To"].addresses[0].addr_spec)
+    local, domain = address.split("@")
+    forged = f"{local[:-1]}{'b' if local.endswith('a') else 'a'}@{domain}"  # one letter changed
+    tampered = iphone_reply(request, sender=PRIYA, lines=FIRST_NOTES, n=2).replace(
+        address.encode(), forged.encode()
+    )
+    away = (
+        f"From: {PRIYA}\r\nTo: {address}\r\nSubject: Automatic reply: {request['Subject']}\r\n"
+        "Auto-Submitted: auto-replied\r\nMessage-ID: <away@members.example>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nI am out of the office until Monday.\r\n"
+    ).encode()
+    deliver(partnership.inbox, [outlook_reply(request, sender=TOM, lines=FIRST_NOTES),
+                                tampered, away], 1.8e9)  # fmt: skip
     await services.tick(datetime(2027, 1, 12, 15, tzinfo=UTC))
     archive = Archive(partnership.database)
     assert ActionStore(archive).items() == []
-    row = archive.one("SELECT status, reason FROM inbound ORDER BY id DESC LIMIT 1")
-    assert row is not None and row["status"] == "quarantined" and "went to" in row["reason"]
+    rows = archive.rows("SELECT status, reason FROM inbound ORDER BY id")
+    assert [r["status"] for r in rows] == ["quarantined", "quarantined", "auto_reply"]
+    assert "went to priya.shah" in rows[0]["reason"]
+    assert "refused" in rows[1]["reason"]
 
 
 ROTATING = """

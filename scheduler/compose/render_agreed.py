@@ -45,8 +45,9 @@ def item_view(item: AgreedItem) -> dict[str, str]:
 
 def carried_forward(renderer: Renderer, intent: Intent) -> dict[str, list[dict[str, str]]]:
     """ "Last time we agreed": the last meeting's decisions and every open action."""
-    if not intent.meeting_id:
-        return {"decisions": [], "actions": []}
+    later_parts = {area.id for area in renderer.content.checklist[1:]}
+    if not intent.meeting_id or (intent.kind == "prompt" and intent.question_id in later_parts):
+        return {"decisions": [], "actions": []}  # a checklist's first part carries it, once
     found = renderer.inputs.agreed.carried.get((intent.meeting_id, intent.occurrence))
     decisions, actions = found or ((), ())
     return {

@@ -96,16 +96,16 @@ class AgreedReplies:
             return None
         if isinstance(found, str):
             return Claim(Outcome("quarantined", found))
+        facts = SentStore(self.archive).member(found.member_id) if found.member_id else None
+        parsed = parse_reply(raw, prompt_text=body_text(found.raw),
+                             sender=author(facts) if facts else None)  # fmt: skip
+        if parsed.kind == ReplyKind.AUTO_REPLY:  # an out-of-office records nothing, from anyone
+            return Claim(Outcome("auto_reply", parsed.reason))
         if from_problem:
             return Claim(Outcome("quarantined", from_problem))
         if sender != found.recipient:
             return Claim(Outcome("quarantined", f"sent from {sender}, but our email about what "
                                  f"the meeting agreed went to {found.recipient}"))  # fmt: skip
-        facts = SentStore(self.archive).member(found.member_id) if found.member_id else None
-        parsed = parse_reply(raw, prompt_text=body_text(found.raw),
-                             sender=author(facts) if facts else None)  # fmt: skip
-        if parsed.kind == ReplyKind.AUTO_REPLY:
-            return Claim(Outcome("auto_reply", parsed.reason))
         if parsed.kind != ReplyKind.ANSWER:
             return Claim(
                 Outcome(
