@@ -29,10 +29,10 @@ from scheduler.inbound.held import described
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.planner import plan
 from scheduler.plan.state import HeldBack
 from scheduler.reports.digest import build_digest
+from scheduler.vocabulary import MessageKind
 
 log = logging.getLogger("reflect")
 
@@ -126,6 +126,7 @@ def gather_render_inputs(archive: Archive, config: Config, needs: RenderNeeds) -
             min_group=settings.min_group,
             quiet_cycles=settings.quiet_cycles,
             zone=config.partnership.zone,
+            private=settings.anonymise_areas,
         )
         for need in needs.digests
     }

@@ -17,7 +17,7 @@ from scheduler.inbound.machine_mail import ConversationInvite, SentUids
 from scheduler.inputs.config import Config
 from scheduler.plan.agreed import next_meeting_after
 from scheduler.plan.intents import intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.vocabulary import MessageKind
 
 
 def make_reader(
@@ -37,6 +37,7 @@ def make_reader(
         conversation_for_uid=uids.conversations,
         called_off=called_off(config),
         trusted_authserv_id=config.inbox.trusted_authserv_id,
+        zone=config.partnership.zone,
         limits=limits,
         checkpoint=checkpoint,
         agreed=AgreedReplies(

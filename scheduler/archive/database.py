@@ -253,11 +253,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # a conversation moved by one of the pair replying with a time: its invitation goes
+        # again to both at this SEQUENCE; ``moved_by`` is who asked
+        "0011-conversation-moves",
+        """
+        ALTER TABLE pairings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE pairings ADD COLUMN moved_by TEXT;
+        """,
+    ),
+    (
         # what a meeting agreed, from its note-taker's reply (issue 17): one ``meeting_notes``
         # row per reply (a correction is a new one; the old stays, no longer current), one
         # ``agreed_items`` row per line. ``owner_member_id`` is NULL when the owner is an
         # organisation, a phrase as written, or forgotten.
-        "0011-decisions-and-actions",
+        "0012-decisions-and-actions",
         """
         CREATE TABLE meeting_notes (
             id INTEGER PRIMARY KEY,

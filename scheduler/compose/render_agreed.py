@@ -14,11 +14,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from scheduler.compose.message_bytes import alternative
-from scheduler.compose.render_inputs import agreed_id
+from scheduler.compose.render_inputs import carried_key
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import AGREED, AGREED_PREFIX, sign_token, token_id_for
 from scheduler.compose.wording import greeting_name, short_day
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import ActionOf, Intent, NotesOf, Question
 from scheduler.plan.state import AgreedItem
 
 if TYPE_CHECKING:
@@ -46,9 +46,11 @@ def item_view(item: AgreedItem) -> dict[str, str]:
 def carried_forward(renderer: Renderer, intent: Intent) -> dict[str, list[dict[str, str]]]:
     """ "Last time we agreed": the last meeting's decisions and every open action."""
     later_parts = {area.id for area in renderer.content.checklist[1:]}
-    if not intent.meeting_id or (intent.kind == "prompt" and intent.question_id in later_parts):
+    key = carried_key(intent)
+    asked = intent.payload if isinstance(intent.payload, Question) else None
+    if key is None or (asked is not None and asked.question_id in later_parts):
         return {"decisions": [], "actions": []}  # a checklist's first part carries it, once
-    found = renderer.inputs.agreed.carried.get((intent.meeting_id, intent.occurrence))
+    found = renderer.inputs.agreed.carried.get(key)
     decisions, actions = found or ((), ())
     return {
         "decisions": [item_view(i) for i in decisions],
@@ -58,12 +60,10 @@ def carried_forward(renderer: Renderer, intent: Intent) -> dict[str, list[dict[s
 
 def agreed_text(carried: dict[str, list[dict[str, str]]]) -> str:
     """ "Last time we agreed" as plain lines, for a calendar entry's description."""
-    lines = [f"- {d['text']}" for d in carried["decisions"]] + [
-        f"- {a['text']}"
-        + (f" ({a['owner']}" if a["owner"] else " (")
-        + (f", due {a['due']})" if a["due"] else ")")
-        for a in carried["actions"]
-    ]
+    lines = [f"- {d['text']}" for d in carried["decisions"]]
+    for a in carried["actions"]:
+        about = ", ".join(p for p in (a["owner"], a["due"] and f"due {a['due']}") if p)
+        lines.append(f"- {a['text']}" + (f" ({about})" if about else ""))
     return "Last time we agreed:\n" + "\n".join(lines) if lines else ""
 
 
@@ -77,10 +77,13 @@ def agreed_handlers(renderer: Renderer) -> dict[str, Callable[[Intent], Outgoing
 
 
 def _meeting_context(renderer: Renderer, intent: Intent) -> dict[str, Any]:
-    if not intent.meeting_id or intent.occurrence is None:
-        raise ValueError(f"a {intent.kind} email needs a meeting occurrence")
-    meeting = renderer.meeting(intent.meeting_id)
-    held = renderer._held_at(meeting, intent.occurrence)
+    match intent.payload:
+        case NotesOf(at=at) | ActionOf(at=at):
+            pass
+        case _:
+            raise ValueError(f"a {intent.kind} email needs a meeting occurrence")
+    meeting = renderer.meeting(at.meeting_id)
+    held = renderer._held_at(meeting, at.occurrence)
     member = renderer.members.get(intent.recipient)
     return {
         **renderer.common,
@@ -104,10 +107,14 @@ def _with_token(
     from scheduler.compose.render import WRITE_POLICY, Outgoing
 
     subject, text, html = render_template(template, context)
-    token_id = token_id_for(intent.key if own else (intent.follows or intent.key))
+    follows = intent.payload.follows if isinstance(intent.payload, NotesOf) else None
+    token_id = token_id_for(follows if follows and not own else intent.key)
     token = AGREED_PREFIX + sign_token(token_id, renderer.secret, AGREED)
     msg = renderer.envelope(intent, subject=subject, body=alternative(text, html),
                             to_name=context["to_name"], reply_token=token)  # fmt: skip
+    if follows:  # a confirmation threads under the question it confirms
+        msg["In-Reply-To"] = renderer.message_id(follows)
+        msg["References"] = renderer.message_id(follows)
     return Outgoing(
         key=intent.key,
         kind=intent.kind,
@@ -126,7 +133,7 @@ def _notes_request(renderer: Renderer, intent: Intent) -> Outgoing:
 
 
 def _notes_confirm(renderer: Renderer, intent: Intent) -> Outgoing:
-    notes_id = agreed_id(intent, "notes-")
+    notes_id = intent.facts(NotesOf).notes_id
     lines: Sequence[AgreedItem] = renderer.inputs.agreed.lines.get(notes_id or 0, ())
     context = {
         **_meeting_context(renderer, intent),
@@ -141,9 +148,10 @@ def _notes_confirm(renderer: Renderer, intent: Intent) -> Outgoing:
 def _action(renderer: Renderer, intent: Intent) -> dict[str, Any]:
     from scheduler.plan.agreed import next_meeting_after
 
-    action = renderer.inputs.agreed.actions.get(agreed_id(intent, "action-") or 0)
+    action_id = intent.facts(ActionOf).action_id
+    action = renderer.inputs.agreed.actions.get(action_id)
     if action is None:
-        raise ValueError(f"no action gathered for {intent.question_id}")
+        raise ValueError(f"no action gathered for action {action_id}")
     view = item_view(action)
     upcoming = next_meeting_after(renderer.config, action.recorded_at or action.occurrence)
     next_title, next_when = "next meeting's", ""

@@ -14,7 +14,17 @@ from datetime import date, datetime
 
 from scheduler.compose.wording import held_at, meeting_from_definition, spoken_when
 from scheduler.inputs.config import Config, Meeting
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import (
+    ActionOf,
+    Digest,
+    HandoverArrived,
+    Intent,
+    NotesOf,
+    Partners,
+    PassedOn,
+    Question,
+    SeriesInvitation,
+)
 from scheduler.plan.state import AgreedItem, MeetingState, MemberState
 from scheduler.reports.digest import DigestView
 
@@ -56,16 +66,17 @@ class AgreedInputs:
     ] = field(default_factory=dict)
 
 
-# the kinds that open with "Last time we agreed", and the item ids a kind quotes
-CARRY_FORWARD_KINDS = frozenset({"prompt", "digest", "invite"})
-
-
-def agreed_id(intent: Intent, prefix: str) -> int | None:
-    """The notes or action id an intent about what was agreed carries (``question_id``)."""
-    qid = intent.question_id or ""
-    return (
-        int(qid[len(prefix) :]) if qid.startswith(prefix) and qid[len(prefix) :].isdigit() else None
-    )
+def carried_key(intent: Intent) -> tuple[str, datetime | None] | None:
+    """Whose "Last time we agreed" an email opens with: a meeting's question and digest
+    (before that occurrence), a series' calendar entry (as things stand), else none."""
+    match intent.payload:
+        case Question(at=at) if at is not None and intent.kind == "prompt":
+            return at.meeting_id, at.occurrence
+        case Digest(at=at):
+            return at.meeting_id, at.occurrence
+        case SeriesInvitation(meeting_id=meeting_id) if intent.kind == "invite":
+            return meeting_id, None
+    return None
 
 
 @dataclass(frozen=True)
@@ -128,27 +139,31 @@ def render_needs(
     action_ids: set[int] = set()
     carried: set[tuple[str, datetime | None]] = set()
     for intent in intents:
-        if (notes := agreed_id(intent, "notes-")) is not None:
-            notes_ids.add(notes)
-        if (action := agreed_id(intent, "action-")) is not None:
-            action_ids.add(action)
-        if intent.kind in CARRY_FORWARD_KINDS and intent.meeting_id:
-            carried.add((intent.meeting_id, intent.occurrence))
-        if intent.answer_id is not None:
-            answer_ids.add(intent.answer_id)
-        answer_ids.update(intent.answer_ids)
+        payload = intent.payload
+        match payload:
+            case PassedOn(answer_id=answer_id) | HandoverArrived(answer_id=answer_id):
+                answer_ids.add(answer_id)
+            case Partners(answer_ids=some):
+                answer_ids.update(some)
+            case NotesOf(notes_id=int(notes_id)):
+                notes_ids.add(notes_id)
+            case ActionOf(action_id=action_id):
+                action_ids.add(action_id)
+        if (carry := carried_key(intent)) is not None:
+            carried.add(carry)
         email = intent.member_email or ""
         if intent.kind == "induction" and email in members:
             newcomers[email] = members[email]
-        elif intent.kind == "invite" and email and intent.meeting_id:
-            series.add((email, intent.meeting_id))
-        elif intent.kind == "digest" and intent.meeting_id and intent.occurrence is not None:
+        elif intent.kind == "invite" and isinstance(payload, SeriesInvitation):
+            series.add((payload.member_email, payload.meeting_id))
+        elif intent.kind == "digest" and isinstance(payload, Digest):
+            at = payload.at
             try:
-                meeting = find_meeting(config, meetings, intent.meeting_id)
+                meeting = find_meeting(config, meetings, at.meeting_id)
             except KeyError:
                 continue
-            when = spoken_when(held_at(meeting, intent.occurrence, zone), zone)
-            digests[meeting.id, intent.occurrence] = DigestNeed(meeting, intent.occurrence, when)
+            when = spoken_when(held_at(meeting, at.occurrence, zone), zone)
+            digests[meeting.id, at.occurrence] = DigestNeed(meeting, at.occurrence, when)
     return RenderNeeds(
         answer_ids=frozenset(answer_ids),
         newcomers=tuple(newcomers.values()),

@@ -35,6 +35,7 @@ from scheduler.inbound.outcome import Outcome
 from scheduler.replies import ParsedReply, ReplyKind, author, body_text, parse_reply
 from scheduler.replies.agreed import Directory, Person, read_agreed
 from scheduler.replies.mime import header_value, header_values
+from scheduler.vocabulary import InboundStatus
 
 __all__ = ["AgreedReplies", "Claim", "read_verdict"]
 
@@ -95,21 +96,21 @@ class AgreedReplies:
         if found is None:
             return None
         if isinstance(found, str):
-            return Claim(Outcome("quarantined", found))
+            return Claim(Outcome(InboundStatus.QUARANTINED, found))
         facts = SentStore(self.archive).member(found.member_id) if found.member_id else None
         parsed = parse_reply(raw, prompt_text=body_text(found.raw),
                              sender=author(facts) if facts else None)  # fmt: skip
         if parsed.kind == ReplyKind.AUTO_REPLY:  # an out-of-office records nothing, from anyone
-            return Claim(Outcome("auto_reply", parsed.reason))
+            return Claim(Outcome(InboundStatus.AUTO_REPLY, parsed.reason))
         if from_problem:
-            return Claim(Outcome("quarantined", from_problem))
+            return Claim(Outcome(InboundStatus.QUARANTINED, from_problem))
         if sender != found.recipient:
-            return Claim(Outcome("quarantined", f"sent from {sender}, but our email about what "
+            return Claim(Outcome(InboundStatus.QUARANTINED, f"sent from {sender}, but our email about what "
                                  f"the meeting agreed went to {found.recipient}"))  # fmt: skip
         if parsed.kind != ReplyKind.ANSWER:
             return Claim(
                 Outcome(
-                    "quarantined",
+                    InboundStatus.QUARANTINED,
                     f"a reply about what a meeting agreed, read as "
                     f"{parsed.kind.value}: {parsed.reason}",
                     member_id=found.member_id,
@@ -141,7 +142,7 @@ class AgreedReplies:
 
         counts = {k: sum(1 for x in lines if x.kind == k) for k in ("decision", "action", "note")}
         reason = "meeting notes recorded: " + ", ".join(f"{n} {k}(s)" for k, n in counts.items())
-        return Claim(Outcome("answer", reason, member_id=sent.member_id), write)
+        return Claim(Outcome(InboundStatus.AGREED, reason, member_id=sent.member_id), write)
 
     def _verdict(self, sent: _Sent, parsed: ParsedReply, now: datetime) -> Claim:
         action_id = int(sent.question_id.removeprefix("action-"))
@@ -159,7 +160,7 @@ class AgreedReplies:
             else f"action {action_id}: a reply that says neither done, not yet nor drop; kept, "
             "and the action left open"
         )
-        return Claim(Outcome("answer", reason, member_id=sent.member_id), write)
+        return Claim(Outcome(InboundStatus.AGREED, reason, member_id=sent.member_id), write)
 
     def _sent(self, head: EmailMessage) -> _Sent | str | None:
         """The email of ours this replies to, a reason to hold it, or None."""

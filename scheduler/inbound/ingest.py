@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
@@ -37,6 +38,7 @@ from scheduler.inbound.machine_mail import (
     rsvp_outcome,
     stranger_outcome,
 )
+from scheduler.inbound.moves import move_outcome
 from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import RECIPIENT_HEADERS, Proof, find_proof
 from scheduler.inbound.trust import dmarc_failure
@@ -51,6 +53,7 @@ from scheduler.replies import (
 from scheduler.replies.mime import header_value
 from scheduler.replies.signature import MAX_LEARN_MESSAGES
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus, QuarantineReason
 
 __all__ = [
     "COMMIT_EVERY",
@@ -74,7 +77,8 @@ MAX_ATTEMPTS = 3
 # and a stranger may write a member's public address in From.
 UNPROVEN_READ_BYTES = 128 * 1024
 COMMIT_EVERY = 100  # messages whose outcomes share one commit
-TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "duplicate", "quarantined", "rejected")
+TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "duplicate", "quarantined", "rejected",
+            "conversation_move", "agreed")  # fmt: skip
 
 
 class Reader:
@@ -85,6 +89,7 @@ class Reader:
                  conversation_for_uid: Mapping[str, ConversationInvite] | None = None,
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
+                 zone: ZoneInfo | None = None,
                  limits: Limits | None = None,
                  checkpoint: Checkpoint = no_checkpoint,
                  agreed: AgreedReplies | None = None) -> None:  # fmt: skip
@@ -101,6 +106,7 @@ class Reader:
         )
         self.called_off = frozenset(called_off)  # (meeting id, occurrence as UTC text)
         self.trusted_authserv_id = trusted_authserv_id
+        self.zone = zone or ZoneInfo("UTC")
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
         self.agreed = agreed  # replies about what a meeting agreed (agreed_replies.py)
@@ -127,7 +133,7 @@ class Reader:
         if outcome is None:
             return
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        level = logging.WARNING if outcome.status == "quarantined" else logging.INFO
+        level = logging.WARNING if outcome.status == InboundStatus.QUARANTINED else logging.INFO
         log.log(level, "ingested #%s: %s (%s)", row["id"], outcome.status, outcome.reason)
 
     def _failed_attempt(self, inbound_id: int, exc: Exception) -> Outcome | None:
@@ -138,7 +144,7 @@ class Reader:
                 return None
             reason = f"could not be read after {attempts} tries: {type(exc).__name__}: {exc}"
             self.inbound.quarantine(inbound_id, reason[:500])
-        return Outcome("quarantined", reason)
+        return Outcome(InboundStatus.QUARANTINED, reason)
 
     # ------------------------------------------------------------------
 
@@ -167,20 +173,22 @@ class Reader:
         if doubt is None and self.agreed is not None:
             claim = self.agreed.claim(head, raw, inbound_id, sender, from_problem, now)
         if doubt is not None:
-            outcome = Outcome("quarantined", doubt, prompt_id=prompt.id if prompt else None)
+            outcome = Outcome(
+                InboundStatus.QUARANTINED, doubt, prompt_id=prompt.id if prompt else None
+            )
         elif claim is not None:
             outcome = claim.outcome
         elif proof.refused is not None:
             # a token that fails is a reason to hold it, never a cue to try the thread instead
-            outcome = Outcome("quarantined", proof.refused)
+            outcome = Outcome(InboundStatus.QUARANTINED, proof.refused)
         elif head.get("X-Reflect-Kind") is not None or sender == self.from_address:
-            outcome = Outcome("quarantined", "one of our own messages came back (a mail loop)")
+            outcome = Outcome(InboundStatus.QUARANTINED, QuarantineReason.MAIL_LOOP)
         elif prompt is None and proof.returned is None and not self._is_member(sender):
             outcome = stranger_outcome(head)
         elif prompt is None and proof.returned is None and len(raw) > UNPROVEN_READ_BYTES:
             # a member's address is public: without a token, a large body is not worth a read
             outcome = Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
                 "of our messages: kept, not read",
             )
@@ -191,15 +199,15 @@ class Reader:
                 **(self._who(prompt.member_id, inbound_id) if prompt else {}),
             )
             outcome = self._decide(inbound_id, raw, parsed, proof, sender, from_problem, now)
-            if outcome.status == "answer" and prompt is not None:
+            if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 outcome = self._withdrawn(prompt) or outcome
 
         with self.archive.transaction():
             if not self.inbound.still_pending(inbound_id):
                 return None  # another tick running at the same time read it first
-            if claim is not None and claim.write is not None and outcome.status == "answer":
-                claim.write()
-            if outcome.status == "answer" and prompt is not None:
+            if claim is not None and claim.write is not None:
+                claim.write()  # a meeting's notes, or an owner's word on an action
+            if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
                                            outcome.text, now)  # fmt: skip
             self.inbound.set_outcome(
@@ -232,41 +240,50 @@ class Reader:
                                 from_problem=from_problem, uids=self.uids,
                                 now=now)  # fmt: skip
         if parsed.kind == ReplyKind.AUTO_REPLY:
-            return Outcome("auto_reply", parsed.reason)
+            return Outcome(InboundStatus.AUTO_REPLY, parsed.reason)
         if parsed.kind == ReplyKind.COUNTER:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a proposal of another time for a meeting, for you to answer ({parsed.reason})",
                 prompt_id=prompt.id if prompt else None,
             )
         if parsed.kind == ReplyKind.FEEDBACK_REPORT:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a complaint report: someone's mail system marked our mail as unwanted "
                 f"({parsed.reason})",
             )
+        if prompt is None and proof.conversation is not None:
+            with self.archive.transaction():
+                if not self.inbound.still_pending(inbound_id):
+                    return Outcome(InboundStatus.QUARANTINED, QuarantineReason.READ_ELSEWHERE)
+                return move_outcome(self.archive, proof.conversation, parsed, sender=sender,
+                                    from_problem=from_problem, uids=self.uids, zone=self.zone,
+                                    now=now)  # fmt: skip
         if prompt is None:
             return Outcome(
-                "quarantined",
-                proof.why_none or "no valid reply token and not a reply to one of our messages",
+                InboundStatus.QUARANTINED,
+                proof.why_none or QuarantineReason.NO_PROOF,
             )
         if from_problem:
-            return Outcome("quarantined", from_problem, prompt_id=prompt.id)
+            return Outcome(InboundStatus.QUARANTINED, from_problem, prompt_id=prompt.id)
         if sender != prompt.member_email:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"sent from {sender}, but the question went to {prompt.member_email} (accept "
                 "it only if it truly is theirs, written from another address)",
                 prompt_id=prompt.id,
             )
         if parsed.kind == ReplyKind.EMPTY:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"no words of the member's own were found ({parsed.reason})",
                 member_id=prompt.member_id,
                 prompt_id=prompt.id,
             )
-        return Outcome("answer", "answer recorded", prompt.member_id, prompt.id, parsed.text)
+        return Outcome(
+            InboundStatus.ANSWER, "answer recorded", prompt.member_id, prompt.id, parsed.text
+        )
 
     def _withdrawn(self, prompt: MatchedPrompt) -> Outcome | None:
         """A reply to a question that no longer stands: its series removed, its meeting off."""
@@ -279,7 +296,7 @@ class Reader:
         else:
             return None
         return Outcome(
-            "quarantined",
+            InboundStatus.QUARANTINED,
             f"a reply to a question that was withdrawn: {why}",
             member_id=prompt.member_id,
             prompt_id=prompt.id,

@@ -31,10 +31,10 @@ from datetime import UTC, datetime, timedelta
 
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
-from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import ActionOf, Intent, MeetingAt, NotesOf, intent_key
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.state import AgreedItem, MeetingNotes, MemberState
+from scheduler.vocabulary import MessageKind
 
 NOTES_ASK_AFTER = timedelta(minutes=30)  # after a meeting ends, its note-taker is asked
 NOTES_ASK_WINDOW = timedelta(days=7)  # ...and not for a meeting over longer ago than this
@@ -87,10 +87,11 @@ def plan_notes_requests(
                     key=intent_key(name, MessageKind.NOTES_REQUEST, meeting.id, occ.original),
                     kind=MessageKind.NOTES_REQUEST,
                     recipient=recipient,
-                    member_email=recipient if recipient in reachable else None,
                     due=due,
-                    meeting_id=meeting.id,
-                    occurrence=occ.original,
+                    payload=NotesOf(
+                        at=MeetingAt(meeting.id, occ.original),
+                        member_email=recipient if recipient in reachable else None,
+                    ),
                 )
             )
     return intents
@@ -104,12 +105,13 @@ def plan_confirmations(
             key=intent_key(config.partnership.identity, MessageKind.NOTES_CONFIRM, n.id),
             kind=MessageKind.NOTES_CONFIRM,
             recipient=n.note_taker,
-            member_email=n.note_taker if n.note_taker in members else None,
             due=now,
-            meeting_id=n.meeting_id,
-            occurrence=n.occurrence,
-            question_id=f"notes-{n.id}",
-            follows=n.request_key,
+            payload=NotesOf(
+                at=MeetingAt(n.meeting_id, n.occurrence),
+                member_email=n.note_taker if n.note_taker in members else None,
+                notes_id=n.id,
+                follows=n.request_key,
+            ),
         )
         for n in notes
         if n.note_taker and now - n.received_at <= CONFIRM_WINDOW
@@ -163,11 +165,10 @@ def plan_follow_ups(
                     ),
                     kind=MessageKind.ACTION_FOLLOW_UP,
                     recipient=owner.email,
-                    member_email=owner.email,
                     due=due,
-                    meeting_id=action.meeting_id,
-                    occurrence=action.occurrence,
-                    question_id=f"action-{action.id}",
+                    payload=ActionOf(
+                        MeetingAt(action.meeting_id, action.occurrence), action.id, owner.email
+                    ),
                 )
             )
         elif owner is not None or action.owner_organisation:
@@ -182,11 +183,12 @@ def plan_follow_ups(
                     ),
                     kind=MessageKind.ACTION_SKIPPED,
                     recipient=config.convenor.email,
-                    member_email=owner.email if owner is not None else None,
                     due=due,
-                    meeting_id=action.meeting_id,
-                    occurrence=action.occurrence,
-                    question_id=f"action-{action.id}",
+                    payload=ActionOf(
+                        MeetingAt(action.meeting_id, action.occurrence),
+                        action.id,
+                        owner.email if owner is not None else None,
+                    ),
                 )
             )
     return intents
