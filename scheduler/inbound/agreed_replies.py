@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -33,7 +33,7 @@ from scheduler.compose.tokens import (
 from scheduler.errors import TokenError
 from scheduler.inbound.outcome import Outcome
 from scheduler.replies import ParsedReply, ReplyKind, author, body_text, parse_reply
-from scheduler.replies.agreed import Directory, Person, read_agreed
+from scheduler.replies.agreed import Directory, Person, is_greeting, read_agreed
 from scheduler.replies.mime import header_value, header_values
 from scheduler.vocabulary import InboundStatus
 
@@ -56,6 +56,14 @@ def read_verdict(text: str) -> tuple[str, str] | None:
         "not_yet" if "not" in word else "dropped" if word.startswith(("drop", "cancel")) else "done"
     )
     return status, " ".join(found["why"].split())[:500]
+
+
+def _first_line(raw: bytes) -> str:
+    """The first line of a message's body that is not a greeting."""
+    for line in body_text(raw).splitlines():
+        if line.strip() and not is_greeting(line):
+            return line.strip()
+    return ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,12 @@ class AgreedReplies:
         if sender != found.recipient:
             return Claim(Outcome(InboundStatus.QUARANTINED, f"sent from {sender}, but our email about what "
                                  f"the meeting agreed went to {found.recipient}"))  # fmt: skip
+        if parsed.kind == ReplyKind.EMPTY and found.kind == "action_follow_up":
+            # a verdict is a word or two ("Done Monday"), which the reader may take for a
+            # sign-off: the first line of the owner's own, read as a verdict, is enough
+            first = _first_line(raw)
+            if read_verdict(first) is not None:
+                return self._verdict(found, replace(parsed, text=first), now)
         if parsed.kind != ReplyKind.ANSWER:
             return Claim(
                 Outcome(

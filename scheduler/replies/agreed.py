@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 import dateparser
 
-__all__ = ["AgreedLine", "Directory", "Person", "read_agreed"]
+__all__ = ["AgreedLine", "Directory", "Person", "is_greeting", "read_agreed"]
 
 MAX_LINES = 200  # a reply longer than this is kept whole as one note after the first lines
 MAX_LINE_CHARS = 1000
@@ -218,6 +218,11 @@ _PART_OF_MONTH = re.compile(
     r"(?P<rest>.+)$",
     re.IGNORECASE,
 )
+
+
+def is_greeting(line: str) -> bool:
+    """A greeting or sign-off on its own line ("Hi Priya,", "Many thanks,")."""
+    return _GREETING.match(line.strip()) is not None
 
 
 def _words(text: str) -> list[str]:
