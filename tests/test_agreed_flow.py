@@ -108,9 +108,7 @@ async def test_agreed_captured_corrected_carried_and_followed_up(
     deliver(
         partnership.inbox,
         [
-            plain_reply(
-                tom_letter, sender=TOM, body="Done - sent on Monday"
-            ),
+            plain_reply(tom_letter, sender=TOM, body="Done - sent on Monday"),
             plain_reply(
                 tom_council, sender=TOM, body="drop. The county already covers carers.", n=2
             ),

@@ -150,3 +150,18 @@ def test_more_ways_of_writing_a_line(line: str, expected: tuple[str, str, date |
 def test_a_bold_heading_in_markdown() -> None:
     found = read_agreed("**Key decisions**\nno meeting in August", PEOPLE, meeting_start=MEETING)
     assert [(f.kind, f.text) for f in found] == [("decision", "no meeting in August")]
+
+
+def test_a_table_pasted_from_the_minutes() -> None:
+    text = (
+        "Action | Owner | Due\n"
+        "Book the hall for the open day | Grace | 14 March\n"
+        "Write to the ICB\tPeter\tnext meeting\n"
+        "Share the survey | Nia |\n"
+    )
+    found = read_agreed(text, PEOPLE, meeting_start=MEETING, next_meeting=date(2027, 4, 6))
+    assert [(f.kind, f.text, f.owner_email, f.due) for f in found] == [
+        ("action", "Book the hall for the open day", "grace@f.example", date(2027, 3, 14)),
+        ("action", "Write to the ICB", "peter@t.example", date(2027, 4, 6)),
+        ("action", "Share the survey", "nia@t.example", None),
+    ]

@@ -105,6 +105,9 @@ _OWNER_TAIL = re.compile(
 )
 _NOT_OWNERS = {"we", "it", "this", "that", "there", "they", "meetings", "meeting", "the meeting"}
 _SEVERAL = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_CELLS = re.compile(r"\t+|\s*\|\s*")
+_TABLE_HEADINGS = {"action", "actions", "owner", "who", "lead", "due", "by when", "when",
+                   "deadline", "date", "status", "what", "item"}  # fmt: skip
 _TITLES = {"dr", "prof", "cllr", "mr", "mrs", "ms", "miss", "mx", "rev", "sir", "dame"}
 _GROUPS = {"the", "our", "each", "every", "all", "everyone", "everybody", "both"}
 _VERBS = set(
@@ -385,9 +388,45 @@ def read_agreed(
             continue
         if _match_person(line, directory) is not None and len(_words(line)) <= 3:
             continue  # a name on its own: the note-taker signing off
+        cells = [c.strip() for c in _CELLS.split(line) if c.strip()]
+        if len(cells) >= 2:  # a row of a table pasted from minutes: action | owner | due
+            if {c.lower().strip(":?") for c in cells} <= _TABLE_HEADINGS:
+                continue
+            found.append(_table_row(line, cells, directory, base, next_meeting, locale))
+            continue
         found.append(_read_line(line[:MAX_LINE_CHARS], section, directory, base,
                                 next_meeting, locale))  # fmt: skip
     return found
+
+
+def _table_row(
+    line: str,
+    cells: list[str],
+    directory: Directory,
+    base: datetime,
+    next_meeting: date | None,
+    locale: str,
+) -> AgreedLine:
+    """One row of a pasted table: the cell naming someone is the owner, a cell that is a
+    date the due date, the rest what is to be done (a row with neither is a note)."""
+    owner: tuple[str, str, str] | None = None
+    due: date | None = None
+    due_text = ""
+    for cell in cells[1:]:
+        if owner is None and (found := _owner(cell, directory, strict=len(cells) > 3)):
+            owner = found
+            continue
+        when = re.sub(r"^(?:by|before|due)\s+", "", cell, flags=re.IGNORECASE)
+        if due is None and _NEXT_MEETING.match(when):
+            due, due_text = next_meeting, cell
+        elif due is None and _DATE_WORD.search(when):
+            due = _local_date(when, base, locale)
+            due_text = cell if due else ""
+    text = " | ".join(cells) if owner is None and due is None else cells[0]
+    if owner is None and due is None:
+        return AgreedLine("note", line)
+    written, email, org = owner or ("", "", "")
+    return AgreedLine("action", text, written, email, org, due, due_text)
 
 
 def _read_line(
