@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.inbound.agreed_replies import read_verdict
+from scheduler.inbound.agreed_replies import read_verdict, read_verdicts
 from scheduler.replies.agreed import Directory, Person, read_agreed
 
 PEOPLE = Directory((
@@ -165,3 +165,23 @@ def test_a_table_pasted_from_the_minutes() -> None:
         ("action", "Write to the ICB", "peter@t.example", date(2027, 4, 6)),
         ("action", "Share the survey", "nia@t.example", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("done", {1: ("done", ""), 2: ("done", ""), 3: ("done", "")}),
+        (
+            "1 done\n3. drop - no longer needed",
+            {1: ("done", ""), 3: ("dropped", "no longer needed")},
+        ),
+        ("1 done, 2 not yet", {1: ("done", ""), 2: ("not_yet", "")}),
+        ("#2: not yet, next week", {2: ("not_yet", "next week")}),
+        ("4 done", {}),  # there is no fourth
+        ("Working on them all", {}),
+    ],
+)
+def test_an_owners_verdicts_on_several_actions(
+    reply: str, expected: dict[int, tuple[str, str]]
+) -> None:
+    assert read_verdicts(reply, 3) == expected

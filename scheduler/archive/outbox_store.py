@@ -114,8 +114,8 @@ def columns(payload: Payload) -> Columns:
             return Columns(occurrence=slot)
         case NotesOf(at=at, notes_id=notes_id):
             return _at(at, question_id=None if notes_id is None else f"notes-{notes_id}")
-        case ActionOf(at=at, action_id=action_id):  # the reader finds the action by it
-            return _at(at, question_id=f"action-{action_id}")
+        case ActionOf(at=at, action_ids=ids):  # the reader finds the actions by it
+            return _at(at, question_id="action-" + ",".join(str(i) for i in ids))
     return Columns()
 
 

@@ -18,7 +18,7 @@ from scheduler.compose.render_inputs import carried_key
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import AGREED, AGREED_PREFIX, sign_token, token_id_for
 from scheduler.compose.wording import greeting_name, short_day
-from scheduler.plan.intents import ActionOf, Intent, NotesOf, Question
+from scheduler.plan.intents import ActionOf, Intent, NotesOf
 from scheduler.plan.state import AgreedItem
 
 if TYPE_CHECKING:
@@ -45,11 +45,9 @@ def item_view(item: AgreedItem) -> dict[str, str]:
 
 def carried_forward(renderer: Renderer, intent: Intent) -> dict[str, list[dict[str, str]]]:
     """ "Last time we agreed": the last meeting's decisions and every open action."""
-    later_parts = {area.id for area in renderer.content.checklist[1:]}
     key = carried_key(intent)
-    asked = intent.payload if isinstance(intent.payload, Question) else None
-    if key is None or (asked is not None and asked.question_id in later_parts):
-        return {"decisions": [], "actions": []}  # a checklist's first part carries it, once
+    if key is None:
+        return {"decisions": [], "actions": []}
     found = renderer.inputs.agreed.carried.get(key)
     decisions, actions = found or ((), ())
     return {
@@ -77,11 +75,7 @@ def agreed_handlers(renderer: Renderer) -> dict[str, Callable[[Intent], Outgoing
 
 
 def _meeting_context(renderer: Renderer, intent: Intent) -> dict[str, Any]:
-    match intent.payload:
-        case NotesOf(at=at) | ActionOf(at=at):
-            pass
-        case _:
-            raise ValueError(f"a {intent.kind} email needs a meeting occurrence")
+    at = intent.facts(NotesOf).at
     meeting = renderer.meeting(at.meeting_id)
     held = renderer._held_at(meeting, at.occurrence)
     member = renderer.members.get(intent.recipient)
@@ -146,26 +140,35 @@ def _notes_confirm(renderer: Renderer, intent: Intent) -> Outgoing:
 
 
 def _action(renderer: Renderer, intent: Intent) -> dict[str, Any]:
-    from scheduler.plan.agreed import next_meeting_after
-
-    action_id = intent.facts(ActionOf).action_id
-    action = renderer.inputs.agreed.actions.get(action_id)
-    if action is None:
-        raise ValueError(f"no action gathered for action {action_id}")
-    view = item_view(action)
-    upcoming = next_meeting_after(renderer.config, action.recorded_at or action.occurrence)
-    next_title, next_when = "next meeting's", ""
-    if upcoming is not None:
-        next_title = renderer.meeting(upcoming.meeting_id).title
-        next_when = short_day(upcoming.start, renderer.config.partnership.zone)
-    short = action.text if len(action.text) <= 60 else action.text[:57].rstrip() + "..."
-    owner = renderer.members.get(action.owner_email)
+    """An owner's open actions, each with the meeting it was agreed at, before ``at``."""
+    facts = intent.facts(ActionOf)
+    zone = renderer.config.partnership.zone
+    actions = []
+    for action_id in facts.action_ids:
+        action = renderer.inputs.agreed.actions.get(action_id)
+        if action is None:
+            raise ValueError(f"no action gathered for action {action_id}")
+        agreed_at = renderer.meeting(action.meeting_id)
+        held = renderer._held_at(agreed_at, action.occurrence)
+        actions.append({**item_view(action), "meeting_title": agreed_at.title,
+                        "meeting_when": renderer.when(held),
+                        "meeting_day": short_day(held, zone)})  # fmt: skip
+    first = renderer.inputs.agreed.actions[facts.action_ids[0]]
+    upcoming = renderer.meeting(facts.at.meeting_id)
+    short = first.text if len(first.text) <= 60 else first.text[:57].rstrip() + "..."
+    owner = renderer.members.get(first.owner_email)
+    member = renderer.members.get(intent.recipient)
     return {
-        **_meeting_context(renderer, intent),
-        **view,
-        "short_text": short,
-        "next_title": next_title,
-        "next_when": next_when,
+        **renderer.common,
+        "greeting_name": greeting_name(member.name, member.preferred_name)
+        if member
+        else greeting_name(renderer.config.convenor.name, ""),
+        "to_name": member.name if member else renderer.config.convenor.name,
+        "actions": actions,
+        "short_text": short if len(actions) == 1 else f"{len(actions)} things",
+        "owner": first.owner,
+        "next_title": upcoming.title,
+        "next_when": short_day(renderer._held_at(upcoming, facts.at.occurrence), zone),
         "left": owner is not None and owner.status == "left",
     }
 

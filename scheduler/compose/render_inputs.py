@@ -147,8 +147,8 @@ def render_needs(
                 answer_ids.update(some)
             case NotesOf(notes_id=int(notes_id)):
                 notes_ids.add(notes_id)
-            case ActionOf(action_id=action_id):
-                action_ids.add(action_id)
+            case ActionOf(action_ids=ids):
+                action_ids.update(ids)
         if (carry := carried_key(intent)) is not None:
             carried.add(carry)
         email = intent.member_email or ""

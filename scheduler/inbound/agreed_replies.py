@@ -37,7 +37,7 @@ from scheduler.replies.agreed import Directory, Person, is_greeting, read_agreed
 from scheduler.replies.mime import header_value, header_values
 from scheduler.vocabulary import InboundStatus
 
-__all__ = ["AgreedReplies", "Claim", "read_verdict"]
+__all__ = ["AgreedReplies", "Claim", "read_verdict", "read_verdicts"]
 
 _VERDICT = re.compile(
     r"^\W*(?P<word>done|completed?|finished|not\s+yet|not\s+done(?:\s+yet)?|no[, ]+not\s+yet|"
@@ -64,6 +64,28 @@ def _first_line(raw: bytes) -> str:
         if line.strip() and not is_greeting(line):
             return line.strip()
     return ""
+
+
+_NUMBERED = re.compile(r"^\W*(?:no\.?\s*|number\s+|#)?(?P<n>\d{1,2})\s*[.):\-–—]?\s+(?P<rest>\S.*)$",
+                       re.IGNORECASE)  # fmt: skip
+
+
+def read_verdicts(text: str, count: int) -> dict[int, tuple[str, str]]:
+    """Which of ``count`` numbered actions an owner's reply settles, and how: one verdict
+    for all ("done"), or a line (or a comma-separated part) per number ("1 done")."""
+    numbered: dict[int, tuple[str, str]] = {}
+    for line in text.splitlines():
+        for part in re.split(r"[;,]\s*(?=\W*\d{1,2}\b)", line):
+            found = _NUMBERED.match(part.strip())
+            if found is None or not 1 <= int(found["n"]) <= count:
+                continue
+            verdict = read_verdict(found["rest"])
+            if verdict is not None:
+                numbered[int(found["n"])] = verdict
+    if numbered:
+        return numbered
+    whole = read_verdict(text)
+    return {n: whole for n in range(1, count + 1)} if whole is not None else {}
 
 
 @dataclass(frozen=True)
@@ -119,7 +141,7 @@ class AgreedReplies:
             # a verdict is a word or two ("Done Monday"), which the reader may take for a
             # sign-off: the first line of the owner's own, read as a verdict, is enough
             first = _first_line(raw)
-            if read_verdict(first) is not None:
+            if read_verdict(first) is not None or _NUMBERED.match(first):
                 return self._verdict(found, replace(parsed, text=first), now)
         if parsed.kind != ReplyKind.ANSWER:
             return Claim(
@@ -159,20 +181,24 @@ class AgreedReplies:
         return Claim(Outcome(InboundStatus.AGREED, reason, member_id=sent.member_id), write)
 
     def _verdict(self, sent: _Sent, parsed: ParsedReply, now: datetime) -> Claim:
-        action_id = int(sent.question_id.removeprefix("action-"))
-        verdict = read_verdict(parsed.text)
+        ids = [int(i) for i in sent.question_id.removeprefix("action-").split(",") if i.isdigit()]
+        verdicts = read_verdicts(parsed.text, len(ids))
 
         def write() -> None:
-            if verdict is None:
-                self.store.add_note(action_id, parsed.text.strip(), now)
-            else:
-                self.store.set_status(action_id, verdict[0], verdict[1], now)
+            for n, action_id in enumerate(ids, start=1):
+                if n in verdicts:
+                    self.store.set_status(action_id, *verdicts[n], now)
+                else:  # kept beside the action, which stays open
+                    self.store.add_note(action_id, parsed.text.strip(), now)
 
+        said = ", ".join(
+            f"{ids[n - 1]} {v[0].replace('_', ' ')}" for n, v in sorted(verdicts.items())
+        )
         reason = (
-            f"action {action_id}: {verdict[0].replace('_', ' ')}"
-            if verdict
-            else f"action {action_id}: a reply that says neither done, not yet nor drop; kept, "
-            "and the action left open"
+            f"action(s) {said}"
+            if verdicts
+            else "a reply that says neither done, not yet nor "
+            "drop; kept, and the action(s) left open"
         )
         return Claim(Outcome(InboundStatus.AGREED, reason, member_id=sent.member_id), write)
 

@@ -9,8 +9,8 @@ each open action a week before the next meeting (pure).
   to the note-taker, listing what was recorded; a reply to either email replaces it.
 * **Follow-up**: a week before the first meeting after the one an action came
   from, its owner (the member named, or the organisation's first active member)
-  is asked once whether it is done (once per line: a correction that keeps the
-  line as it was asks nothing again). An owner who has left is not asked: the
+  gets one email listing their open actions, asking whether each is done; once
+  per owner and meeting, so nothing is asked twice. An owner who has left is not asked: the
   convenor is told instead, once.
 """
 
@@ -139,8 +139,12 @@ def plan_follow_ups(
     actions: tuple[AgreedItem, ...],
     members: Mapping[str, MemberState],
 ) -> list[Intent]:
+    """One email to each owner with open actions, a week before the next meeting after
+    the ones they came from, listing them all; the convenor's word for an owner gone."""
     name = config.partnership.identity
-    intents = []
+    due_by: dict[tuple[str, bool, str], datetime] = {}
+    groups: dict[tuple[str, bool, str], list[AgreedItem]] = {}
+    nexts: dict[str, Occurrence] = {}
     for action in actions:
         if not action.is_open:
             continue
@@ -152,45 +156,32 @@ def plan_follow_ups(
         if due > now or now >= upcoming.start:
             continue
         owner = _asked(action, members)
-        if owner is not None and owner.status == "active" and not owner.address_failing:
-            intents.append(
-                Intent(
-                    # by the line, not its row: a correction that keeps it asks nothing again
-                    key=intent_key(
-                        name,
-                        MessageKind.ACTION_FOLLOW_UP,
-                        action.meeting_id,
-                        action.occurrence,
-                        action.text,
-                    ),
-                    kind=MessageKind.ACTION_FOLLOW_UP,
-                    recipient=owner.email,
-                    due=due,
-                    payload=ActionOf(
-                        MeetingAt(action.meeting_id, action.occurrence), action.id, owner.email
-                    ),
-                )
+        reachable = owner is not None and owner.status == "active" and not owner.address_failing
+        if owner is None and not action.owner_organisation:
+            continue  # an owner as written ("Everyone"): nobody to ask
+        who = owner.email if owner is not None else action.owner_organisation
+        group = (who, reachable, utc_text(upcoming.original))
+        groups.setdefault(group, []).append(action)
+        due_by[group] = max(due_by.get(group, due), due)
+        nexts[group[2]] = upcoming
+    intents = []
+    for (who, reachable, next_text), items in groups.items():
+        upcoming = nexts[next_text]
+        kind = MessageKind.ACTION_FOLLOW_UP if reachable else MessageKind.ACTION_SKIPPED
+        intents.append(
+            Intent(
+                # once per owner and meeting: a correction of the notes asks nothing again
+                key=intent_key(name, kind, who, upcoming.meeting_id, upcoming.original),
+                kind=kind,
+                recipient=who if reachable else config.convenor.email,
+                due=due_by[(who, reachable, next_text)],
+                payload=ActionOf(
+                    MeetingAt(upcoming.meeting_id, upcoming.original),
+                    tuple(i.id for i in items),
+                    who if who in members else None,
+                ),
             )
-        elif owner is not None or action.owner_organisation:
-            intents.append(
-                Intent(
-                    key=intent_key(
-                        name,
-                        MessageKind.ACTION_SKIPPED,
-                        action.meeting_id,
-                        action.occurrence,
-                        action.text,
-                    ),
-                    kind=MessageKind.ACTION_SKIPPED,
-                    recipient=config.convenor.email,
-                    due=due,
-                    payload=ActionOf(
-                        MeetingAt(action.meeting_id, action.occurrence),
-                        action.id,
-                        owner.email if owner is not None else None,
-                    ),
-                )
-            )
+        )
     return intents
 
 

@@ -198,11 +198,12 @@ class NotesOf:
 
 @dataclass(frozen=True)
 class ActionOf:
-    """One action a meeting agreed (``action_id``): its follow-up to the owner, or the
-    convenor's word that its owner has left. ``member_email``: the owner, a member."""
+    """An owner's open actions (``action_ids``) before the meeting ``at``: their
+    follow-up, or the convenor's word that the owner has left. ``member_email``: the
+    owner, when a member."""
 
     at: MeetingAt
-    action_id: int
+    action_ids: tuple[int, ...]
     member_email: str | None = None
 
 
