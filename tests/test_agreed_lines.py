@@ -185,3 +185,37 @@ def test_an_owners_verdicts_on_several_actions(
     reply: str, expected: dict[int, tuple[str, str]]
 ) -> None:
     assert read_verdicts(reply, 3) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Nia - set up the shared inbox to go live soon", ("action", "nia@t.example", None)),
+        (
+            "Grace to book the van for the May fair by 2 April",
+            ("action", "grace@f.example", date(2027, 4, 2)),
+        ),
+        (
+            "Tom to present the figures at the next meeting",
+            ("action", "tom@c.example", date(2027, 4, 6)),
+        ),
+        (
+            "phone the landlord (Grace) before Thursday",
+            ("action", "grace@f.example", date(2027, 2, 25)),
+        ),
+        ("Tom to meet the head teacher at school", ("action", "tom@c.example", None)),
+    ],
+)
+def test_the_owner_and_the_date_the_line_means(
+    line: str, expected: tuple[str, str, date | None]
+) -> None:
+    assert one(line, next_meeting=date(2027, 4, 6)) == expected
+
+
+def test_a_short_line_ending_in_a_colon_introduces_what_follows() -> None:
+    text = "Here is what we decided:\nno meeting in August\nand the follow-ups:\nchase the ICB"
+    found = read_agreed(text, PEOPLE, meeting_start=MEETING)
+    assert [(f.kind, f.text) for f in found] == [
+        ("decision", "no meeting in August"),
+        ("action", "chase the ICB"),
+    ]

@@ -97,6 +97,7 @@ _OWNER_VERB = re.compile(
     r"said (?:she|he|they) would)\s+(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
+_OWNER_DASH = re.compile(r"^(?P<owner>[^-–—]{2,40}?)\s+[-–—]\s+(?P<rest>\S.*)$")
 _OWNER_COLON = re.compile(r"^(?P<owner>[^:]{2,50}):\s*(?P<rest>\S.*)$")
 _OWNER_TAIL = re.compile(
     r"(?:\(\s*(?:owner|lead|who|action)?\s*:?\s*(?P<a>[^()]{2,60})\)|\[(?P<b>[^\[\]]{2,60})\]|"
@@ -105,6 +106,11 @@ _OWNER_TAIL = re.compile(
 )
 _NOT_OWNERS = {"we", "it", "this", "that", "there", "they", "meetings", "meeting", "the meeting"}
 _SEVERAL = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_SECTION_WORDS = (
+    ({"decision", "decisions", "decided"}, "decision"),
+    ({"action", "actions", "todo", "todos", "steps", "follow", "tasks"}, "action"),
+    ({"note", "notes"}, "note"),
+)
 _CELLS = re.compile(r"\t+|\s*\|\s*")
 _TABLE_HEADINGS = {"action", "actions", "owner", "who", "lead", "due", "by when", "when",
                    "deadline", "date", "status", "what", "item"}  # fmt: skip
@@ -196,8 +202,11 @@ _ROLE_WORDS = set(
     ]
 )
 _WHEN = re.compile(
-    r"\b(?P<word>by|before|until|no later than|for|due|on)\s*:?\s+(?=(?P<when>\S.*)$)",
+    r"\b(?P<word>by|before|until|no later than|due)\s*:?\s+(?=(?P<when>\S.*)$)",
     re.IGNORECASE,
+)
+_WEAK_WHEN = re.compile(  # "for the July event" is a date only when nothing stronger is said
+    r"\b(?P<word>for|on|at)\s*:?\s+(?=(?P<when>\S.*)$)", re.IGNORECASE
 )
 _WITHIN = re.compile(
     r"\b(?:in|within|over)\s+(?:the\s+next\s+)?(?=(?P<when>(?:a|an|one|two|three|four|five|six|eight|\d{1,2})\s+"
@@ -332,13 +341,15 @@ def _due(
     text: str, base: datetime, next_meeting: date | None, locale: str
 ) -> tuple[date | None, str]:
     """The due date a line states (and the words it was read from)."""
-    for pattern in (_WHEN, _WITHIN, _BARE):
+    for pattern in (_WHEN, _WITHIN, _BARE, _WEAK_WHEN):
         for found in pattern.finditer(text):
             at = found.start("when")
             phrase = found["when"].strip()
             meeting = _NEXT_MEETING.match(phrase)
             if meeting is not None:
                 return next_meeting, text[found.start() : at + meeting.end()]
+            if pattern is _WEAK_WHEN and found["word"].lower() == "at":
+                continue  # "at" names a date only as "at the next meeting"
             words = phrase.split()
             for n in range(min(len(words), 6), 0, -1):
                 attempt = " ".join(words[:n]).strip(" .,;)")
@@ -378,6 +389,10 @@ def read_agreed(
         if not line or _GREETING.match(line):
             continue
         heading = _HEADING.match(line.strip("*_=#~ ").rstrip(" -–—"))
+        if heading is None and line.endswith(":") and len(_words(line)) <= 6:
+            words = set(_words(line))  # "Here's what we agreed:", "From today's meeting:"
+            section = next((k for w, k in _SECTION_WORDS if w & words), section)
+            continue
         if heading is not None:
             what = heading["what"].lower()
             section = (
@@ -467,7 +482,10 @@ def _read_line(
 
 
 def _owner_of(body: str, directory: Directory, *, strict: bool) -> tuple[str, str, str] | None:
-    """Who a line names as doing it: "Tom to ...", "Tom: ...", or "... (Tom)" at its end."""
+    """Who a line names as doing it: "Tom - ...", "Tom to ...", "Tom: ...", "... (Tom)"."""
+    dash = _OWNER_DASH.match(body)
+    if dash is not None and (found := _owner(dash["owner"], directory, strict=True)):
+        return found
     front = _OWNER_VERB.match(body)
     if front is not None:
         found = _owner(front["owner"], directory, strict=strict)
@@ -481,7 +499,11 @@ def _owner_of(body: str, directory: Directory, *, strict: bool) -> tuple[str, st
     tail = _OWNER_TAIL.search(body)
     if tail is not None:
         candidate = next(g for g in tail.groups() if g)
-        return _owner(candidate, directory, strict=True)
+        if (found := _owner(candidate, directory, strict=True)) is not None:
+            return found
+    for bracket in re.finditer(r"\(([^()]{2,60})\)", body):  # "(Kwame) by 30/7"
+        if (found := _owner(bracket.group(1), directory, strict=True)) is not None:
+            return found
     return None
 
 
