@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-import dateparser
+from .agreed_dates import DATE_WORD, NEXT_MEETING, due_of, local_date
 
 __all__ = ["AgreedLine", "Directory", "Person", "is_greeting", "read_agreed"]
 
@@ -61,6 +61,10 @@ class AgreedLine:
     owner_organisation: str = ""  # the member's organisation, or the organisation it names
     due: date | None = None
     due_text: str = ""  # the words the due date was read from
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·‣◦>]+|\d{1,2}[.)]|\(?[a-z]\)|\[\s?\]|☐)\s*")
@@ -116,119 +120,11 @@ _TABLE_HEADINGS = {"action", "actions", "owner", "who", "lead", "due", "by when"
                    "deadline", "date", "status", "what", "item"}  # fmt: skip
 _TITLES = {"dr", "prof", "cllr", "mr", "mrs", "ms", "miss", "mx", "rev", "sir", "dame"}
 _GROUPS = {"the", "our", "each", "every", "all", "everyone", "everybody", "both"}
-_VERBS = set(
-    [
-        "share",
-        "send",
-        "circulate",
-        "write",
-        "draft",
-        "ask",
-        "talk",
-        "find",
-        "look",
-        "bring",
-        "set",
-        "book",
-        "check",
-        "invite",
-        "contact",
-        "email",
-        "update",
-        "review",
-        "make",
-        "get",
-        "arrange",
-        "organise",
-        "organize",
-        "agree",
-        "confirm",
-        "speak",
-        "meet",
-        "plan",
-        "prepare",
-        "follow",
-        "put",
-        "add",
-        "take",
-        "give",
-        "create",
-        "explore",
-        "map",
-        "raise",
-        "call",
-        "chase",
-        "visit",
-        "run",
-        "hold",
-        "start",
-        "try",
-        "keep",
-        "let",
-        "see",
-        "think",
-    ]
+_VERBS = _wordset(
+    "share send circulate write draft ask talk find look bring set book check invite contact email update review make get arrange organise organize agree confirm speak meet plan prepare follow put add take give create explore map raise call chase visit run hold start try keep let see think"
 )
-_ROLE_WORDS = set(
-    [
-        "lead",
-        "leads",
-        "team",
-        "rep",
-        "reps",
-        "representative",
-        "representatives",
-        "colleague",
-        "colleagues",
-        "staff",
-        "manager",
-        "managers",
-        "coordinator",
-        "co-ordinator",
-        "worker",
-        "workers",
-        "officer",
-        "officers",
-        "people",
-        "partner",
-        "partners",
-        "and",
-        "from",
-        "at",
-        "of",
-        "the",
-        "our",
-        "their",
-    ]
-)
-_WHEN = re.compile(
-    r"\b(?P<word>by|before|until|no later than|due)\s*:?\s+(?=(?P<when>\S.*)$)",
-    re.IGNORECASE,
-)
-_WEAK_WHEN = re.compile(  # "for the July event" is a date only when nothing stronger is said
-    r"\b(?P<word>for|on|at)\s*:?\s+(?=(?P<when>\S.*)$)", re.IGNORECASE
-)
-_WITHIN = re.compile(
-    r"\b(?:in|within|over)\s+(?:the\s+next\s+)?(?=(?P<when>(?:a|an|one|two|three|four|five|six|eight|\d{1,2})\s+"
-    r"(?:days?|weeks?|fortnights?|months?))\b)",
-    re.IGNORECASE,
-)
-_BARE = re.compile(
-    r"\b(?=(?P<when>next week|next month|tomorrow|this week|end of (?:the )?(?:week|month))\b)",
-    re.IGNORECASE,
-)
-_NEXT_MEETING = re.compile(r"^(?:the\s+)?next\s+(?:meeting|reflection point|review|session)\b",
-                           re.IGNORECASE)  # fmt: skip
-_DATE_WORD = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
-    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\b|"
-    r"\b(?:weeks?|months?|fortnights?|tomorrow|today|days?|year)\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b",
-    re.IGNORECASE,
-)
-_PART_OF_MONTH = re.compile(
-    r"^(?:the\s+)?(?P<part>end|close|middle|mid|start|beginning|early|late)(?:\s+of)?[\s-]+"
-    r"(?P<rest>.+)$",
-    re.IGNORECASE,
+_ROLE_WORDS = _wordset(
+    "lead leads team rep reps representative representatives colleague colleagues staff manager managers coordinator co-ordinator worker workers officer officers people partner partners and from at of the our their"
 )
 
 
@@ -311,56 +207,6 @@ def _owner(candidate: str, directory: Directory, *, strict: bool) -> tuple[str, 
     return written, "", ""
 
 
-def _local_date(text: str, base: datetime, locale: str) -> date | None:
-    language = locale.split("-")[0]
-    settings = {
-        "RELATIVE_BASE": base,
-        "PREFER_DATES_FROM": "future",
-        "PREFER_DAY_OF_MONTH": "first",
-        "RETURN_AS_TIMEZONE_AWARE": False,
-    }
-    text = re.sub(r"^(?:w/?c|week commencing|the week of|the)\s+", "", text, flags=re.IGNORECASE)
-    part = _PART_OF_MONTH.match(text)
-    if part is not None:
-        month = _local_date(part["rest"], base, locale)
-        if month is None:
-            return None
-        which = part["part"].lower()
-        if which in ("end", "close", "late"):
-            nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-            return nxt - timedelta(days=1)
-        return month.replace(day=15 if which in ("middle", "mid") else 7)
-    try:
-        found = dateparser.parse(text, languages=[language], locales=[locale], settings=settings)
-    except (ValueError, OverflowError, LookupError):
-        return None
-    return found.date() if found is not None else None
-
-
-def _due(
-    text: str, base: datetime, next_meeting: date | None, locale: str
-) -> tuple[date | None, str]:
-    """The due date a line states (and the words it was read from)."""
-    for pattern in (_WHEN, _WITHIN, _BARE, _WEAK_WHEN):
-        for found in pattern.finditer(text):
-            at = found.start("when")
-            phrase = found["when"].strip()
-            meeting = _NEXT_MEETING.match(phrase)
-            if meeting is not None:
-                return next_meeting, text[found.start() : at + meeting.end()]
-            if pattern is _WEAK_WHEN and found["word"].lower() == "at":
-                continue  # "at" names a date only as "at the next meeting"
-            words = phrase.split()
-            for n in range(min(len(words), 6), 0, -1):
-                attempt = " ".join(words[:n]).strip(" .,;)")
-                if not _DATE_WORD.search(attempt):
-                    continue
-                when = _local_date(attempt, base, locale or "en-GB")
-                if when is not None:
-                    return when, text[found.start() : text.index(attempt, at) + len(attempt)]
-    return None, ""
-
-
 def read_agreed(
     text: str,
     directory: Directory,
@@ -432,10 +278,10 @@ def _table_row(
             owner = found
             continue
         when = re.sub(r"^(?:by|before|due)\s+", "", cell, flags=re.IGNORECASE)
-        if due is None and _NEXT_MEETING.match(when):
+        if due is None and NEXT_MEETING.match(when):
             due, due_text = next_meeting, cell
-        elif due is None and _DATE_WORD.search(when):
-            due = _local_date(when, base, locale)
+        elif due is None and DATE_WORD.search(when):
+            due = local_date(when, base, locale)
             due_text = cell if due else ""
     text = " | ".join(cells) if owner is None and due is None else cells[0]
     if owner is None and due is None:
@@ -466,7 +312,7 @@ def _read_line(
     if decision is not None and owner is None:
         return AgreedLine("decision", line)
     if action is None and owner is None:
-        dated = _due(line, base, next_meeting, locale)[0] is not None
+        dated = due_of(line, base, next_meeting, locale)[0] is not None
         verb = _words(line)[:1] != [] and _words(line)[0] in _VERBS
         if section == "action" and (verb or dated):
             pass  # an action nobody was named for: kept, with no owner
@@ -476,7 +322,7 @@ def _read_line(
             return AgreedLine("decision", line)
         elif section == "note" or not dated:
             return AgreedLine("note", line)
-    due, due_text = _due(body, base, next_meeting, locale)
+    due, due_text = due_of(body, base, next_meeting, locale)
     written, email, org = owner or ("", "", "")
     return AgreedLine("action", line, written, email, org, due, due_text)
 
