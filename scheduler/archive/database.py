@@ -268,6 +268,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX outbox_sent_at ON outbox(sent_at);
         """,
     ),
+    (
+        # what a meeting agreed, from its note-taker's reply (issue 17): one ``meeting_notes``
+        # row per reply (a correction is a new one; the old stays, no longer current), one
+        # ``agreed_items`` row per line. ``owner_member_id`` is NULL when the owner is an
+        # organisation, a phrase as written, or forgotten.
+        "0013-decisions-and-actions",
+        """
+        CREATE TABLE meeting_notes (
+            id INTEGER PRIMARY KEY,
+            meeting_id TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            inbound_id INTEGER REFERENCES inbound(id),
+            note_taker TEXT,
+            request_key TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            current INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX meeting_notes_occurrence ON meeting_notes(meeting_id, occurrence);
+        CREATE TABLE agreed_items (
+            id INTEGER PRIMARY KEY,
+            notes_id INTEGER NOT NULL REFERENCES meeting_notes(id),
+            meeting_id TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('decision', 'action', 'note')),
+            text TEXT NOT NULL,
+            owner_text TEXT NOT NULL DEFAULT '',
+            owner_member_id INTEGER REFERENCES members(id),
+            owner_organisation TEXT NOT NULL DEFAULT '',
+            owner_sector TEXT NOT NULL DEFAULT '',
+            due_on TEXT,
+            due_text TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'done', 'not_yet', 'dropped', 'recorded')),
+            status_note TEXT NOT NULL DEFAULT '',
+            status_at TEXT,
+            current INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX agreed_items_open ON agreed_items(current, kind, status);
+        CREATE VIEW decisions_and_actions AS
+            SELECT id, meeting_id, occurrence, kind, text, owner_text, owner_organisation,
+                   owner_sector, due_on, status, status_note, status_at
+            FROM agreed_items WHERE current = 1;
+        """,
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.partnership_view import meetings_summary, people_by_sector
 from scheduler.compose.questions import question_context
+from scheduler.compose.render_agreed import agreed_handlers, carried_forward
 from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_meeting
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
@@ -205,6 +206,7 @@ class Renderer:
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
             "quarantine_notice": lambda i: render_notice(self, i),
+            **agreed_handlers(self),
         }[intent.kind]
         return handler(intent)
 
@@ -237,6 +239,7 @@ class Renderer:
             "meeting_day": meeting_day,  # for the subject line: Tue 2 Mar
             "chair": self._role_holder(asked.chair if asked else None),
             "note_taker": self._role_holder(asked.note_taker if asked else None),
+            "agreed": carried_forward(self, intent),
             "also": [
                 area.title
                 for qid in (reminder.also if reminder else ())
@@ -449,7 +452,11 @@ class Renderer:
             raise ValueError(f"no digest gathered for {meeting.id} at {at.occurrence}")
         member = self.members.get(intent.recipient)
         to_name = member.name if member else self.config.convenor.name
-        context = {**self.common, **digest_context(view, fold_lines=self.config.digest.fold_lines)}
+        context = {
+            **self.common,
+            **digest_context(view, fold_lines=self.config.digest.fold_lines),
+            "agreed": carried_forward(self, intent),
+        }
         return self._simple(intent, "convenor-digest", context, to_name)
 
     def _simple(
