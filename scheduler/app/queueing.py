@@ -59,7 +59,10 @@ def queue(
         members=state.members,
         meetings=state.meetings,
         now=now,
-        inputs=gather_render_inputs(archive, config, needs),
+        inputs=replace(
+            gather_render_inputs(archive, config, needs),
+            requests={r.id: r for r in state.requests},
+        ),
         invitations=state.invitations,
         held_back=(
             held_back(archive, state.held_back)

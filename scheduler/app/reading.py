@@ -35,6 +35,7 @@ def make_reader(
         trusted_authserv_id=config.inbox.trusted_authserv_id,
         limits=limits,
         checkpoint=checkpoint,
+        zone=config.partnership.zone,
     )
 
 

@@ -183,6 +183,7 @@ class Renderer:
 
     def render(self, intent: Intent) -> Outgoing:
         from scheduler.compose.render_calendar import render_conversation, render_invite
+        from scheduler.compose.render_requests import request_handlers
 
         handler = {
             "prompt": self._prompt,
@@ -202,6 +203,7 @@ class Renderer:
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
             "quarantine_notice": self._quarantine_notice,
+            **request_handlers(self),
         }[intent.kind]
         return handler(intent)
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from scheduler.compose.wording import held_at, meeting_from_definition, spoken_when
 from scheduler.inputs.config import Config, Meeting
 from scheduler.plan.intents import Intent
-from scheduler.plan.state import MeetingState, MemberState
+from scheduler.plan.state import MeetingState, MemberState, Request
 from scheduler.reports.digest import DigestView
 
 # only a plain calendar answer carries over to an updated series: an odd or
@@ -61,6 +61,7 @@ class RenderInputs:
     digests: Mapping[tuple[str, datetime], DigestView] = field(default_factory=dict)
     # (member email, meeting id) -> the member's last PARTSTAT for the whole series
     series_answers: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    requests: Mapping[int, Request] = field(default_factory=dict)  # members' requests, by id
 
     def answer_text(self, answer_id: int | None) -> str:
         return self.answer_texts.get(answer_id or 0, "")

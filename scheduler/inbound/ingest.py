@@ -17,14 +17,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from email.message import EmailMessage
 from typing import Any
 
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore
+from scheduler.archive.request_store import RequestStore
 from scheduler.archive.sent_store import MatchedPrompt, SentStore
 from scheduler.faults import Checkpoint, no_checkpoint
+from scheduler.inbound.controls import Control, read_control
 from scheduler.inbound.custody import Stored, store_raw
 from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.inbound.limits import Limits, structure_problem
@@ -73,7 +76,16 @@ MAX_ATTEMPTS = 3
 # and a stranger may write a member's public address in From.
 UNPROVEN_READ_BYTES = 128 * 1024
 COMMIT_EVERY = 100  # messages whose outcomes share one commit
-TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "duplicate", "quarantined", "rejected")
+TERMINAL = (
+    "answer",
+    "rsvp",
+    "bounce",
+    "auto_reply",
+    "request",
+    "duplicate",
+    "quarantined",
+    "rejected",
+)
 
 
 class Reader:
@@ -85,7 +97,8 @@ class Reader:
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
                  limits: Limits | None = None,
-                 checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
+                 checkpoint: Checkpoint = no_checkpoint,
+                 zone: tzinfo = UTC) -> None:  # fmt: skip
         self.archive = archive
         self.inbound = InboundStore(archive)
         self.sent = SentStore(archive)
@@ -101,6 +114,7 @@ class Reader:
         self.trusted_authserv_id = trusted_authserv_id
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
+        self.zone = zone  # the partnership's: what "today" is for "away until Friday"
         self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
@@ -160,6 +174,7 @@ class Reader:
             or structure_problem(raw, self.limits)
         )
         self.checkpoint("after_parse")
+        control: Control | None = None
         if doubt is not None:
             outcome = Outcome("quarantined", doubt, prompt_id=prompt.id if prompt else None)
         elif proof.refused is not None:
@@ -176,6 +191,8 @@ class Reader:
                 f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
                 "of our messages: kept, not read",
             )
+        elif (control := self._control(head, raw, proof, sender, from_problem, now)) is not None:
+            outcome = control.outcome  # a member's own request, never archived as an answer
         else:
             parsed = parse_reply(
                 raw,
@@ -189,6 +206,8 @@ class Reader:
         with self.archive.transaction():
             if not self.inbound.still_pending(inbound_id):
                 return None  # another tick running at the same time read it first
+            if control is not None and control.request is not None:
+                RequestStore(self.archive).record(inbound_id, control.request, now)
             if outcome.status == "answer" and prompt is not None:
                 self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
                                            outcome.text, now)  # fmt: skip
@@ -257,6 +276,12 @@ class Reader:
                 prompt_id=prompt.id,
             )
         return Outcome("answer", "answer recorded", prompt.member_id, prompt.id, parsed.text)
+
+    def _control(self, head: EmailMessage, raw: bytes, proof: Proof, sender: str | None,
+                 from_problem: str | None, now: datetime) -> Control | None:  # fmt: skip
+        """A member's one-word request (``controls.py``), proved as an answer is."""
+        return read_control(head, raw, proof, self.sent, sender=sender, from_problem=from_problem,
+                            secret=self.secret, now=now, today=now.astimezone(self.zone).date())  # fmt: skip
 
     def _withdrawn(self, prompt: MatchedPrompt) -> Outcome | None:
         """A reply to a question that no longer stands: its series removed, its meeting off."""

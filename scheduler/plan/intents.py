@@ -31,6 +31,10 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.INTRODUCTION: 10,
     MessageKind.PARTNERS: 10,
     MessageKind.CONVERSATION: 11,
+    MessageKind.REQUEST_CONFIRM: 4,  # before the questions it may hold back come out
+    MessageKind.STOP_NOTICE: 8,
+    MessageKind.SILENT_MEMBERS: 9,
+    MessageKind.NUDGE: 6,
 }
 
 
@@ -60,6 +64,8 @@ class Intent:
     also: tuple[str, ...] = ()  # a checklist reminder: the other parts still unanswered
     chair: str | None = None  # who chairs the occurrence a prompt or role note is for
     note_taker: str | None = None
+    request_id: int | None = None  # a member's request by reply that this confirms or reports
+    people: tuple[tuple[str, str], ...] = ()  # who has not replied: (email, why, e.g. "paused")
 
     def sort_key(self) -> tuple[int, datetime, str]:
         """Within one tick everything planned is due: welcomes go before questions.
