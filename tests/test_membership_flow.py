@@ -234,6 +234,9 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "newcomer_is_me": False, "meeting_day": "Tue 12 Jan", "role": "chair",
         "arrived": True, "passed_to": [name], "founder": False, "also": [name],
         "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name, "seems": name, "lines": [name], "accept": True, "vouch": True}], "numbers": "7 8", "kinds": [{"kind": "rsvp", "what": name}],
+        "word": "skip", "until": "1 March 2027", "cycle_title": name, "cycle_day": "Tue 12 Jan",
+        "leaver_email": "x@example.org", "asked_on": "5 January 2027", "members_file": "members.csv",
+        "meeting_id": "reflection", "silent": 1,
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

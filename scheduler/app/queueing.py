@@ -22,9 +22,10 @@ from scheduler.inbound.held import described
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
+from scheduler.plan.intents import Intent
 from scheduler.plan.kinds import MessageKind
 from scheduler.plan.planner import plan
-from scheduler.plan.state import HeldBack
+from scheduler.plan.state import HeldBack, State
 from scheduler.reports.digest import build_digest
 
 log = logging.getLogger("reflect")
@@ -49,8 +50,24 @@ def queue(
         return
     known = existing_keys(archive, [i.key for i in intents])
     fresh = [i for i in intents if i.key not in known]
-    if not fresh:
-        return
+    if fresh:
+        queue_fresh(archive, config, content, state, fresh, secret=secret, now=now,
+                    report=report, checkpoint=checkpoint)  # fmt: skip
+
+
+def queue_fresh(
+    archive: Archive,
+    config: Config,
+    content: Content,
+    state: State,
+    fresh: list[Intent],
+    *,
+    secret: bytes,
+    now: datetime,
+    report: TickReport,
+    checkpoint: Checkpoint,
+) -> None:
+    """Render intents not yet in the outbox and commit them, in batches."""
     needs = render_needs(fresh, config=config, members=state.members, meetings=state.meetings)
     renderer = Renderer(
         config=config,

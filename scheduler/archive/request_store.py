@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from scheduler.archive.database import Archive, from_utc_text, utc_text
-from scheduler.plan.state import Request
+from scheduler.plan.state import OpenPrompt, Request
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,6 @@ class NewRequest:
     until: date | None = None
     meeting_id: str | None = None
     occurrence: str | None = None  # UTC text, as the outbox keeps it
-
-
-@dataclass(frozen=True)
-class OpenQuestion:
-    """A question of one cycle still unanswered: what ``reflect nudge`` follows."""
-
-    key: str  # the prompt's outbox key
-    email: str
-    kind: str
-    question_id: str
 
 
 class RequestStore:
@@ -114,12 +104,21 @@ class RequestStore:
         )
         return None if value is None else str(value)
 
-    def open_questions(self, meeting_id: str, occurrence: str) -> list[OpenQuestion]:
-        """That cycle's unanswered questions, by member, in the order they were sent."""
+    def open_questions(self, meeting_id: str, occurrence: str) -> list[OpenPrompt]:
+        """That cycle's unanswered questions, in the order they were sent: what
+        ``reflect nudge`` follows."""
         return [
-            OpenQuestion(row["key"], row["email"], row["kind"], row["question_id"])
+            OpenPrompt(
+                key=row["key"],
+                member_email=row["email"],
+                kind=row["kind"],
+                meeting_id=meeting_id,
+                occurrence=from_utc_text(occurrence),
+                question_id=row["question_id"],
+                sent_at=from_utc_text(row["sent_at"]),
+            )
             for row in self.archive.rows(
-                """SELECT o.key, m.email, p.kind, p.question_id
+                """SELECT o.key, m.email, p.kind, p.question_id, o.sent_at
                    FROM prompts p JOIN outbox o ON o.id = p.outbox_id
                    JOIN members m ON m.id = p.member_id
                    WHERE p.meeting_id = ? AND p.occurrence = ? AND p.answered = 0

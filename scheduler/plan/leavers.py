@@ -3,7 +3,7 @@ and the note passed on to the newcomers who take their place."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import HANDOVER, Intent, intent_key
@@ -106,7 +106,11 @@ def plan_handovers(
         if member.email in arrived_from:
             continue
         asked = state.handover_asked.get(member.email)
-        if asked is not None and HANDOVER_WAIT <= now - asked <= HANDOVER_CHASE_UNTIL:
+        if asked is None:
+            continue
+        # asked ahead of their last day: they have until then, and the same wait after it
+        since = max(asked, datetime.combine(last_day, time(0), tzinfo=config.partnership.zone))
+        if HANDOVER_WAIT <= now - since <= HANDOVER_CHASE_UNTIL:
             intents.append(
                 Intent(
                     key=intent_key(name, MessageKind.HANDOVER_MISSING, member.email, last_day),

@@ -6,16 +6,18 @@ Never to the members: whose voice is missing is the convenor's to follow up, kin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
+from scheduler.plan.controls import resting_members
 from scheduler.plan.intents import Intent, intent_key
 from scheduler.plan.kinds import MessageKind
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.prompts import skipped_cycles
-from scheduler.plan.state import State
+from scheduler.plan.state import OpenPrompt, State
 from scheduler.plan.windows import SILENT_NOTICE_BEFORE
 
 
@@ -60,3 +62,68 @@ def plan_silent_lists(
                 )
             )
     return intents
+
+
+def plan_nudges(
+    config: Config,
+    content: Content,
+    now: datetime,
+    state: State,
+    open_questions: Sequence[OpenPrompt],
+) -> tuple[list[Intent], list[tuple[str, str]]]:
+    """``reflect nudge``: one more reminder to each member still silent on a cycle, on the
+    first of its questions they have not answered; and who is left out, and why.
+
+    The key is one per member and cycle, so a second nudge can never reach anyone.
+    """
+    resting = resting_members(state, now.astimezone(config.partnership.zone).date())
+    skipped = skipped_cycles(config, content, state, now)
+    answered = {
+        email
+        for prompt in open_questions[:1]
+        if prompt.occurrence is not None and prompt.meeting_id is not None
+        for email, replied in state.cycle_replies.get(
+            (prompt.meeting_id, utc_text(prompt.occurrence)), {}
+        ).items()
+        if replied
+    }
+    intents: list[Intent] = []
+    left_out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for prompt in open_questions:
+        email = prompt.member_email
+        if email in seen or email in answered or prompt.occurrence is None:
+            continue  # one nudge each; a member who answered any part is not silent
+        seen.add(email)
+        member = state.members.get(email)
+        cycle = (email, prompt.meeting_id, utc_text(prompt.occurrence))
+        why = (
+            "no longer a member"
+            if member is None or member.status != "active"
+            else "their address is failing"
+            if member.address_failing
+            else resting.get(email) or ("skipping this one" if cycle in skipped else None)
+        )
+        if why is not None:
+            left_out.append((email, why))
+            continue
+        intents.append(
+            Intent(
+                key=intent_key(
+                    config.partnership.identity,
+                    MessageKind.NUDGE,
+                    email,
+                    prompt.meeting_id,
+                    prompt.occurrence,
+                ),
+                kind=MessageKind.NUDGE,
+                recipient=email,
+                member_email=email,
+                due=now,
+                meeting_id=prompt.meeting_id,
+                occurrence=prompt.occurrence,
+                question_id=prompt.question_id,
+                follows=prompt.key,
+            )
+        )
+    return intents, left_out
