@@ -3,12 +3,14 @@ real service: ticks over simulated days, the outbox Maildir read back, a real ar
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from support.member_mail import deliver, gmail_reply, iphone_reply, outlook_reply, received, text_of
 from support.partnership import Partnership
 
 from scheduler.app.services import build_services
+from scheduler.inbound.controls import first_line_word
 from scheduler.reports.status import status_text
 
 START = datetime(2027, 1, 5, 12, tzinfo=UTC)  # the questions for 12 January went at 10:00
@@ -182,3 +184,59 @@ async def test_a_stranger_cannot_pause_a_member(partnership: Partnership) -> Non
     assert "Members' own requests:\n  none" in status(p, START + timedelta(hours=1))
     await days(p, START + timedelta(days=1), 4)
     assert len(received(p, "reminder", TOM)) == 1  # Tom was never paused
+
+
+@pytest.mark.parametrize(
+    ("first_line", "expected"),
+    [
+        ("Pause", ("pause", None)),
+        ("  pause.  ", ("pause", None)),
+        ("RESUME!", ("resume", None)),
+        ("\u200bSkip", ("skip", None)),
+        ('"stop"', ("stop", None)),
+        ("away until 2027-03-01", ("away", date(2027, 3, 1))),
+        ("Away till 1 March", ("away", date(2027, 3, 1))),
+        ("away until 1/3/2027", ("away", date(2027, 3, 1))),  # day first, as in the UK
+        ("away until Friday", ("away", date(2027, 1, 8))),
+        ("Pause the project, please", None),
+        ("I am away until March", None),
+        ("Stop and think: who is missing?", None),
+    ],
+)
+def test_the_word_on_the_first_line(first_line: str, expected: object) -> None:
+    text = f"\r\n{first_line}\r\n\r\nOn Tue, 5 Jan 2027 someone wrote:\r\n> pause\r\n"
+    assert first_line_word(text, date(2027, 1, 5)) == expected  # a Tuesday
+
+
+@pytest.mark.parametrize("when", ["whenever", "2020-01-01", "2031-01-01"])
+def test_an_away_date_that_cannot_be_right_is_refused(when: str) -> None:
+    found = first_line_word(f"away until {when}", date(2027, 1, 5))
+    assert isinstance(found, str) and f"away until {when}" in found
+
+
+async def test_an_unreadable_away_is_held_with_its_reason(partnership: Partnership) -> None:
+    p = partnership
+    await tick(p, START)
+    (pack,) = received(p, "induction", TOM)
+    deliver(p, gmail_reply(pack, TOM, "away until whenever"))
+    assert await tick(p, START + timedelta(hours=1)) == {"quarantined": 1}
+    assert received(p, "request_confirm") == []
+    services = build_services(p.config)
+    (reason,) = [r["reason"] for r in services.archive.rows("SELECT reason FROM inbound")]
+    services.close()
+    assert "not a date we could read" in reason
+
+
+async def test_a_skip_between_cycles_is_for_the_next_one(partnership: Partnership) -> None:
+    p = partnership
+    await tick(p, START)
+    (pack,) = received(p, "induction", TOM)
+    deliver(p, gmail_reply(pack, TOM, "skip"))
+    await tick(p, datetime(2027, 1, 20, 12, tzinfo=UTC))  # after the 12 January meeting
+    (confirm,) = received(p, "request_confirm", TOM)
+    assert "for the next meeting's questions" in text_of(confirm)
+    await tick(p, datetime(2027, 2, 16, 12, tzinfo=UTC))
+    assert not any("23 Feb" in str(m["Subject"]) for m in received(p, "prompt", TOM))
+    assert any("23 Feb" in str(m["Subject"]) for m in received(p, "prompt", AOIFE))
+    await tick(p, datetime(2027, 3, 30, 12, tzinfo=UTC))
+    assert any("6 Apr" in str(m["Subject"]) for m in received(p, "prompt", TOM))
