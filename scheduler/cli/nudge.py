@@ -25,7 +25,7 @@ def cmd_nudge(args: argparse.Namespace) -> int:
             f"{done.meeting_title} on {done.when}:"
         )
         print("\n".join(f"  {printable(email)}" for email in done.sent_to))
-        print(f"{done.report.sent} sent now, {done.report.queued} queued in all.")
+        print(f"{done.report.sent} message(s) sent now.")
     else:
         print(f"Nobody to nudge for the {done.meeting_title} on {done.when}: nothing was sent.")
     for email, why in done.left_out:
