@@ -240,3 +240,19 @@ async def test_a_skip_between_cycles_is_for_the_next_one(partnership: Partnershi
     assert any("23 Feb" in str(m["Subject"]) for m in received(p, "prompt", AOIFE))
     await tick(p, datetime(2027, 3, 30, 12, tzinfo=UTC))
     assert any("6 Apr" in str(m["Subject"]) for m in received(p, "prompt", TOM))
+
+
+async def test_a_paused_member_is_suggested_no_conversations(partnership: Partnership) -> None:
+    p = partnership
+    p.config.write_text(
+        p.config.read_text().replace("relationship_weeks = 0", "relationship_weeks = 6")
+    )
+    await tick(p, START)
+    (pack,) = received(p, "induction", TOM)
+    deliver(p, outlook_reply(pack, TOM, "pause"))
+    await tick(p, START + timedelta(hours=1))
+    before = len(received(p, "conversation", TOM))
+    await days(p, START + timedelta(days=1), 28)
+    assert len(received(p, "conversation", TOM)) == before
+    others = received(p, "conversation", AOIFE)
+    assert any(m["Date"].datetime > START + timedelta(days=7) for m in others)
