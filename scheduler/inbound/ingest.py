@@ -3,11 +3,12 @@
 ``store_raw`` (``custody.py``) commits a message's exact bytes before anyone is
 told we have it (the IMAP move, the Maildir move, the pipe's exit 0).
 ``Reader.process_pending`` then reads each stored message and ends it in one
-state: ``answer``, ``rsvp``, ``bounce``, ``auto_reply``, ``duplicate`` or
-``quarantined`` with a reason. An answer is recorded only with proof
-(``proof.py``): a reply token that verifies for that prompt (or, with no token,
-a keyed Message-ID of that prompt in the thread), exactly one well-formed From
-address (``headers.py``), and that address the member's. Bounces and RSVPs
+state: ``answer``, ``rsvp``, ``bounce``, ``auto_reply``, ``request`` (a
+member's one-word request, ``controls.py``), ``duplicate`` or ``quarantined``
+with a reason. An answer is recorded only with proof (``proof.py``): a reply
+token that verifies for that prompt (or, with no token, a keyed Message-ID of
+that prompt in the thread), exactly one well-formed From address
+(``headers.py``), and that address the member's. Bounces and RSVPs
 have rules of their own (``machine_mail.py``). What proves nothing is held for
 the convenor (docs/reliability.md has the threat model).
 """
@@ -76,16 +77,8 @@ MAX_ATTEMPTS = 3
 # and a stranger may write a member's public address in From.
 UNPROVEN_READ_BYTES = 128 * 1024
 COMMIT_EVERY = 100  # messages whose outcomes share one commit
-TERMINAL = (
-    "answer",
-    "rsvp",
-    "bounce",
-    "auto_reply",
-    "request",
-    "duplicate",
-    "quarantined",
-    "rejected",
-)
+TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "request", "duplicate", "quarantined",
+            "rejected")  # fmt: skip
 
 
 class Reader:
