@@ -367,8 +367,8 @@ async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
     from scheduler.archive.outbox_store import OutboxStore
     from scheduler.archive.state import load_members
     from scheduler.compose.render import Outgoing
-    from scheduler.plan.intents import Intent
-    from scheduler.plan.kinds import MessageKind
+    from scheduler.plan.intents import Intent, MeetingAt, OneMeetingUpdate
+    from scheduler.vocabulary import MessageKind
 
     services = build_services(partnership.config)
     await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
@@ -377,8 +377,10 @@ async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
     archive = Archive(partnership.database)
     sent = datetime(2027, 1, 5, 10, tzinfo=UTC)
     legacy = Intent(
-        key="legacy-roles", kind=MessageKind.ROLES, recipient=tom, due=sent, member_email=tom,
-        meeting_id="reflection", occurrence=datetime(2027, 1, 12, 10, tzinfo=UTC), sequence=1,
+        key="legacy-roles", kind=MessageKind.ROLES, recipient=tom, due=sent,
+        payload=OneMeetingUpdate(
+            tom, MeetingAt("reflection", datetime(2027, 1, 12, 10, tzinfo=UTC)), sequence=1
+        ),
     )  # fmt: skip
     note = Outgoing(
         key="legacy-roles", kind=MessageKind.ROLES, recipient=tom, member_email=tom,

@@ -25,7 +25,6 @@ from scheduler.calendar.invites import (
     Series,
     build_cancel,
     build_feed,
-    build_instance_request,
     build_request,
 )
 from scheduler.calendar.rules import validate_rrule
@@ -436,47 +435,6 @@ def test_cancel_of_a_time_that_is_not_a_meeting_is_refused() -> None:
 CHAIR_NOTE = "Chair: Siân Owen (Food Bank). Notes: Tom Okafor (City Council)."
 
 
-def test_an_update_of_one_meeting_changes_that_meeting_only() -> None:
-    original = wall(2027, 4, 6, 10, 0)
-    series = dataclasses.replace(SIX_WEEKLY, sequence=1, notes=((original, CHAIR_NOTE),))
-
-    update = build_instance_request(series, MEMBERS[:1], stamp=STAMP, recurrence_id=original)
-
-    # one VEVENT, no rule: the form Outlook takes as a change to one occurrence
-    (event,) = IcsCalendarStream.calendar_from_ics(update.decode("utf-8")).events
-    assert event.uid == SIX_WEEKLY.uid and event.sequence == 1
-    assert event.recurrence_id == "20270406T100000"
-    assert event.dtstart == original.replace(tzinfo=LONDON)
-    assert event.description is not None and event.description.startswith(CHAIR_NOTE)
-    assert "Bring one story" in event.description
-    assert "METHOD:REQUEST" in unfold(update)
-    assert not any(line.startswith(("RRULE", "EXDATE")) for line in event_lines(update))
-    card = vobject.readOne(update.decode("utf-8"))
-    assert card.vevent.recurrence_id.value == original.replace(tzinfo=LONDON)
-    assert [a.value for a in card.vevent.attendee_list] == [f"mailto:{MEMBERS[0].email}"]
-    assert "RSVP" not in card.vevent.attendee.params  # RFC 5545: FALSE; nothing new to answer
-    # a calendar holding the series and then this update shows the note on that day alone
-    calendar = icalendar.Calendar.from_ical(build_request(SIX_WEEKLY, MEMBERS, stamp=STAMP))
-    calendar.add_component(icalendar.Calendar.from_ical(update).walk("VEVENT")[0])
-    events = recurring_ical_events.of(calendar).between(wall(2027, 1, 1), wall(2028, 1, 1))
-    noted = [e["DTSTART"].dt for e in events if str(e["DESCRIPTION"]).startswith(CHAIR_NOTE)]
-    assert noted == [original.replace(tzinfo=LONDON)]
-    assert len(events) == len(SIX_WEEKLY_2027)
-
-
-def test_an_update_of_a_moved_meeting_keeps_its_new_time() -> None:
-    original, moved_to = wall(2027, 4, 6, 10, 0), wall(2027, 4, 7, 14, 0)
-    series = dataclasses.replace(
-        SIX_WEEKLY, moves=((original, moved_to),), notes=((original, CHAIR_NOTE),)
-    )
-
-    update = build_instance_request(series, MEMBERS, stamp=STAMP, recurrence_id=original)
-
-    lines = unfold(update)
-    assert "RECURRENCE-ID;TZID=Europe/London:20270406T100000" in lines
-    assert "DTSTART;TZID=Europe/London:20270407T140000" in lines
-
-
 def test_a_series_sent_again_keeps_each_meetings_note() -> None:
     noted, moved = wall(2027, 5, 18, 10, 0), wall(2027, 4, 6, 10, 0)
     series = dataclasses.replace(
@@ -503,12 +461,10 @@ def test_a_series_sent_again_keeps_each_meetings_note() -> None:
 
 
 @pytest.mark.parametrize("when", [wall(2027, 4, 7, 10, 0), wall(2027, 6, 29, 10, 0)])
-def test_a_note_or_update_for_a_meeting_not_held_is_refused(when: datetime) -> None:
+def test_a_note_for_a_meeting_not_held_is_refused(when: datetime) -> None:
     # 7 April is not a meeting; 29 June is, but is called off
     series = dataclasses.replace(SIX_WEEKLY, exdates=(wall(2027, 6, 29, 10, 0),))
 
-    with pytest.raises(ValueError, match="is not a meeting of the series"):
-        build_instance_request(series, MEMBERS, stamp=STAMP, recurrence_id=when)
     with pytest.raises(ValueError, match="is not a meeting of the series"):
         build_request(dataclasses.replace(series, notes=((when, "x"),)), MEMBERS, stamp=STAMP)
 

@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "scheduler"
 # The few modules every step shares, and the entry points.
-TOP_LEVEL = {"__init__", "__main__", "clock", "errors", "faults", "safety"}
+TOP_LEVEL = {"__init__", "__main__", "clock", "errors", "faults", "safety", "vocabulary"}
 
 
 def sub_packages() -> list[Path]:

@@ -8,5 +8,5 @@ builds them. ``tick`` runs the stages in order, one module each: ``syncing``
 ``sending``. ``run`` repeats it; ``preview`` runs the same path with a
 transport that writes files.
 
-May import: archive, compose, inbound, inputs, outbound, plan, reports, calendar, clock, errors, faults, safety.
+May import: archive, compose, inbound, inputs, outbound, plan, reports, calendar, clock, errors, vocabulary, faults, safety.
 """

@@ -23,10 +23,10 @@ from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
 from scheduler.plan.intents import Intent
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.planner import plan
 from scheduler.plan.state import HeldBack, State
 from scheduler.reports.digest import build_digest
+from scheduler.vocabulary import MessageKind
 
 log = logging.getLogger("reflect")
 
@@ -139,6 +139,7 @@ def gather_render_inputs(archive: Archive, config: Config, needs: RenderNeeds) -
             min_group=settings.min_group,
             quiet_cycles=settings.quiet_cycles,
             zone=config.partnership.zone,
+            private=settings.anonymise_areas,
         )
         for need in needs.digests
     }

@@ -13,7 +13,7 @@ from scheduler.inbound.limits import Limits
 from scheduler.inbound.machine_mail import ConversationInvite, SentUids
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.vocabulary import MessageKind
 
 
 def make_reader(
@@ -33,9 +33,9 @@ def make_reader(
         conversation_for_uid=uids.conversations,
         called_off=called_off(config),
         trusted_authserv_id=config.inbox.trusted_authserv_id,
+        zone=config.partnership.zone,
         limits=limits,
         checkpoint=checkpoint,
-        zone=config.partnership.zone,
     )
 
 

@@ -253,10 +253,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # a conversation moved by one of the pair replying with a time: its invitation goes
+        # again to both at this SEQUENCE; ``moved_by`` is who asked
+        "0011-conversation-moves",
+        """
+        ALTER TABLE pairings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE pairings ADD COLUMN moved_by TEXT;
+        """,
+    ),
+    (
         # what members asked by replying one word (pause, resume, skip, away, stop), each
         # proved like an answer; and a ``left`` date written ahead of time (``leaving_on``),
         # so the handover is asked at once, not on a last day when the mailbox may be shut
-        "0011-members-own-requests",
+        "0012-members-own-requests",
         """
         CREATE TABLE member_requests (
             id INTEGER PRIMARY KEY,

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from scheduler.archive.database import Archive, utc_text
+from scheduler.vocabulary import InboundStatus
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class InboundStore:
         row = self.archive.conn.execute(
             "SELECT status FROM inbound WHERE id = ?", (inbound_id,)
         ).fetchone()
-        return row is not None and row[0] == "pending"
+        return row is not None and row[0] == InboundStatus.PENDING
 
     def add_attempt(self, inbound_id: int) -> int:
         """Count one failed reading; returns the count. Inside the caller's transaction."""

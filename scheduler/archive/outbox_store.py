@@ -14,7 +14,19 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from scheduler.archive.database import Archive, utc_text
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import (
+    Conversation,
+    Digest,
+    Intent,
+    MeetingAt,
+    OneMeetingUpdate,
+    Payload,
+    Question,
+    Reminder,
+    RoleNote,
+    SeriesInvitation,
+)
+from scheduler.vocabulary import MessageKind, OutboxStatus
 
 
 class RenderedPrompt(Protocol):
@@ -69,6 +81,38 @@ def _utc_or_none(value: datetime | None) -> str | None:
     return utc_text(value) if value else None
 
 
+@dataclass(frozen=True)
+class Columns:
+    """What an outbox row records of its payload (the rest is in its bytes)."""
+
+    meeting_id: str | None = None
+    occurrence: datetime | None = None
+    question_id: str | None = None
+    sequence: int | None = None
+
+
+def _at(at: MeetingAt | None, **more: Any) -> Columns:
+    if at is None:
+        return Columns(**more)
+    return Columns(meeting_id=at.meeting_id, occurrence=at.occurrence, **more)
+
+
+def columns(payload: Payload) -> Columns:
+    """The outbox columns a payload fills; a kind not named here fills none."""
+    match payload:
+        case Question(at=at, question_id=qid) | Reminder(at=at, question_id=qid):
+            return _at(at, question_id=qid)
+        case RoleNote(at=at) | Digest(at=at):
+            return _at(at)
+        case SeriesInvitation(meeting_id=meeting_id, sequence=sequence):
+            return Columns(meeting_id=meeting_id, sequence=sequence)
+        case OneMeetingUpdate(at=at, sequence=sequence):
+            return _at(at, sequence=sequence)
+        case Conversation(slot=slot):
+            return Columns(occurrence=slot)
+    return Columns()
+
+
 class OutboxStore:
     """The ``outbox`` rows, and what queueing one means for the planner's tables."""
 
@@ -101,6 +145,7 @@ class OutboxStore:
         with self.archive.transaction() as conn:
             for intent, out in items:
                 member_id = member_ids.get(out.member_email or "")
+                facts = columns(intent.payload)
                 cursor = conn.execute(
                     """INSERT OR IGNORE INTO outbox (key, kind, member_id, recipient, meeting_id,
                        occurrence, question_id, sequence, token_id, message_id, subject, raw,
@@ -111,10 +156,10 @@ class OutboxStore:
                         out.kind,
                         member_id,
                         out.recipient,
-                        intent.meeting_id,
-                        _utc_or_none(intent.occurrence),
-                        intent.question_id,
-                        intent.sequence,
+                        facts.meeting_id,
+                        _utc_or_none(facts.occurrence),
+                        facts.question_id,
+                        facts.sequence,
                         out.token_id,
                         out.message_id,
                         out.subject,
@@ -211,7 +256,7 @@ class OutboxStore:
                 "SELECT kind, recipient, message_id, status, last_error FROM outbox WHERE id = ?",
                 (outbox_id,),
             ).fetchone()
-            if row is None or row[3] != "failed":
+            if row is None or row[3] != OutboxStatus.FAILED:
                 raise LookupError(outbox_id)
             stamp = utc_text(now)
             conn.execute(
@@ -231,7 +276,9 @@ def _record_effects(
     stamp: str,
 ) -> None:
     """What queueing a message means for the planner's state, in the same transaction."""
+    payload = intent.payload
     if out.prompt is not None and member_id is not None:
+        facts = columns(payload)
         conn.execute(
             """INSERT INTO prompts (outbox_id, member_id, kind, meeting_id, occurrence, question_id,
                question_text, body_text) VALUES (?,?,?,?,?,?,?,?)""",
@@ -239,47 +286,57 @@ def _record_effects(
                 outbox_id,
                 member_id,
                 out.prompt.kind,
-                intent.meeting_id,
-                _utc_or_none(intent.occurrence),
+                facts.meeting_id,
+                _utc_or_none(facts.occurrence),
                 out.prompt.question_id,
                 out.prompt.question_text,
                 out.prompt.body_text,
             ),
         )
-    if intent.kind in ("induction", "welcome_back") and member_id is not None:
+    if intent.kind in (MessageKind.INDUCTION, MessageKind.WELCOME_BACK) and member_id is not None:
         conn.execute("UPDATE members SET inducted = 1 WHERE id = ?", (member_id,))
-    if intent.kind == "reminder" and intent.follows:
-        _record_reminder(conn, intent, member_id)
-    if intent.kind == "conversation" and intent.partner and intent.occurrence:
-        a, b = sorted((out.recipient, intent.partner))
-        conn.execute(
-            "INSERT OR IGNORE INTO pairings (round_key, a, b, slot, created_at) VALUES (?,?,?,?,?)",
-            (intent.round_key, a, b, utc_text(intent.occurrence), stamp),
-        )
-    if intent.chair and intent.note_taker and intent.meeting_id and intent.occurrence:
-        conn.execute(
-            "INSERT OR IGNORE INTO occurrence_roles VALUES (?,?,?,?)",
-            (intent.meeting_id, utc_text(intent.occurrence), intent.chair, intent.note_taker),
-        )
-    if intent.kind in ("invite", "cancel") and member_id is not None:
-        _record_invitation(conn, intent, member_id, stamp)
+    match payload:
+        case Reminder():
+            _record_reminder(conn, payload, member_id)
+        case Conversation():
+            a, b = sorted((out.recipient, payload.partner))
+            conn.execute(
+                "INSERT OR IGNORE INTO pairings (round_key, a, b, slot, created_at) "
+                "VALUES (?,?,?,?,?)",
+                (payload.round_key, a, b, utc_text(payload.slot), stamp),
+            )
+        case (
+            Question(at=MeetingAt() as at, chair=str(chair), note_taker=str(note_taker))
+            | RoleNote(at=at, chair=chair, note_taker=note_taker)
+        ) if chair and note_taker:
+            conn.execute(
+                "INSERT OR IGNORE INTO occurrence_roles VALUES (?,?,?,?)",
+                (at.meeting_id, utc_text(at.occurrence), chair, note_taker),
+            )
+        case SeriesInvitation() if member_id is not None:
+            _record_invitation(
+                conn, payload, member_id, stamp, cancel=intent.kind == MessageKind.CANCEL
+            )
 
 
-def _record_reminder(conn: Any, intent: Intent, member_id: int | None) -> None:
+def _record_reminder(conn: Any, reminder: Reminder, member_id: int | None) -> None:
     conn.execute(
         "UPDATE prompts SET reminded = 1 WHERE outbox_id = (SELECT id FROM outbox WHERE key = ?)",
-        (intent.follows,),
+        (reminder.follows,),
     )
     # one reminder for a checklist's open parts: they all count as reminded
-    occurrence = _utc_or_none(intent.occurrence)
+    at = _at(reminder.at)
+    occurrence = _utc_or_none(at.occurrence)
     conn.executemany(
         """UPDATE prompts SET reminded = 1 WHERE member_id = ? AND kind = 'checklist'
            AND meeting_id IS ? AND occurrence IS ? AND question_id = ?""",
-        [(member_id, intent.meeting_id, occurrence, qid) for qid in intent.also],
+        [(member_id, at.meeting_id, occurrence, qid) for qid in reminder.also],
     )
 
 
-def _record_invitation(conn: Any, intent: Intent, member_id: int, stamp: str) -> None:
+def _record_invitation(
+    conn: Any, invitation: SeriesInvitation, member_id: int, stamp: str, *, cancel: bool
+) -> None:
     # what this member now holds of the series: its sequence, and the series as sent
     # (the "noted" column, of roles once named in calendars, keeps its default: none)
     conn.execute(
@@ -291,11 +348,11 @@ def _record_invitation(conn: Any, intent: Intent, member_id: int, stamp: str) ->
            updated_at = excluded.updated_at, definition = excluded.definition,
            noted = '[]'""",
         (
-            intent.meeting_id,
+            invitation.meeting_id,
             member_id,
-            intent.sequence or 0,
-            "cancelled" if intent.kind == "cancel" else "invited",
+            invitation.sequence,
+            "cancelled" if cancel else "invited",
             stamp,
-            intent.meeting_id,
+            invitation.meeting_id,
         ),
     )

@@ -17,7 +17,7 @@ _PROMPT = """SELECT p.id, p.kind, p.member_id, m.email AS member_email, p.body_t
                     p.meeting_id, p.occurrence
              FROM prompts p JOIN outbox o ON o.id = p.outbox_id
              JOIN members m ON m.id = p.member_id"""
-_SENT = "SELECT o.id, o.kind, o.recipient, o.member_id, o.message_id FROM outbox o"
+_SENT = "SELECT o.id, o.kind, o.recipient, o.member_id, o.message_id, o.key FROM outbox o"
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class SentMessage:
     recipient: str
     member_id: int | None
     message_id: str
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,20 @@ class SentStore:
             "SELECT round_key, a, b, slot FROM pairings ORDER BY created_at, round_key, a, b"
         )
         return [SentConversation(**row) for row in rows]
+
+    def move_conversation(self, round_key: str, a: str, b: str, *, slot: str, moved_by: str) -> int:
+        """Move a conversation to ``slot`` (UTC text) at one of the pair's request; the
+        SEQUENCE its updated invitation goes at. Inside the caller's transaction."""
+        self.archive.conn.execute(
+            "UPDATE pairings SET slot = ?, sequence = sequence + 1, moved_by = ? "
+            "WHERE round_key = ? AND a = ? AND b = ?",
+            (slot, moved_by, round_key, a, b),
+        )
+        value = self.archive.scalar(
+            "SELECT sequence FROM pairings WHERE round_key = ? AND a = ? AND b = ?",
+            (round_key, a, b),
+        )
+        return int(value or 0)
 
     def sent_to_member(self, outbox_key: str, address: str) -> int | None:
         """The member at ``address``, if the outbox row ``outbox_key`` was sent to them."""

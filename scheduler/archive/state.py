@@ -113,6 +113,15 @@ def load_state(
                 "SELECT round_key, a, b FROM pairings ORDER BY created_at, a, b"
             )
         ),
+        booked=_booked(archive),
+        moved=tuple(
+            (r["round_key"], r["a"], r["b"], from_utc_text(r["slot"]), r["sequence"], r["moved_by"])
+            for r in archive.rows(
+                "SELECT round_key, a, b, slot, sequence, moved_by FROM pairings "
+                "WHERE sequence > 0 AND slot > ? ORDER BY slot",
+                (utc_text(now),),
+            )
+        ),
         roles={
             (row["meeting_id"], row["occurrence"]): (row["chair"], row["note_taker"])
             for row in archive.rows("SELECT * FROM occurrence_roles ORDER BY occurrence")
@@ -344,3 +353,12 @@ def apply_meetings(
                     stamp,
                 ),
             )
+
+
+def _booked(archive: Archive) -> dict[str, tuple[datetime, ...]]:
+    """Each member's conversation slots, as ``pairings`` holds them now."""
+    booked: dict[str, list[datetime]] = {}
+    for row in archive.rows("SELECT a, b, slot FROM pairings ORDER BY slot"):
+        for who in (row["a"], row["b"]):
+            booked.setdefault(who, []).append(from_utc_text(row["slot"]))
+    return {who: tuple(starts) for who, starts in booked.items()}

@@ -8,9 +8,6 @@ replaces the same calendar entry.
   occurrences) for the attendees named.
 - ``build_cancel``: METHOD:CANCEL, the whole series or one occurrence, for the
   attendees named (e.g. one member who left).
-- ``build_instance_request``: METHOD:REQUEST for one occurrence only, the form
-  Outlook and Thunderbird send. The service does not send it to members:
-  Sabre VObject (Nextcloud, Baikal) replaces the whole stored series with it.
 - ``build_feed``: METHOD:PUBLISH, several series, for a subscribed calendar.
 
 Recurrence rules are read, judged and expanded in ``scheduler.calendar.rules``
@@ -46,7 +43,6 @@ __all__ = [
     "Series",
     "build_cancel",
     "build_feed",
-    "build_instance_request",
     "build_request",
 ]
 
@@ -324,37 +320,6 @@ def build_request(
     calendar.add_component(vtimezone_for(series.tzid, start_year=start_year, end_year=end_year))
     for event in _series_events(context):
         calendar.add_component(event)
-    return serialise(calendar)
-
-
-def build_instance_request(
-    series: Series, attendees: Sequence[Attendee], *, stamp: datetime, recurrence_id: datetime
-) -> bytes:
-    """METHOD:REQUEST for one meeting of the series, and nothing else.
-
-    The calendar holds the VTIMEZONE and a single VEVENT with the series' UID
-    and ``recurrence_id`` (the meeting's original start, naive local or
-    aware): the form Outlook and Thunderbird send when one occurrence
-    changes, which updates that meeting and leaves the rest of the series
-    alone. Its start is the meeting's (possibly moved) start and its
-    description begins with the meeting's note, if ``series.notes`` has one.
-    ``series.sequence`` is the occurrence's and must be above the series'
-    last (Outlook ignores an occurrence update that does not raise it).
-    Attendees are not asked to answer again (no RSVP=TRUE); pass each one's
-    PARTSTAT so an answer already given stands.
-    """
-    tz, rule, date_rule = _compiled(series)
-    context = _request_context(series, tz, attendees, stamp=stamp, rsvp=False)
-    cancelled, moved = _checked_changes(series, date_rule, tz)
-    notes = _checked_notes(series, date_rule, tz, cancelled)
-    original = _held(series, date_rule, tz, cancelled, recurrence_id, "updated")
-    start = moved.get(original, original)
-    event = _event(context, start=start, recurrence_id=original, note=notes.get(original, ""))
-    calendar = _calendar("REQUEST")
-    start_year, end_year = _years(series, tz, rule, date_rule)
-    start_year, end_year = min(start_year, start.year), max(end_year, start.year)
-    calendar.add_component(vtimezone_for(series.tzid, start_year=start_year, end_year=end_year))
-    calendar.add_component(event)
     return serialise(calendar)
 
 

@@ -1,6 +1,7 @@
 """Recurrence rules: the one place a meeting's RRULE is read, judged and expanded.
 
-``parse_rule`` reads the text (once, cached) into a ``Rule``; ``wall_clock_rule``
+``parse_rule`` reads the text (once, cached) into a ``Rule``, each part's value
+judged by ``rule_values``; ``wall_clock_rule``
 expands it on naive local times (so 10:00 stays 10:00 across a daylight-saving
 change) and only then are starts given the zone (``localize``). The invitations
 write a ``Rule`` back (``Rule.written``), the planner asks ``local_starts`` and
@@ -24,6 +25,7 @@ from dateutil.rrule import rrule as DateRule
 from dateutil.rrule import rrulestr
 
 from scheduler.calendar.outlook import outlook_problem
+from scheduler.calendar.rule_values import part_value_problem
 from scheduler.calendar.wallclock import naive_local, resolve, zone
 
 _RULE_PARTS = (
@@ -103,8 +105,12 @@ def parse_rule(text: str, tz: ZoneInfo) -> Rule:
     until: datetime | None = None
     seen: set[str] = set()
     for piece in body.split(";"):
-        name, sep, value = piece.partition("=")
-        name, value = name.strip().upper(), value.strip().upper()
+        name, sep, written = piece.partition("=")
+        name, value = name.strip().upper(), written.strip().upper()
+        if not piece.strip():
+            raise ValueError(
+                'it has an empty part (a ";" at the end, or two together); remove the extra ";".'
+            )
         if not sep or not name or not value:
             raise ValueError(
                 f'"{piece}" is not a part written as NAME=VALUE; write the parts like '
@@ -115,6 +121,9 @@ def parse_rule(text: str, tz: ZoneInfo) -> Rule:
                 f'"{name}" is not a part of a recurrence rule; the parts are FREQ, INTERVAL, '
                 "COUNT, UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS and WKST."
             )
+        problem = part_value_problem(name, written.strip())
+        if problem is not None:
+            raise ValueError(problem)
         if name in seen:
             raise ValueError(f"{name} is given twice; keep one.")
         seen.add(name)

@@ -1,5 +1,6 @@
 """``reflect check``: every problem with the config, the membership list and the
-questions, listed at once (exit 2), or one line saying all is sound."""
+questions, listed at once (exit 2), or one line saying all is sound followed by
+each meeting series' next three dates in words, to be seen to be right."""
 
 from __future__ import annotations
 
@@ -43,13 +44,22 @@ def cmd_check(args: argparse.Namespace) -> int:
         _check_members_file(path.name, members, problems, warnings)
     if config is not None:
         _check_secrets(path.name, config, text, problems, warnings)
-    return _verdict(path, config, problems, warnings, not_checked)
+    code = _verdict(path, config, problems, warnings, not_checked)
+    if code == 0 and config is not None:
+        from scheduler.app.upcoming import next_dates
+
+        print("\n".join(next_dates(config, _now(args, config.partnership.timezone))))
+    return code
 
 
 def _content_problems(args: argparse.Namespace, config: Config, text: str) -> list[Problem]:
     """The questions the config names, and meetings the archive holds that are now past."""
     from scheduler.archive.snapshot import archived_meeting_ids
-    from scheduler.inputs.config_checks import past_meeting_problems, question_problems
+    from scheduler.inputs.config_checks import (
+        area_problems,
+        past_meeting_problems,
+        question_problems,
+    )
     from scheduler.inputs.content import load_bundled_content
 
     problems: list[Problem] = []
@@ -62,6 +72,7 @@ def _content_problems(args: argparse.Namespace, config: Config, text: str) -> li
     if content is not None:
         known = set(content.questions)
         problems.extend(question_problems(config, text, known))
+        problems.extend(area_problems(config, text, [area.id for area in content.checklist]))
     archived = archived_meeting_ids(config.database)
     if archived is not None:
         now = _now(args, config.partnership.timezone)

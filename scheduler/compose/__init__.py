@@ -1,5 +1,5 @@
 """Turning an intent into the exact bytes that will be sent: templates, MIME,
 calendar mail, and the signed tokens and Message-IDs. Composing never sends.
 
-May import: calendar, inputs, plan, reports, clock, errors, safety.
+May import: calendar, inputs, plan, reports, clock, errors, vocabulary, safety.
 """

@@ -130,8 +130,10 @@ def conversation_message(
     stamp: datetime,
     text: str,
     html: str,
+    sequence: int = 0,
 ) -> EmailMessage:
-    """A one-off invitation for two people's conversation; the slot is only a suggestion."""
+    """A one-off invitation for two people's conversation; the slot is only a suggestion.
+    ``sequence`` above 0: the same conversation, moved by one of the two."""
     zone = config.partnership.zone
     names = " and ".join(name for _, name in people)
     series = Series(
@@ -139,14 +141,16 @@ def conversation_message(
         title=f"Conversation: {names}",
         description=(
             "A one-to-one conversation to get to know each other, suggested by "
-            f"{config.partnership.name}. Move it to any time that suits you both."
+            f"{config.partnership.name}. To move it, either of you replies to the email "
+            'it came with, giving a day and a time (e.g. "Thursday 14:00"): you both get '
+            "the updated invitation."
         ),
         location="Your choice: a coffee, a walk or a call",
         tzid=config.partnership.timezone,
         first=start.astimezone(zone).replace(tzinfo=None),
         duration=timedelta(minutes=minutes),
         rrule=None,
-        sequence=0,
+        sequence=sequence,
         organizer=Person(
             email=config.mail.from_address,
             name=f"{config.convenor.name} ({config.partnership.name})",

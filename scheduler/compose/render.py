@@ -27,9 +27,11 @@ from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_mee
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.compose.wording import (
+    SEEMS_PLURAL,
     address,
     greeting_name,
     held_at,
+    held_item,
     long_date,
     new_points,
     paragraphs,
@@ -38,10 +40,19 @@ from scheduler.compose.wording import (
 )
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import (
+    Digest,
+    HandoverArrived,
+    Intent,
+    Partners,
+    PassedOn,
+    Question,
+    Reminder,
+    RoleNote,
+)
 from scheduler.plan.state import HeldBack, Invitation, MeetingState, MemberState
 from scheduler.reports.digest import digest_context
-from scheduler.safety import clean_header_text, printable
+from scheduler.safety import clean_header_text
 
 # names other modules and tests know this module by
 __all__ = [
@@ -59,14 +70,6 @@ __all__ = [
 ]
 
 REPLY_MARKER = "## Please reply above this line ##"
-# what a held message seems to be (``inbound.held`` kinds), in the quarantine notice's words
-SEEMS = {
-    "answer": "an answer",
-    "rsvp": "a calendar reply",
-    "bounce": "a delivery report",
-    "other": "something else",
-}
-SEEMS_PLURAL = {"answer": "answers", "rsvp": "calendar replies", "bounce": "delivery reports"}
 POLICY = email.policy.SMTP
 # Writing headers with room to breathe: the standard library folds some short
 # subjects ("Checklist: Governance & ...") onto a continuation line, which
@@ -163,8 +166,8 @@ class Renderer:
                 display_name=clean_header_text(cfg.partnership.name),
                 addr_spec=cfg.mail.reply_to.replace("{token}", reply_token),
             )
-        if intent.follows:
-            parent = self.message_id(intent.follows)
+        if isinstance(intent.payload, Reminder):
+            parent = self.message_id(intent.payload.follows)
             msg["In-Reply-To"] = parent
             msg["References"] = parent
         msg["Auto-Submitted"] = "auto-generated"
@@ -210,14 +213,19 @@ class Renderer:
     # ------------------------------------------------------------ prompts
 
     def _prompt(self, intent: Intent) -> Outgoing:
-        member = self.member(intent.member_email)
-        qid = intent.question_id or ""
+        facts: Question | Reminder = (
+            intent.facts(Reminder) if intent.kind == "reminder" else intent.facts(Question)
+        )
+        asked = facts if isinstance(facts, Question) else None
+        reminder = facts if isinstance(facts, Reminder) else None
+        member = self.member(facts.member_email)
+        qid = facts.question_id
         kind, question = question_context(self.content, qid)
         meeting_title, meeting_when, meeting_day = "", "", ""
-        if intent.meeting_id and intent.occurrence is not None:
-            meeting = self.meeting(intent.meeting_id)
+        if facts.at is not None:
+            meeting = self.meeting(facts.at.meeting_id)
             meeting_title = meeting.title
-            held = self._held_at(meeting, intent.occurrence)
+            held = self._held_at(meeting, facts.at.occurrence)
             meeting_when = self.when(held)
             meeting_day = short_day(held, self.config.partnership.zone)
         context = {
@@ -229,11 +237,11 @@ class Renderer:
             "meeting_title": meeting_title,
             "meeting_when": meeting_when,
             "meeting_day": meeting_day,  # for the subject line: Tue 2 Mar
-            "chair": self._role_holder(intent.chair),
-            "note_taker": self._role_holder(intent.note_taker),
+            "chair": self._role_holder(asked.chair if asked else None),
+            "note_taker": self._role_holder(asked.note_taker if asked else None),
             "also": [
                 area.title
-                for qid in intent.also
+                for qid in (reminder.also if reminder else ())
                 for area in self.content.checklist
                 if area.id == qid
             ],
@@ -254,7 +262,7 @@ class Renderer:
         }[intent.kind]
         subject, text, html = render_template(template, context)
         # a reminder carries the prompt's token so that a reply to either is the same answer
-        token_source = intent.follows or intent.key
+        token_source = reminder.follows if reminder else intent.key
         token_id = token_id_for(token_source)
         token = sign_token(token_id, self.secret)
         msg = self.envelope(
@@ -348,18 +356,18 @@ class Renderer:
             **self._leaver(intent),
             "member_name": member.name,
             "greeting_name": greeting_name(member.name, member.preferred_name),
-            "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)),
+            "paragraphs": paragraphs(self.inputs.answer_text(intent.facts(PassedOn).answer_id)),
         }
         return self._simple(intent, "member-handover-note", context, member.name)
 
     def _handover_news(self, intent: Intent) -> Outgoing:
         """To the convenor: a leaver's note has arrived, or has not after two weeks."""
-        arrived = intent.kind == "handover_arrived"
+        note = intent.facts(HandoverArrived) if intent.kind == "handover_arrived" else None
         context = {
             **self._leaver(intent),
-            "arrived": arrived,
-            "passed_to": [self._role_holder(email) for email in intent.passed_to],
-            "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)) if arrived else [],
+            "arrived": note is not None,
+            "passed_to": [self._role_holder(email) for email in note.passed_to] if note else [],
+            "paragraphs": paragraphs(self.inputs.answer_text(note.answer_id)) if note else [],
         }
         return self._simple(intent, "convenor-handover", context, self.config.convenor.name)
 
@@ -372,11 +380,10 @@ class Renderer:
 
         Calendars are left alone: naming a chair does not change the meeting.
         """
-        member = self.member(intent.member_email)
-        if intent.occurrence is None or not intent.chair or not intent.note_taker:
-            raise ValueError("a role note needs an occurrence, a chair and a note-taker")
-        meeting = self.meeting(intent.meeting_id or "")
-        when = self._held_at(meeting, intent.occurrence)
+        roles = intent.facts(RoleNote)
+        member = self.member(roles.member_email)
+        meeting = self.meeting(roles.at.meeting_id)
+        when = self._held_at(meeting, roles.at.occurrence)
         context = {
             **self.common,
             "member_name": member.name,
@@ -384,15 +391,16 @@ class Renderer:
             "meeting_title": meeting.title,
             "meeting_when": self.when(when),
             "meeting_day": short_day(when, self.config.partnership.zone),
-            "chair": self._role_holder(intent.chair),
-            "note_taker": self._role_holder(intent.note_taker),
-            "role": {intent.chair: "chair", intent.note_taker: "notes"}.get(member.email, ""),
+            "chair": self._role_holder(roles.chair),
+            "note_taker": self._role_holder(roles.note_taker),
+            "role": {roles.chair: "chair", roles.note_taker: "notes"}.get(member.email, ""),
         }
         return self._simple(intent, "member-roles", context, member.name)
 
     def _introduction(self, intent: Intent) -> Outgoing:
+        introduction = intent.facts(PassedOn)
         member = self.member(intent.recipient)
-        newcomer = self.member(intent.member_email)
+        newcomer = self.member(introduction.member_email)
         context = {
             **self.common,
             "member_name": member.name,
@@ -403,7 +411,7 @@ class Renderer:
             "newcomer_email": newcomer.email,
             # at a partnership's start everyone is new together: nobody is "the newcomer"
             "founder": newcomer.first_seen is not None and newcomer.first_seen == self.started,
-            "paragraphs": paragraphs(self.inputs.answer_text(intent.answer_id)),
+            "paragraphs": paragraphs(self.inputs.answer_text(introduction.answer_id)),
         }
         return self._simple(intent, "member-introduction", context, member.name)
 
@@ -411,7 +419,7 @@ class Renderer:
         """The founders' introductions, all in one email: "Meet your partners"."""
         member = self.member(intent.recipient)
         partners = []
-        for answer_id in intent.answer_ids:
+        for answer_id in intent.facts(Partners).answer_ids:
             author = self.members.get(self.inputs.answer_authors.get(answer_id, ""))
             text = self.inputs.answer_text(answer_id)
             if author is None or not text.strip() or author.status != "active":
@@ -436,32 +444,19 @@ class Renderer:
         return self._simple(intent, "member-partners", context, member.name)
 
     def _digest(self, intent: Intent) -> Outgoing:
-        if intent.meeting_id is None or intent.occurrence is None:
-            raise ValueError("a digest needs a meeting occurrence")
-        meeting = self.meeting(intent.meeting_id)
-        view = self.inputs.digests.get((meeting.id, intent.occurrence))
+        at = intent.facts(Digest).at
+        meeting = self.meeting(at.meeting_id)
+        view = self.inputs.digests.get((meeting.id, at.occurrence))
         if view is None:
-            raise ValueError(f"no digest gathered for {meeting.id} at {intent.occurrence}")
+            raise ValueError(f"no digest gathered for {meeting.id} at {at.occurrence}")
         member = self.members.get(intent.recipient)
         to_name = member.name if member else self.config.convenor.name
-        context = {**self.common, **digest_context(view)}
+        context = {**self.common, **digest_context(view, fold_lines=self.config.digest.fold_lines)}
         return self._simple(intent, "convenor-digest", context, to_name)
 
     def _quarantine_notice(self, intent: Intent) -> Outgoing:
         """To the convenor: messages held back, each a decision to make, so none is missed."""
-        items = [
-            {  # a stranger's words: shown for what they are, each on its one line
-                "id": h.inbound_id,
-                "sender": printable(h.sender or "an unreadable address", 120),
-                "subject": printable(h.subject, 120),
-                "seems": SEEMS.get(h.seems, "a message"),
-                "reason": printable(h.reason, 500),
-                "lines": [printable(line, 200) for line in h.first_lines],
-                "accept": h.seems in ("answer", "rsvp"),
-                "vouch": h.seems == "rsvp" and "on behalf of" in h.reason,
-            }
-            for h in self.held_back
-        ]
+        items = [held_item(h) for h in self.held_back]
         kinds = sorted({h.seems for h in self.held_back if h.seems})
         context = {
             **self.common,

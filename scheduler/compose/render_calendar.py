@@ -20,7 +20,7 @@ from scheduler.compose.wording import (
     meeting_from_definition,
     zone_label,
 )
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import Conversation, Intent, SeriesInvitation
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.relationships import CONVERSATION_MINUTES
 
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 def render_invite(r: Renderer, intent: Intent) -> Outgoing:
     """The whole series (a change to one meeting included), or its CANCEL for a leaver."""
-    member = r.member(intent.member_email)
-    meeting = r.meeting(intent.meeting_id or "")
+    invitation = intent.facts(SeriesInvitation)
+    member = r.member(invitation.member_email)
+    meeting = r.meeting(invitation.meeting_id)
     stored = r.meetings.get(meeting.id)
     cancelled = intent.kind == "cancel"
     upcoming = occurrences_between(
@@ -93,7 +94,7 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
         meeting=meeting,
         member_email=member.email,
         member_name=member.name,
-        sequence=intent.sequence or 0,
+        sequence=invitation.sequence,
         cancel=cancelled,
         stamp=r.now,
         text=text,
@@ -112,10 +113,9 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
 
 def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
     """A one-to-one conversation slot: the same calendar entry for both people."""
+    talk = intent.facts(Conversation)
     member = r.member(intent.recipient)
-    partner = r.member(intent.partner)
-    if intent.occurrence is None or intent.round_key is None:
-        raise ValueError("a conversation needs a slot and a round")
+    partner = r.member(talk.partner)
     context = {
         **r.common,
         "member_name": member.name,
@@ -124,22 +124,24 @@ def render_conversation(r: Renderer, intent: Intent) -> Outgoing:
         "partner_organisation": partner.organisation,
         "partner_role": partner.role,
         "partner_email": partner.email,
-        "when": r.when(intent.occurrence),
+        "when": r.when(talk.slot),
         "minutes": CONVERSATION_MINUTES,
-        "newcomer": intent.round_key.startswith("newcomer-"),
-        "newcomer_is_me": intent.round_key == f"newcomer-{member.email}",
+        "newcomer": talk.round_key.startswith("newcomer-"),
+        "newcomer_is_me": talk.round_key == f"newcomer-{member.email}",
+        "moved": bool(talk.sequence),
     }
     subject, text, html = render_template("member-conversation", context)
-    pair_key = intent_pair_key(intent.round_key, member.email, partner.email)
+    pair_key = intent_pair_key(talk.round_key, member.email, partner.email)
     body = conversation_message(
         config=r.config,
         key=pair_key,
-        start=intent.occurrence,
+        start=talk.slot,
         minutes=CONVERSATION_MINUTES,
         people=sorted([(member.email, member.name), (partner.email, partner.name)]),
         stamp=r.now,
         text=text,
         html=html,
+        sequence=talk.sequence,
     )
     msg = r.envelope(
         intent,

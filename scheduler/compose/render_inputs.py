@@ -14,7 +14,14 @@ from datetime import date, datetime
 
 from scheduler.compose.wording import held_at, meeting_from_definition, spoken_when
 from scheduler.inputs.config import Config, Meeting
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import (
+    Digest,
+    HandoverArrived,
+    Intent,
+    Partners,
+    PassedOn,
+    SeriesInvitation,
+)
 from scheduler.plan.state import MeetingState, MemberState, Request
 from scheduler.reports.digest import DigestView
 
@@ -97,21 +104,25 @@ def render_needs(
     digests: dict[tuple[str, datetime], DigestNeed] = {}  # one per cycle
     series: set[tuple[str, str]] = set()
     for intent in intents:
-        if intent.answer_id is not None:
-            answer_ids.add(intent.answer_id)
-        answer_ids.update(intent.answer_ids)
+        payload = intent.payload
+        match payload:
+            case PassedOn(answer_id=answer_id) | HandoverArrived(answer_id=answer_id):
+                answer_ids.add(answer_id)
+            case Partners(answer_ids=some):
+                answer_ids.update(some)
         email = intent.member_email or ""
         if intent.kind == "induction" and email in members:
             newcomers[email] = members[email]
-        elif intent.kind == "invite" and email and intent.meeting_id:
-            series.add((email, intent.meeting_id))
-        elif intent.kind == "digest" and intent.meeting_id and intent.occurrence is not None:
+        elif intent.kind == "invite" and isinstance(payload, SeriesInvitation):
+            series.add((payload.member_email, payload.meeting_id))
+        elif intent.kind == "digest" and isinstance(payload, Digest):
+            at = payload.at
             try:
-                meeting = find_meeting(config, meetings, intent.meeting_id)
+                meeting = find_meeting(config, meetings, at.meeting_id)
             except KeyError:
                 continue
-            when = spoken_when(held_at(meeting, intent.occurrence, zone), zone)
-            digests[meeting.id, intent.occurrence] = DigestNeed(meeting, intent.occurrence, when)
+            when = spoken_when(held_at(meeting, at.occurrence, zone), zone)
+            digests[meeting.id, at.occurrence] = DigestNeed(meeting, at.occurrence, when)
     return RenderNeeds(
         answer_ids=frozenset(answer_ids),
         newcomers=tuple(newcomers.values()),

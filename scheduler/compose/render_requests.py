@@ -16,7 +16,7 @@ from scheduler.compose.questions import question_context
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import sign_token, token_id_for
 from scheduler.compose.wording import greeting_name, held_at, long_date, short_day, spoken_when
-from scheduler.plan.intents import Intent
+from scheduler.plan.intents import Intent, Reminder, RequestNote, SilentList
 from scheduler.plan.state import Request
 
 if TYPE_CHECKING:
@@ -36,9 +36,10 @@ def request_handlers(r: Renderer) -> dict[str, Callable[[Intent], Outgoing]]:
 
 
 def _request(r: Renderer, intent: Intent) -> Request:
-    request = r.inputs.requests.get(intent.request_id or 0)
+    note = intent.facts(RequestNote)
+    request = r.inputs.requests.get(note.request_id)
     if request is None:
-        raise ValueError(f"no member's request #{intent.request_id} to render")
+        raise ValueError(f"no member's request #{note.request_id} to render")
     return request
 
 
@@ -88,13 +89,12 @@ def render_stop_notice(r: Renderer, intent: Intent) -> Outgoing:
 
 def render_silent_members(r: Renderer, intent: Intent) -> Outgoing:
     """To the convenor alone: who has not replied to a meeting's questions, and the nudge."""
-    if intent.meeting_id is None or intent.occurrence is None:
-        raise ValueError("a list of who has not replied needs a meeting occurrence")
-    meeting = r.meeting(intent.meeting_id)
+    facts = intent.facts(SilentList)
+    meeting = r.meeting(facts.at.meeting_id)
     zone = r.config.partnership.zone
-    when = held_at(meeting, intent.occurrence, zone)
+    when = held_at(meeting, facts.at.occurrence, zone)
     people = []
-    for email, why in intent.people:
+    for email, why in facts.people:
         member = r.members.get(email)
         if member is not None:
             people.append({"name": member.name, "organisation": member.organisation, "why": why})
@@ -115,13 +115,14 @@ def render_nudge(r: Renderer, intent: Intent) -> Outgoing:
 
     It carries the question's own reply token, so a reply to it answers that question.
     """
-    member = r.member(intent.member_email)
-    if intent.follows is None or intent.meeting_id is None or intent.occurrence is None:
+    facts = intent.facts(Reminder)
+    member = r.member(facts.member_email)
+    if facts.at is None:
         raise ValueError("a nudge follows one question of one meeting")
-    _kind, question = question_context(r.content, intent.question_id or "")
-    meeting = r.meeting(intent.meeting_id)
+    _kind, question = question_context(r.content, facts.question_id)
+    meeting = r.meeting(facts.at.meeting_id)
     zone = r.config.partnership.zone
-    when = held_at(meeting, intent.occurrence, zone)
+    when = held_at(meeting, facts.at.occurrence, zone)
     context = {
         **r.common,
         **question,
@@ -136,6 +137,6 @@ def render_nudge(r: Renderer, intent: Intent) -> Outgoing:
         subject=subject,
         body=alternative(text, html),
         to_name=member.name,
-        reply_token=sign_token(token_id_for(intent.follows), r.secret),
+        reply_token=sign_token(token_id_for(facts.follows), r.secret),
     )
     return r.outgoing(intent, subject, msg)

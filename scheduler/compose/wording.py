@@ -18,6 +18,17 @@ from zoneinfo import ZoneInfo
 
 from scheduler.calendar.rules import parse_rule
 from scheduler.inputs.config import Config, Meeting
+from scheduler.plan.state import HeldBack
+from scheduler.safety import printable
+
+# what a held message seems to be (``inbound.held`` kinds), in the quarantine notice's words
+SEEMS = {
+    "answer": "an answer",
+    "rsvp": "a calendar reply",
+    "bounce": "a delivery report",
+    "other": "something else",
+}
+SEEMS_PLURAL = {"answer": "answers", "rsvp": "calendar replies", "bounce": "delivery reports"}
 
 
 def spoken_when(moment: datetime, zone: ZoneInfo) -> str:
@@ -169,3 +180,18 @@ def intent_pair_key(round_key: str, a: str, b: str) -> str:
     """One calendar UID for both people's copy of a conversation."""
     first, second = sorted((a, b))
     return hashlib.sha256(f"{round_key}\x1f{first}\x1f{second}".encode()).hexdigest()[:24]
+
+
+def held_item(h: HeldBack) -> dict[str, Any]:
+    """One message held back, as the quarantine notice lists it: a stranger's words
+    shown for what they are, each on its one line."""
+    return {
+        "id": h.inbound_id,
+        "sender": printable(h.sender or "an unreadable address", 120),
+        "subject": printable(h.subject, 120),
+        "seems": SEEMS.get(h.seems, "a message"),
+        "reason": printable(h.reason, 500),
+        "lines": [printable(line, 200) for line in h.first_lines],
+        "accept": h.seems in ("answer", "rsvp"),
+        "vouch": h.seems == "rsvp" and "on behalf of" in h.reason,
+    }

@@ -3,5 +3,5 @@
 (tokens, keyed Message-IDs, return addresses, the trusted server's verdict),
 reading it into one recorded state, and the convenor's quarantine decisions.
 
-May import: archive, compose, replies, clock, errors, faults, safety.
+May import: archive, compose, replies, clock, errors, vocabulary, faults, safety.
 """

@@ -25,6 +25,7 @@ from scheduler.inbound.proof import Proof
 from scheduler.replies import body_text
 from scheduler.replies.mime import header_value
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus
 
 WORDS = ("pause", "resume", "skip", "stop")
 _AWAY = re.compile(r"^away\s+(?:until|till|til|to)\s+(.+)$")
@@ -104,11 +105,15 @@ def read_control(
     if found is None:
         return None
     if isinstance(found, str):
-        return Control(Outcome("quarantined", f"a request by reply not understood: {found}"))
+        return Control(
+            Outcome(InboundStatus.QUARANTINED, f"a request by reply not understood: {found}")
+        )
     word, until = found
     member_id, why_not = _proved_member(head, proof, sent, sender, from_problem, secret)
     if member_id is None:
-        return Control(Outcome("quarantined", f'a request to "{word}", not acted on: {why_not}'))
+        return Control(
+            Outcome(InboundStatus.QUARANTINED, f'a request to "{word}", not acted on: {why_not}')
+        )
     meeting_id, occurrence = None, None
     if word == "skip":
         prompt = proof.prompt
@@ -119,7 +124,9 @@ def read_control(
             meeting_id, occurrence = cycle if cycle else (None, None)
     request = NewRequest(member_id, word, until, meeting_id, occurrence)
     said = f"away until {until.isoformat()}" if until else word
-    return Control(Outcome("request", f'the member asked: "{said}"', member_id=member_id), request)
+    return Control(
+        Outcome(InboundStatus.REQUEST, f'the member asked: "{said}"', member_id=member_id), request
+    )
 
 
 def _proved_member(

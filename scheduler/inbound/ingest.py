@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
@@ -40,6 +41,7 @@ from scheduler.inbound.machine_mail import (
     rsvp_outcome,
     stranger_outcome,
 )
+from scheduler.inbound.moves import move_outcome
 from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import RECIPIENT_HEADERS, Proof, find_proof
 from scheduler.inbound.trust import dmarc_failure
@@ -54,6 +56,7 @@ from scheduler.replies import (
 from scheduler.replies.mime import header_value
 from scheduler.replies.signature import MAX_LEARN_MESSAGES
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus, QuarantineReason
 
 __all__ = [
     "COMMIT_EVERY",
@@ -89,9 +92,9 @@ class Reader:
                  conversation_for_uid: Mapping[str, ConversationInvite] | None = None,
                  called_off: Collection[tuple[str, str]] = (),
                  trusted_authserv_id: str = "",
+                 zone: ZoneInfo | None = None,
                  limits: Limits | None = None,
-                 checkpoint: Checkpoint = no_checkpoint,
-                 zone: tzinfo = UTC) -> None:  # fmt: skip
+                 checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
         self.archive = archive
         self.inbound = InboundStore(archive)
         self.sent = SentStore(archive)
@@ -105,9 +108,9 @@ class Reader:
         )
         self.called_off = frozenset(called_off)  # (meeting id, occurrence as UTC text)
         self.trusted_authserv_id = trusted_authserv_id
+        self.zone = zone or ZoneInfo("UTC")
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
-        self.zone = zone  # the partnership's: what "today" is for "away until Friday"
         self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
@@ -131,7 +134,7 @@ class Reader:
         if outcome is None:
             return
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        level = logging.WARNING if outcome.status == "quarantined" else logging.INFO
+        level = logging.WARNING if outcome.status == InboundStatus.QUARANTINED else logging.INFO
         log.log(level, "ingested #%s: %s (%s)", row["id"], outcome.status, outcome.reason)
 
     def _failed_attempt(self, inbound_id: int, exc: Exception) -> Outcome | None:
@@ -142,7 +145,7 @@ class Reader:
                 return None
             reason = f"could not be read after {attempts} tries: {type(exc).__name__}: {exc}"
             self.inbound.quarantine(inbound_id, reason[:500])
-        return Outcome("quarantined", reason)
+        return Outcome(InboundStatus.QUARANTINED, reason)
 
     # ------------------------------------------------------------------
 
@@ -169,18 +172,20 @@ class Reader:
         self.checkpoint("after_parse")
         control: Control | None = None
         if doubt is not None:
-            outcome = Outcome("quarantined", doubt, prompt_id=prompt.id if prompt else None)
+            outcome = Outcome(
+                InboundStatus.QUARANTINED, doubt, prompt_id=prompt.id if prompt else None
+            )
         elif proof.refused is not None:
             # a token that fails is a reason to hold it, never a cue to try the thread instead
-            outcome = Outcome("quarantined", proof.refused)
+            outcome = Outcome(InboundStatus.QUARANTINED, proof.refused)
         elif head.get("X-Reflect-Kind") is not None or sender == self.from_address:
-            outcome = Outcome("quarantined", "one of our own messages came back (a mail loop)")
+            outcome = Outcome(InboundStatus.QUARANTINED, QuarantineReason.MAIL_LOOP)
         elif prompt is None and proof.returned is None and not self._is_member(sender):
             outcome = stranger_outcome(head)
         elif prompt is None and proof.returned is None and len(raw) > UNPROVEN_READ_BYTES:
             # a member's address is public: without a token, a large body is not worth a read
             outcome = Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
                 "of our messages: kept, not read",
             )
@@ -193,7 +198,7 @@ class Reader:
                 **(self._who(prompt.member_id, inbound_id) if prompt else {}),
             )
             outcome = self._decide(inbound_id, raw, parsed, proof, sender, from_problem, now)
-            if outcome.status == "answer" and prompt is not None:
+            if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 outcome = self._withdrawn(prompt) or outcome
 
         with self.archive.transaction():
@@ -201,7 +206,7 @@ class Reader:
                 return None  # another tick running at the same time read it first
             if control is not None and control.request is not None:
                 RequestStore(self.archive).record(inbound_id, control.request, now)
-            if outcome.status == "answer" and prompt is not None:
+            if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
                                            outcome.text, now)  # fmt: skip
             self.inbound.set_outcome(
@@ -234,41 +239,50 @@ class Reader:
                                 from_problem=from_problem, uids=self.uids,
                                 now=now)  # fmt: skip
         if parsed.kind == ReplyKind.AUTO_REPLY:
-            return Outcome("auto_reply", parsed.reason)
+            return Outcome(InboundStatus.AUTO_REPLY, parsed.reason)
         if parsed.kind == ReplyKind.COUNTER:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a proposal of another time for a meeting, for you to answer ({parsed.reason})",
                 prompt_id=prompt.id if prompt else None,
             )
         if parsed.kind == ReplyKind.FEEDBACK_REPORT:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a complaint report: someone's mail system marked our mail as unwanted "
                 f"({parsed.reason})",
             )
+        if prompt is None and proof.conversation is not None:
+            with self.archive.transaction():
+                if not self.inbound.still_pending(inbound_id):
+                    return Outcome(InboundStatus.QUARANTINED, QuarantineReason.READ_ELSEWHERE)
+                return move_outcome(self.archive, proof.conversation, parsed, sender=sender,
+                                    from_problem=from_problem, uids=self.uids, zone=self.zone,
+                                    now=now)  # fmt: skip
         if prompt is None:
             return Outcome(
-                "quarantined",
-                proof.why_none or "no valid reply token and not a reply to one of our messages",
+                InboundStatus.QUARANTINED,
+                proof.why_none or QuarantineReason.NO_PROOF,
             )
         if from_problem:
-            return Outcome("quarantined", from_problem, prompt_id=prompt.id)
+            return Outcome(InboundStatus.QUARANTINED, from_problem, prompt_id=prompt.id)
         if sender != prompt.member_email:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"sent from {sender}, but the question went to {prompt.member_email} (accept "
                 "it only if it truly is theirs, written from another address)",
                 prompt_id=prompt.id,
             )
         if parsed.kind == ReplyKind.EMPTY:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"no words of the member's own were found ({parsed.reason})",
                 member_id=prompt.member_id,
                 prompt_id=prompt.id,
             )
-        return Outcome("answer", "answer recorded", prompt.member_id, prompt.id, parsed.text)
+        return Outcome(
+            InboundStatus.ANSWER, "answer recorded", prompt.member_id, prompt.id, parsed.text
+        )
 
     def _control(self, head: EmailMessage, raw: bytes, proof: Proof, sender: str | None,
                  from_problem: str | None, now: datetime) -> Control | None:  # fmt: skip
@@ -287,7 +301,7 @@ class Reader:
         else:
             return None
         return Outcome(
-            "quarantined",
+            InboundStatus.QUARANTINED,
             f"a reply to a question that was withdrawn: {why}",
             member_id=prompt.member_id,
             prompt_id=prompt.id,

@@ -27,6 +27,7 @@ from scheduler.inbound.proof import Proof
 from scheduler.replies import ParsedReply, Rsvp
 from scheduler.replies.mime import header_value
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus, QuarantineReason
 
 _QUOTED_MESSAGE_ID = re.compile(rb"<[A-Za-z2-7]{32}@[A-Za-z0-9.-]{1,253}>")
 _REPORT = re.compile(r"(?i)multipart/report|message/delivery-status")
@@ -35,7 +36,6 @@ _FAILURE_SUBJECT = re.compile(
     r"(?i)undeliver|delivery (status|failure|has failed)|returned mail|failure notice|"
     r"mail delivery failed|non[- ]?delivery"
 )
-_NO_PROOF = "no valid reply token and not a reply to one of our messages"
 
 
 def looks_like_delivery_report(head: EmailMessage) -> bool:
@@ -53,13 +53,14 @@ def stranger_outcome(head: EmailMessage) -> Outcome:
     """A message with no proof, from nobody we know: read no further than its headers."""
     if looks_like_delivery_report(head):
         return Outcome(
-            "quarantined",
-            "a delivery report that did not come back to one of our return addresses "
-            "nor quote one of our messages, so it was not believed",
+            InboundStatus.QUARANTINED,
+            QuarantineReason.UNBELIEVED_REPORT,
         )
     if (head.get("Auto-Submitted") or "no").strip().lower().startswith("auto-replied"):
-        return Outcome("auto_reply", "an automatic reply from an address we do not know")
-    return Outcome("quarantined", _NO_PROOF)
+        return Outcome(
+            InboundStatus.AUTO_REPLY, "an automatic reply from an address we do not know"
+        )
+    return Outcome(InboundStatus.QUARANTINED, QuarantineReason.NO_PROOF)
 
 
 def bounce_outcome(
@@ -82,7 +83,7 @@ def bounce_outcome(
         failed = [row for row in quoted if row.recipient in named]
     if not failed:
         return Outcome(
-            "quarantined",
+            InboundStatus.QUARANTINED,
             "a delivery report that did not come back to one of our return addresses "
             "nor quote one of our messages to the address it names, so it was not believed"
             + (f" (it names {', '.join(named)})" if named else ""),
@@ -95,7 +96,7 @@ def bounce_outcome(
             (row.member_id for row in failed if row.member_id is not None), why
         )
     state = "failing" if permanent else "delayed"
-    return Outcome("bounce", f"{addresses}: {state}", member_id)
+    return Outcome(InboundStatus.BOUNCE, f"{addresses}: {state}", member_id)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def rsvp_outcome(
     """Record a calendar reply only from the attendee themself, for an invitation they had."""
     with archive.transaction():
         if not InboundStore(archive).still_pending(inbound_id):
-            return Outcome("quarantined", "read by another tick at the same time")
+            return Outcome(InboundStatus.QUARANTINED, QuarantineReason.READ_ELSEWHERE)
         return record_calendar_reply(
             inbound_id, parsed.rsvps, archive, sender=sender, from_problem=from_problem,
             uids=uids, now=now,
@@ -154,7 +155,7 @@ def record_calendar_reply(
     Inside the caller's transaction.
     """
     if vouched_by is None and (from_problem or not sender):
-        return Outcome("quarantined", f"a calendar reply, but {from_problem}")
+        return Outcome(InboundStatus.QUARANTINED, f"a calendar reply, but {from_problem}")
     recorded = 0
     member_id = None
     others: list[str] = []
@@ -187,10 +188,10 @@ def record_calendar_reply(
     if not recorded:
         if others:
             return Outcome(
-                "quarantined",
+                InboundStatus.QUARANTINED,
                 f"a calendar reply from {sender} on behalf of "
                 f"{printable(', '.join(others), 200)}: only an attendee can answer for "
                 "themself",
             )
-        return Outcome("quarantined", "calendar reply for no meeting or member we know")
-    return Outcome("rsvp", f"{recorded} calendar reply recorded", member_id)
+        return Outcome(InboundStatus.QUARANTINED, QuarantineReason.NO_INVITATION)
+    return Outcome(InboundStatus.RSVP, f"{recorded} calendar reply recorded", member_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scheduler.vocabulary import InboundStatus
+
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str
+    status: InboundStatus
     reason: str
     member_id: int | None = None
     prompt_id: int | None = None

@@ -37,6 +37,7 @@ class Proof:
 
     prompt: MatchedPrompt | None = None
     returned: SentMessage | None = None  # the message whose own return address this came to
+    conversation: SentMessage | None = None  # a conversation invitation this replies to
     refused: str | None = None  # a token was there and failed: the reason to hold it
     why_none: str | None = None  # nothing proved, and what came closest
 
@@ -62,6 +63,8 @@ def find_proof(head: EmailMessage, sent: SentStore, *, secret: bytes, reply_to: 
         if found is not None:
             return Proof(prompt=found)
         row = sent.sent_with_message_id(ref)
+        if row is not None and row.kind == "conversation":
+            return Proof(conversation=row, why_none="a reply to a conversation invitation")
         if row is not None:
             why_none = f"a reply to our {row.kind.replace('_', ' ')} email, not to a question"
     return Proof(why_none=why_none)

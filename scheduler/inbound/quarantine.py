@@ -25,6 +25,7 @@ from scheduler.inbound.limits import Limits, structure_problem
 from scheduler.inbound.machine_mail import SentUids, record_calendar_reply
 from scheduler.replies import ReplyKind, parse_reply
 from scheduler.safety import printable
+from scheduler.vocabulary import InboundStatus, QuarantineReason
 
 CONVENOR = "convenor"  # who vouched for a calendar reply accepted from the quarantine
 
@@ -35,7 +36,7 @@ class _Undo(Exception):
 
 def _held(archive: Archive, item: int) -> dict[str, Any]:
     row = InboundStore(archive).message(item)
-    if row is None or row["status"] != "quarantined":
+    if row is None or row["status"] != InboundStatus.QUARANTINED:
         raise ReflectError(f"#{item} is not in quarantine (see: reflect quarantine).")
     return row
 
@@ -146,23 +147,23 @@ def _accept_calendar_reply(
             item, parsed.rsvps, archive, sender=sender, from_problem=from_problem, uids=uids,
             now=now, vouched_by=CONVENOR if vouch else None,
         )  # fmt: skip
-        if outcome.status != "rsvp":
+        if outcome.status != InboundStatus.RSVP:
             hint = (
                 "; if you know it is the attendee's own answer, accept it with --vouch"
-                if not vouch and outcome.reason != _NO_INVITATION
+                if not vouch and outcome.reason != QuarantineReason.NO_INVITATION
                 else ""
             )
             raise ReflectError(f"#{item} was not recorded: {printable(outcome.reason)}{hint}.")
         how = "vouched for" if vouch else "accepted"
         InboundStore(archive).mark_decided(
-            item, "rsvp", f"{how} by the convenor (was: {row['reason']})", outcome.member_id
+            item,
+            InboundStatus.RSVP,
+            f"{how} by the convenor (was: {row['reason']})",
+            outcome.member_id,
         )
     return (
         f"#{item} calendar reply recorded: {printable('; '.join(parsed.text.splitlines()), 160)}."
     )
-
-
-_NO_INVITATION = "calendar reply for no meeting or member we know"
 
 
 def reject(archive: Archive, item: int, now: datetime) -> str:

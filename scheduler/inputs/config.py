@@ -123,11 +123,13 @@ class Meeting:
     title: str
     first: datetime  # naive, local wall clock in the partnership's zone
     duration: timedelta = field(metadata={TOML_KEY: "duration_minutes"})
-    rrule: str | None
+    rrule: str | None  # the rule itself, however config.toml wrote it
     location: str = ""
     description: str = ""
     cancelled: tuple[datetime, ...] = ()  # naive local starts of cancelled occurrences
     moved: tuple[tuple[datetime, datetime], ...] = ()  # (original, new) naive local starts
+    every: str = ""  # the rhythm in words, when config.toml gives it instead of rrule
+    on: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ class DigestSettings:
     anonymise: bool = False
     min_group: int = 3
     quiet_cycles: int = 3
+    # checklist areas whose answers are shown without names even when ``anonymise`` is
+    # off: those about power (decisions, risks) and the convenor's own role
+    anonymise_areas: tuple[str, ...] = ("convenor-role", "governance-accountability")
+    fold_lines: int = 4  # an answer longer than this is folded after its first lines
 
 
 @dataclass(frozen=True)
@@ -175,10 +181,6 @@ class Config:
     leadership: LeadershipSettings = field(default_factory=LeadershipSettings)
     database: Path = field(default=Path("var/reflect.db"), metadata={TOML_TABLE: "storage"})
     keep_raw_days: int = field(default=0, metadata={TOML_TABLE: "storage"})
-
-    @property
-    def base_dir(self) -> Path:
-        return self.path.parent
 
     def meeting(self, meeting_id: str) -> Meeting | None:
         return next((m for m in self.meetings if m.id == meeting_id), None)

@@ -36,6 +36,23 @@ def question_problems(config: Config, text: str, known: set[str]) -> list[Proble
     return problems
 
 
+def area_problems(config: Config, text: str, known: list[str]) -> list[Problem]:
+    """Problems with ``[digest] anonymise_areas`` once the checklist is known."""
+    where = TomlLines(text)
+    return [
+        Problem(
+            config.path.name,
+            f'"{area}" is not an area of the partnership checklist. Known ids: '
+            + ", ".join(known)
+            + ".",
+            where.key("digest", "anonymise_areas"),
+            "[digest] anonymise_areas",
+        )
+        for area in config.digest.anonymise_areas
+        if area not in known
+    ]
+
+
 def past_meeting_problems(
     config: Config, text: str, now: datetime, archived: Collection[str]
 ) -> list[Problem]:

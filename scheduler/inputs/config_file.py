@@ -217,7 +217,23 @@ def _read_digest(r: SettingsReader, dg: Mapping[str, Any]) -> DigestSettings:
         anonymise=r.boolean(dg, "digest", "anonymise", d.anonymise),
         min_group=r.integer(dg, "digest", "min_group", d.min_group, minimum=1),
         quiet_cycles=r.integer(dg, "digest", "quiet_cycles", d.quiet_cycles, minimum=1),
+        anonymise_areas=_area_ids(r, dg, d.anonymise_areas),
+        fold_lines=r.integer(dg, "digest", "fold_lines", d.fold_lines, minimum=1),
     )
+
+
+def _area_ids(
+    r: SettingsReader, dg: Mapping[str, Any], default: tuple[str, ...]
+) -> tuple[str, ...]:
+    areas = dg.get("anonymise_areas", list(default))
+    if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+        r.problem(
+            "digest",
+            "anonymise_areas",
+            'should be a list of checklist area ids, e.g. ["convenor-role"].',
+        )
+        return default
+    return tuple(areas)
 
 
 def _read_leadership(r: SettingsReader, lead: Mapping[str, Any]) -> LeadershipSettings:

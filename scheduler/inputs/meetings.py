@@ -1,8 +1,10 @@
 """The [[meeting]] tables: each series, its first date, its rule and its exceptions.
 
-Dates are the local wall clock in the partnership's time zone. A rule's values
-are checked first (``rrule_values``), then the rule as a whole (the calendar
-package); a cancelled or moved date must be one the rule really produces.
+Dates are the local wall clock in the partnership's time zone. A series repeats
+by ``rrule`` (RFC 5545 text) or by ``every`` and ``on`` in words, which the
+calendar package turns into the same rule (``calendar.rhythm``); either way the
+rule is judged by the calendar package's one reader (``calendar.rules``). A
+cancelled or moved date must be one the rule really produces.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from scheduler.calendar.rhythm import Misworded, rule_in_words
 from scheduler.calendar.rules import is_occurrence, rrule_problem
 from scheduler.inputs.config import MEETING_KINDS, Meeting, default
 from scheduler.inputs.config_reader import SettingsReader
 from scheduler.inputs.plain_text import quote
-from scheduler.inputs.rrule_values import rule_value_problem
+from scheduler.safety import has_control
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 DURATION_MINUTES = 60  # a meeting's length when [[meeting]] does not give duration_minutes
@@ -53,18 +56,10 @@ def _read_meeting(
     title = r.text(m, "meeting", "title", required=True, index=index, header=True)
     first = _local_datetime(r, m.get("first"), "first", index)
     duration = r.integer(m, "meeting", "duration_minutes", DURATION_MINUTES, minimum=1, index=index)
-    rule = m.get("rrule")
-    if rule is not None and not isinstance(rule, str):
-        r.problem(
-            "meeting",
-            "rrule",
-            f'should be text in quotes, e.g. rrule = "FREQ=WEEKLY;INTERVAL=6", not {rule!r}.',
-            index,
-        )
-        rule = None
+    rule, every, on, known = _read_rule(r, m, index, first)
     cancelled = _cancelled(r, m, index)
     moved = _moved(r, m, index)
-    if not _rule_problem(r, index, first, rule, tz_name) and first is not None:
+    if known and not _rule_problem(r, index, first, rule, tz_name) and first is not None:
         # a broken rule cannot say which dates are real
         _check_dates(r, index, first, rule, tz_name, cancelled, moved)
     if first is None:
@@ -76,6 +71,8 @@ def _read_meeting(
         first=first,
         duration=timedelta(minutes=duration),
         rrule=rule or None,
+        every=every,
+        on=on,
         location=r.text(
             m, "meeting", "location", index=index, header=True, default=default(Meeting, "location")
         ),
@@ -130,12 +127,67 @@ def _moved(r: SettingsReader, m: Mapping[str, Any], index: int) -> list[tuple[da
     return moved
 
 
+def _text(r: SettingsReader, m: Mapping[str, Any], key: str, index: int, example: str) -> str:
+    value = m.get(key)
+    if value is None or isinstance(value, str):
+        return value or ""
+    r.problem("meeting", key, f"should be text in quotes, e.g. {example}, not {value!r}.", index)
+    return ""
+
+
+def _read_rule(
+    r: SettingsReader, m: Mapping[str, Any], index: int, first: datetime | None
+) -> tuple[str | None, str, str, bool]:
+    """(the rule, None for a one-off; every; on; whether the rule could be known)."""
+    rule = _text(r, m, "rrule", index, 'rrule = "FREQ=WEEKLY;INTERVAL=6"') or None
+    every = _text(r, m, "every", index, 'every = "6 weeks"')
+    on = _text(r, m, "on", index, 'on = "Tuesday"')
+    if rule and every:
+        r.problem(
+            "meeting",
+            "every",
+            "and rrule both say how this meeting repeats; keep one. Delete the rrule line "
+            f'to keep every = "{every}", or delete every (and on) to keep the rrule.',
+            index,
+        )
+        return None, every, on, False
+    if on and not every:
+        r.problem(
+            "meeting",
+            "on",
+            f'"{on}" says which day, but not how often: add every, e.g. every = "2 weeks" '
+            'with on = "Tuesday", or every = "month" with on = "2nd Wednesday".'
+            + (" With rrule, say the day in the rule instead (BYDAY=TU)." if rule else ""),
+            index,
+        )
+        return None, every, on, False
+    if not every:
+        return rule, every, on, True
+    if has_control(every + on):
+        key = "every" if has_control(every) else "on"
+        r.problem(
+            "meeting", key, "contains a line break or control character; keep it on one line.",
+            index,
+        )  # fmt: skip
+        return None, every, on, False
+    said = rule_in_words(every, on or None, first)
+    if isinstance(said, Misworded):
+        r.problem("meeting", said.setting, said.message, index)
+        return None, every, on, False
+    return said, every, on, True
+
+
 def _rule_problem(
     r: SettingsReader, index: int, first: datetime | None, rule: str | None, tz_name: str
 ) -> bool:
     """Note what is wrong with the rule, if anything; whether anything was."""
-    issue = rule_value_problem(rule) if rule else None
-    if issue is None and first is not None and rule:
+    issue = None
+    if rule and has_control(rule):
+        issue = (
+            f"{quote(rule)} contains a line break or control character (shown with a "
+            'backslash); write the rule on one line, e.g. "FREQ=WEEKLY;INTERVAL=6".'
+        )
+    elif first is not None and rule:
         issue = rrule_problem(first, rule, tz_name)
         if issue and f'"{rule}"' not in issue:  # say which rule, once
             issue = f"{quote(rule)}: {issue}"

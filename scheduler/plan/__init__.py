@@ -4,5 +4,5 @@ Holds the rules for prompts, reminders, invitations, relationships, rotation
 of roles, pairing, the occurrences of each meeting series, and the
 membership and meeting diffs (``sync``).
 
-May import: calendar, inputs, clock, errors.
+May import: calendar, inputs, clock, errors, vocabulary.
 """

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from scheduler.inputs.config import Config
-from scheduler.plan.intents import HANDOVER, Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import HANDOVER, Intent, Question, RequestNote, intent_key
 from scheduler.plan.state import MemberState, Request, State
 from scheduler.plan.windows import REQUEST_CONFIRM_WITHIN
+from scheduler.vocabulary import MessageKind
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,8 @@ def plan_requests(
                     key=intent_key(name, MessageKind.REQUEST_CONFIRM, request.id),
                     kind=MessageKind.REQUEST_CONFIRM,
                     recipient=member.email,
-                    member_email=member.email,
                     due=now,
-                    request_id=request.id,
+                    payload=RequestNote(member.email, request.id),
                 )
             )
         if request.word != "stop" or member.status != "active":
@@ -96,9 +95,8 @@ def plan_requests(
                 key=intent_key(name, MessageKind.STOP_NOTICE, request.id),
                 kind=MessageKind.STOP_NOTICE,
                 recipient=config.convenor.email,
-                member_email=member.email,
                 due=now,
-                request_id=request.id,
+                payload=RequestNote(member.email, request.id),
             )
         )
         if member.email in can_reach and member.email not in state.handover_asked:
@@ -107,9 +105,8 @@ def plan_requests(
                     key=intent_key(name, MessageKind.HANDOVER, member.email, "stop", request.id),
                     kind=MessageKind.HANDOVER,
                     recipient=member.email,
-                    member_email=member.email,
                     due=now,
-                    question_id=HANDOVER,
+                    payload=Question(member.email, HANDOVER),
                 )
             )
     return intents

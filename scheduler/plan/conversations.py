@@ -4,15 +4,20 @@ and a round for each newcomer)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.inputs.config import Config
-from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import Conversation, Intent, Partners, PassedOn, intent_key
+from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.pairing import Pair, Person
 from scheduler.plan.relationships import newcomer_round, weekly_round
+from scheduler.plan.slots import Diary, choose_slot
 from scheduler.plan.state import MemberState, State
+from scheduler.vocabulary import MessageKind
+
+DIARY_AHEAD = timedelta(weeks=8)  # the partnership's meetings a new slot is kept clear of
 
 FOUNDERS_GATHER = timedelta(days=7)
 """The founders' introductions wait this long after the partnership starts (a week: the
@@ -55,9 +60,8 @@ def plan_introductions(
                 key=intent_key(name, MessageKind.INTRODUCTION, member.email, answer_id),
                 kind=MessageKind.INTRODUCTION,
                 recipient=member.email,
-                member_email=author,
                 due=now,
-                answer_id=answer_id,
+                payload=PassedOn(member_email=author, answer_id=answer_id),
             )
             for member in reachable
             if member.email != author
@@ -74,9 +78,8 @@ def plan_introductions(
                     key=intent_key(name, MessageKind.PARTNERS, member.email),
                     kind=MessageKind.PARTNERS,
                     recipient=member.email,
-                    member_email=member.email,
                     due=meet_at,
-                    answer_ids=theirs,
+                    payload=Partners(member_email=member.email, answer_ids=theirs),
                 )
             )
     return intents
@@ -85,24 +88,26 @@ def plan_introductions(
 def plan_conversations(
     config: Config, now: datetime, state: State, reachable: list[MemberState]
 ) -> list[Intent]:
-    """One-to-one conversations: weekly rounds while the partnership is new, and newcomers'."""
+    """One-to-one conversations: weekly rounds while the partnership is new, and newcomers';
+    and an updated invitation to both of a pair when one of them moved theirs."""
+    moves = _moved(config, now, state, reachable)
     weeks = config.induction.relationship_weeks
     if weeks <= 0 or state.started is None:
-        return []
+        return moves
     zone = config.partnership.zone
     today = now.astimezone(zone).date()
     done = {key for key, _a, _b in state.pairings}
     history = [Pair(a, b) for _key, a, b in state.pairings]
     people = [Person(m.email, m.sector, m.organisation) for m in reachable]
-    proposals: list[tuple[str, Pair, datetime]] = []
+    proposals: list[tuple[str, Pair, date]] = []
     if config.induction.existing_members == "induct":  # a new partnership, not an established one
         weekly = weekly_round(
             started=state.started, today=today, weeks=weeks, people=people, history=history,
-            done=done, seed=config.partnership.identity, zone=zone,
+            done=done, seed=config.partnership.identity,
         )  # fmt: skip
         if weekly is not None:
-            key, pairs, slot = weekly
-            proposals += [(key, pair, slot) for pair in pairs]
+            key, pairs, week = weekly
+            proposals += [(key, pair, week) for pair in pairs]
     for member in reachable:
         key = f"newcomer-{member.email}"
         first_seen = member.first_seen or state.started
@@ -111,25 +116,60 @@ def plan_conversations(
         if (today - first_seen).days > 28:
             continue  # joined long ago (e.g. before conversations were offered)
         newcomer = Person(member.email, member.sector, member.organisation)
-        for pair, slot in newcomer_round(
+        for pair, week in newcomer_round(
             newcomer=newcomer, joined=first_seen, people=people, history=history,
-            seed=config.partnership.identity, zone=zone,
+            seed=config.partnership.identity,
         ):  # fmt: skip
-            proposals.append((key, pair, slot))
+            proposals.append((key, pair, week))
+    if not proposals:
+        return moves
+    diary = Diary.of(state.booked, _meetings(config, now))
+    round_days: Counter[date] = Counter()
     name = config.partnership.identity
     intents = []
-    for key, pair, slot in proposals:
+    for key, pair, week in proposals:
+        slot = choose_slot(pair, week, diary, now=now, zone=zone, seed=f"{name}:{key}",
+                           round_days=round_days)  # fmt: skip
+        round_days[slot.date()] += 1
         for me, other in ((pair.a, pair.b), (pair.b, pair.a)):
             intents.append(
                 Intent(
                     key=intent_key(name, MessageKind.CONVERSATION, me, key, other),
                     kind=MessageKind.CONVERSATION,
                     recipient=me,
-                    member_email=me,
                     due=now,
-                    occurrence=slot,
-                    partner=other,
-                    round_key=key,
+                    payload=Conversation(member_email=me, partner=other, round_key=key, slot=slot),
                 )
             )
-    return intents
+    return moves + intents
+
+
+def _moved(
+    config: Config, now: datetime, state: State, reachable: list[MemberState]
+) -> list[Intent]:
+    """Each moved conversation's invitation again, to both, at its new slot and SEQUENCE."""
+    name = config.partnership.identity
+    here = {m.email for m in reachable}
+    return [
+        Intent(
+            key=intent_key(name, MessageKind.CONVERSATION, me, key, other, sequence),
+            kind=MessageKind.CONVERSATION,
+            recipient=me,
+            due=now,
+            payload=Conversation(
+                member_email=me, partner=other, round_key=key, slot=slot, sequence=sequence
+            ),
+        )
+        for key, a, b, slot, sequence, _by in state.moved
+        for me, other in ((a, b), (b, a))
+        if me in here and other in here
+    ]
+
+
+def _meetings(config: Config, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The partnership's own meetings over the coming weeks, as (start, end)."""
+    return [
+        (occ.start, occ.start + meeting.duration)
+        for meeting in config.meetings
+        for occ in occurrences_between(meeting, config.partnership.timezone, now, now + DIARY_AHEAD)
+    ]

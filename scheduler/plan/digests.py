@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
-from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import Digest, Intent, MeetingAt, intent_key
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.prompts import cycle_questions
 from scheduler.plan.state import State
+from scheduler.vocabulary import MessageKind
 
 
 def plan_digests(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
@@ -37,10 +37,11 @@ def plan_digests(config: Config, content: Content, now: datetime, state: State) 
                     key=intent_key(name, MessageKind.DIGEST, recipient, meeting.id, occ.original),
                     kind=MessageKind.DIGEST,
                     recipient=recipient,
-                    member_email=recipient if recipient in state.members else None,
                     due=due,
-                    meeting_id=meeting.id,
-                    occurrence=occ.original,
+                    payload=Digest(
+                        at=MeetingAt(meeting.id, occ.original),
+                        member_email=recipient if recipient in state.members else None,
+                    ),
                 )
                 for recipient in recipients
             )

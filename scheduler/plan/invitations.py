@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from scheduler.inputs.config import Config
-from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import Intent, SeriesInvitation, intent_key
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.state import Invitation, MeetingState, MemberState, State
+from scheduler.vocabulary import MessageKind
 
 
 def plan_invitations(
@@ -50,10 +50,8 @@ def plan_invitations(
                     key=intent_key(name, kind, member.email, meeting_id, sequence),
                     kind=kind,
                     recipient=member.email,
-                    member_email=member.email,
                     due=now,
-                    meeting_id=meeting_id,
-                    sequence=sequence,
+                    payload=SeriesInvitation(member.email, meeting_id, sequence),
                 )
             )
     return intents

@@ -6,10 +6,18 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from scheduler.inputs.config import Config
-from scheduler.plan.intents import HANDOVER, Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import (
+    HANDOVER,
+    AboutMember,
+    HandoverArrived,
+    Intent,
+    PassedOn,
+    Question,
+    intent_key,
+)
 from scheduler.plan.state import MemberState, State, arrival_day
 from scheduler.plan.windows import HANDOVER_CHASE_UNTIL, HANDOVER_WAIT, SUCCESSOR_WINDOW
+from scheduler.vocabulary import MessageKind
 
 
 def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
@@ -34,8 +42,8 @@ def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
                 key=intent_key(name, MessageKind.LEAVER_NOTICE, member.email, member.left_on),
                 kind=MessageKind.LEAVER_NOTICE,
                 recipient=config.convenor.email,
-                member_email=member.email,
                 due=now,
+                payload=AboutMember(member.email),
             )
         )
     return intents
@@ -47,9 +55,8 @@ def _handover_request(name: str, member: MemberState, last_day: date, now: datet
         key=intent_key(name, MessageKind.HANDOVER, member.email, last_day),
         kind=MessageKind.HANDOVER,
         recipient=member.email,
-        member_email=member.email,
         due=now,
-        question_id=HANDOVER,
+        payload=Question(member.email, HANDOVER),
     )
 
 
@@ -82,9 +89,8 @@ def plan_handovers(
                 key=intent_key(name, MessageKind.HANDOVER_NOTE, email, note.answer_id),
                 kind=MessageKind.HANDOVER_NOTE,
                 recipient=email,
-                member_email=author.email,
                 due=now,
-                answer_id=note.answer_id,
+                payload=PassedOn(member_email=author.email, answer_id=note.answer_id),
             )
             for email in successors
         )
@@ -93,10 +99,8 @@ def plan_handovers(
                 key=intent_key(name, MessageKind.HANDOVER_ARRIVED, note.answer_id),
                 kind=MessageKind.HANDOVER_ARRIVED,
                 recipient=config.convenor.email,
-                member_email=author.email,
                 due=now,
-                answer_id=note.answer_id,
-                passed_to=successors,
+                payload=HandoverArrived(author.email, note.answer_id, successors),
             )
         )
     for member in state.members.values():
@@ -116,8 +120,8 @@ def plan_handovers(
                     key=intent_key(name, MessageKind.HANDOVER_MISSING, member.email, last_day),
                     kind=MessageKind.HANDOVER_MISSING,
                     recipient=config.convenor.email,
-                    member_email=member.email,
                     due=now,
+                    payload=AboutMember(member.email),
                 )
             )
     return intents

@@ -17,13 +17,20 @@ from scheduler.inputs.content import Content
 from scheduler.plan.controls import plan_requests, resting_members
 from scheduler.plan.conversations import plan_conversations, plan_introductions
 from scheduler.plan.digests import plan_digests
-from scheduler.plan.intents import GETTING_TO_KNOW_YOU, Intent, intent_key
+from scheduler.plan.intents import (
+    GETTING_TO_KNOW_YOU,
+    AboutMember,
+    Bare,
+    Intent,
+    Question,
+    intent_key,
+)
 from scheduler.plan.invitations import plan_invitations
-from scheduler.plan.kinds import MessageKind
 from scheduler.plan.leavers import plan_handovers, plan_leavers
 from scheduler.plan.prompts import plan_prompts, plan_reminders
 from scheduler.plan.silence import plan_silent_lists
 from scheduler.plan.state import MemberState, State
+from scheduler.vocabulary import MessageKind
 
 
 def plan(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
@@ -56,6 +63,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
                 kind=MessageKind.QUARANTINE_NOTICE,
                 recipient=config.convenor.email,
                 due=now,
+                payload=Bare(),
             )
         )
     intents.extend(plan_introductions(config, now, state, reachable))
@@ -76,8 +84,8 @@ def _plan_welcomes(name: str, now: datetime, reachable: list[MemberState]) -> li
                     key=intent_key(name, MessageKind.INDUCTION, member.email),
                     kind=MessageKind.INDUCTION,
                     recipient=member.email,
-                    member_email=member.email,
                     due=now,
+                    payload=AboutMember(member.email),
                 )
             )
             intents.append(
@@ -85,9 +93,8 @@ def _plan_welcomes(name: str, now: datetime, reachable: list[MemberState]) -> li
                     key=intent_key(name, MessageKind.PROMPT, member.email, GETTING_TO_KNOW_YOU),
                     kind=MessageKind.PROMPT,
                     recipient=member.email,
-                    member_email=member.email,
                     due=now,
-                    question_id=GETTING_TO_KNOW_YOU,
+                    payload=Question(member.email, GETTING_TO_KNOW_YOU),
                 )
             )
         elif member.rejoined_on is not None:
@@ -98,8 +105,8 @@ def _plan_welcomes(name: str, now: datetime, reachable: list[MemberState]) -> li
                     ),
                     kind=MessageKind.WELCOME_BACK,
                     recipient=member.email,
-                    member_email=member.email,
                     due=now,
+                    payload=AboutMember(member.email),
                 )
             )
     return intents

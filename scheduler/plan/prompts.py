@@ -10,12 +10,12 @@ from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import Content
 from scheduler.plan.controls import resting_members
-from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import Intent, MeetingAt, Question, Reminder, RoleNote, intent_key
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.rotation import Candidate, Roles, assign_roles
 from scheduler.plan.state import MemberState, OpenPrompt, State, arrival_day
 from scheduler.plan.windows import REMINDER_LATE_LIMIT, SETTLING_IN, SKIP_HORIZON
+from scheduler.vocabulary import MessageKind
 
 
 def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:
@@ -66,13 +66,14 @@ def plan_prompts(
                             ),
                             kind=MessageKind.PROMPT,
                             recipient=member.email,
-                            member_email=member.email,
                             due=due,
-                            meeting_id=meeting.id,
-                            occurrence=occ.original,
-                            question_id=qid,
-                            chair=roles[0] if roles else None,
-                            note_taker=roles[1] if roles else None,
+                            payload=Question(
+                                member_email=member.email,
+                                question_id=qid,
+                                at=MeetingAt(meeting.id, occ.original),
+                                chair=roles[0] if roles else None,
+                                note_taker=roles[1] if roles else None,
+                            ),
                         )
                     )
             if roles is not None:
@@ -143,12 +144,13 @@ def _role_notes(
             ),
             kind=MessageKind.ROLE_NOTE,
             recipient=member.email,
-            member_email=member.email,
             due=due,
-            meeting_id=meeting.id,
-            occurrence=occ.original,
-            chair=chair,
-            note_taker=note_taker,
+            payload=RoleNote(
+                member_email=member.email,
+                at=MeetingAt(meeting.id, occ.original),
+                chair=chair,
+                note_taker=note_taker,
+            ),
         )
         for member in reachable
         if member.email in roles
@@ -202,13 +204,18 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
                 key=intent_key(name, MessageKind.REMINDER, prompt.key),
                 kind=MessageKind.REMINDER,
                 recipient=prompt.member_email,
-                member_email=prompt.member_email,
                 due=due.astimezone(UTC),
-                meeting_id=prompt.meeting_id,
-                occurrence=prompt.occurrence,
-                question_id=prompt.question_id,
-                follows=prompt.key,
-                also=also,
+                payload=Reminder(
+                    member_email=prompt.member_email,
+                    question_id=prompt.question_id,
+                    follows=prompt.key,
+                    at=(
+                        MeetingAt(prompt.meeting_id, prompt.occurrence)
+                        if prompt.meeting_id is not None and prompt.occurrence is not None
+                        else None
+                    ),
+                    also=also,
+                ),
             )
         )
     return intents

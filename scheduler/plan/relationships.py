@@ -3,8 +3,10 @@
 Relationship weeks: for the first ``relationship_weeks`` of a new partnership,
 each week proposes one round of one-to-one conversations across sectors
 (``pairing.propose_round``), and every newcomer is offered a few conversations
-of their own (``pairing.newcomer_pairs``). Each conversation comes with a
-suggested slot, a calendar invitation both people can move.
+of their own (``pairing.newcomer_pairs``), one a week. Each conversation comes
+with a suggested slot in its week (``slots.choose_slot``: the working week, never
+on top of another of either person's conversations or a partnership meeting), a
+calendar invitation either of the two can move by replying with a time.
 
 Shared leadership (the chair and note-taker of each reflection point) is
 planned with the prompts, in ``plan``: see ``rotation`` for who is chosen.
@@ -13,22 +15,14 @@ planned with the prompts, in ``plan``: see ``rotation`` for who is chosen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from scheduler.plan.pairing import Pair, Person, newcomer_pairs, propose_round
+from scheduler.plan.slots import CONVERSATION_MINUTES, monday_of
 
-CONVERSATION_WEEKDAY = 2  # Wednesday
-CONVERSATION_TIME = time(12, 30)
-CONVERSATION_MINUTES = 30
+__all__ = ["CONVERSATION_MINUTES", "NEWCOMER_CONVERSATIONS", "newcomer_round", "weekly_round"]
+
 NEWCOMER_CONVERSATIONS = 3
-
-
-def suggested_slot(week_start: date, zone: ZoneInfo) -> datetime:
-    """The Wednesday at 12:30 of the week that begins on or after ``week_start``."""
-    ahead = (CONVERSATION_WEEKDAY - week_start.weekday()) % 7
-    day = week_start + timedelta(days=ahead)
-    return datetime.combine(day, CONVERSATION_TIME, tzinfo=zone)
 
 
 def weekly_round(
@@ -40,18 +34,15 @@ def weekly_round(
     history: Sequence[Pair],
     done: set[str],
     seed: str,
-    zone: ZoneInfo,
-) -> tuple[str, list[Pair], datetime] | None:
-    """This week's round, if the partnership is still in its relationship weeks and has none yet."""
+) -> tuple[str, list[Pair], date] | None:
+    """This week's round, if the partnership is still in its relationship weeks and has none
+    yet: its key, its pairs and the day its slots are looked for from (today)."""
     week = (today - started).days // 7
     key = f"week-{week + 1}"
     if week >= weeks or key in done or len(people) < 2:
         return None
     pairs = propose_round(people, history, seed=f"{seed}:{key}")
-    slot = suggested_slot(started + timedelta(weeks=week), zone)
-    if slot.date() < today:
-        slot += timedelta(weeks=1)
-    return key, pairs, slot
+    return key, pairs, today
 
 
 def newcomer_round(
@@ -61,13 +52,13 @@ def newcomer_round(
     people: Sequence[Person],
     history: Sequence[Pair],
     seed: str,
-    zone: ZoneInfo,
-) -> list[tuple[Pair, datetime]]:
-    """A newcomer's first conversations, one a week from the week after they join."""
+) -> list[tuple[Pair, date]]:
+    """A newcomer's first conversations, one a week from the week after they join: each
+    pair with the Monday of its week."""
     others = [p for p in people if p.email != newcomer.email]
     count = min(NEWCOMER_CONVERSATIONS, len(others))
     if count == 0:
         return []
     pairs = newcomer_pairs(newcomer, others, history, count=count, seed=seed)
-    first = suggested_slot(joined + timedelta(days=1), zone)
+    first = monday_of(joined) + timedelta(weeks=1)
     return [(pair, first + timedelta(weeks=n)) for n, pair in enumerate(pairs)]

@@ -13,12 +13,12 @@ from scheduler.clock import utc_text
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.plan.controls import resting_members
-from scheduler.plan.intents import Intent, intent_key
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import Intent, MeetingAt, Reminder, SilentList, intent_key
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.prompts import skipped_cycles
 from scheduler.plan.state import OpenPrompt, State
 from scheduler.plan.windows import SILENT_NOTICE_BEFORE
+from scheduler.vocabulary import MessageKind
 
 
 def plan_silent_lists(
@@ -56,9 +56,7 @@ def plan_silent_lists(
                     kind=MessageKind.SILENT_MEMBERS,
                     recipient=config.convenor.email,
                     due=(occ.start - SILENT_NOTICE_BEFORE).astimezone(UTC),
-                    meeting_id=meeting.id,
-                    occurrence=occ.original,
-                    people=tuple(people),
+                    payload=SilentList(MeetingAt(meeting.id, occ.original), tuple(people)),
                 )
             )
     return intents
@@ -92,7 +90,7 @@ def plan_nudges(
     seen: set[str] = set()
     for prompt in open_questions:
         email = prompt.member_email
-        if email in seen or email in answered or prompt.occurrence is None:
+        if email in seen or email in answered or prompt.occurrence is None or not prompt.meeting_id:
             continue  # one nudge each; a member who answered any part is not silent
         seen.add(email)
         member = state.members.get(email)
@@ -118,12 +116,13 @@ def plan_nudges(
                 ),
                 kind=MessageKind.NUDGE,
                 recipient=email,
-                member_email=email,
                 due=now,
-                meeting_id=prompt.meeting_id,
-                occurrence=prompt.occurrence,
-                question_id=prompt.question_id,
-                follows=prompt.key,
+                payload=Reminder(
+                    member_email=email,
+                    question_id=prompt.question_id,
+                    follows=prompt.key,
+                    at=MeetingAt(prompt.meeting_id, prompt.occurrence),
+                ),
             )
         )
     return intents, left_out

@@ -107,6 +107,10 @@ class State:
     introduced_at: Mapping[int, datetime] = field(default_factory=dict)  # answer id -> received
     started: date | None = None  # the day the service first met this partnership
     pairings: tuple[tuple[str, str, str], ...] = ()  # (round key, a, b) of conversations proposed
+    # each member's conversations (their slots as they stand, moves included), aware UTC
+    booked: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
+    # conversations one of the pair moved: (round key, a, b, slot, sequence, moved by)
+    moved: tuple[tuple[str, str, str, datetime, int, str], ...] = ()
     roles: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     # ^ (meeting id, occurrence in UTC text) -> (chair, note-taker) already named
     handovers: tuple[Handover, ...] = ()  # notes received recently

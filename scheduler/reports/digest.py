@@ -2,21 +2,25 @@
 
 ``build_digest`` reads one cycle (a meeting occurrence) from the archive: its
 questions in the order they were sent, every answer to each (attributed by
-name and organisation, or not at all when the partnership anonymises), who
-has not replied yet, and the cycle's participation picture. Who has not
-replied is read from that same picture, so the names listed are exactly the
-members its figures count (a member asked who left before the meeting is
-said to have left, never counted; see ``participation``). ``digest_context``
-turns that into the variables of the ``convenor-digest`` templates.
+name and organisation, or not at all when the partnership anonymises, or when
+the question is one of the ``private`` checklist areas), and the cycle's
+participation figures. ``digest_context`` turns that into the variables of the
+``convenor-digest`` templates, each long answer folded (``folding``).
 
-Anonymised digests name nobody: answers carry no attribution, members' names
-and email addresses inside answers are replaced, and those not yet replied
-are counted by sector groups large enough to hide a person.
+A digest may go to every member, so it never names who has not replied: its
+figures are always the anonymised picture (groups large enough to hide a
+person, quiet members counted, not named; see ``participation``). Who has not
+replied is for the convenor alone, not for this email.
+
+An answer shown without a name carries no attribution, and members' names and
+email addresses inside it are replaced.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -28,8 +32,9 @@ from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.member_records import MemberRecords
 from scheduler.replies import Sender, author, redact
 from scheduler.reports.charts import participation_svg
-from scheduler.reports.groups import GroupCount
-from scheduler.reports.participation import CycleParticipation, participation
+from scheduler.reports.folding import PHONE_LINE, fold
+from scheduler.reports.folding import paragraphs as paragraphs
+from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import cycle_summary
 
 NAME_REPLACEMENT = "[a member]"
@@ -53,6 +58,7 @@ class DigestQuestion:
     question_id: str
     text: str
     answers: tuple[DigestAnswer, ...]
+    unnamed: bool = False  # its answers are shown without names (anonymised, or a private area)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,6 @@ class DigestView:
     when_text: str
     anonymised: bool
     questions: tuple[DigestQuestion, ...]
-    not_replied: tuple[str, ...]  # "Tom Okafor (City Council)", or "2 from the NHS sector"
     prompted: int
     replied: int
     participation: tuple[str, ...]  # sentences about who replied
@@ -73,16 +78,6 @@ class DigestView:
     @property
     def answer_count(self) -> int:
         return sum(len(q.answers) for q in self.questions)
-
-
-def paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
-    """Blank lines split paragraphs; single line breaks stay inside one."""
-    blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
-    return tuple(
-        tuple(line.rstrip() for line in block.strip("\n").split("\n"))
-        for block in blocks
-        if block.strip()
-    )
 
 
 def anonymous(text: str, names: list[str], addresses: list[str], writer: Sender) -> str:
@@ -122,26 +117,28 @@ def build_digest(
     min_group: int = 3,
     quiet_cycles: int = 3,
     zone: tzinfo | None = None,
+    private: Collection[str] = (),
 ) -> DigestView:
+    """One cycle's digest. ``private``: question ids (checklist areas) whose answers are
+    shown without names even when ``anonymise`` is off."""
     if occurrence.tzinfo is None:
         raise ValueError("build_digest needs an aware occurrence")
-    questions = cycle_questions(archive, meeting_id, occurrence, anonymise=anonymise)
+    questions = cycle_questions(
+        archive, meeting_id, occurrence, anonymise=anonymise, private=private
+    )
+    # Always the anonymised picture: a digest may go to everyone (module docstring).
     picture = participation(
-        archive, min_group=min_group, anonymise=anonymise, quiet_cycles=quiet_cycles, zone=zone
+        archive, min_group=min_group, anonymise=True, quiet_cycles=quiet_cycles, zone=zone
     )
     cycle = picture.cycle(meeting_id, datetime.fromisoformat(utc_text(occurrence)))
     if cycle is None:
         summary: list[str] = ["No questions have been sent for this meeting yet."]
         flags: tuple[str, ...] = ()
-        not_replied: tuple[str, ...] = ()
         prompted = replied = 0
     else:
         summary = cycle_summary(cycle, min_group)
         flags = cycle.flags + picture.quiet_flags
         prompted, replied = cycle.prompted, cycle.replied
-        not_replied = (
-            _silent_counts(cycle) if anonymise else tuple(info.named for info in cycle.silent)
-        )
     return DigestView(
         partnership=partnership,
         meeting_id=meeting_id,
@@ -149,7 +146,6 @@ def build_digest(
         when_text=when_text,
         anonymised=anonymise,
         questions=questions,
-        not_replied=not_replied,
         prompted=prompted,
         replied=replied,
         participation=tuple(summary),
@@ -161,45 +157,56 @@ def build_digest(
 
 
 def cycle_questions(
-    archive: Archive, meeting_id: str, occurrence: datetime, *, anonymise: bool
+    archive: Archive,
+    meeting_id: str,
+    occurrence: datetime,
+    *,
+    anonymise: bool,
+    private: Collection[str] = (),
 ) -> tuple[DigestQuestion, ...]:
     """One cycle's questions in the order they were sent, each with its answers:
-    attributed, or (anonymised) unsigned and cleaned of members' names and addresses."""
+    attributed, or (anonymised, or a ``private`` question) unsigned and cleaned of
+    members' names and addresses."""
     store = AnswerStore(archive)
     when = utc_text(occurrence)
     answers = store.cycle_answers(meeting_id, when)
-    names, addresses = everyones_names_and_addresses(archive) if anonymise else ([], [])
+    prompts = store.cycle_questions(meeting_id, when)
+    unnamed_ids = {p["question_id"] for p in prompts if anonymise or p["question_id"] in private}
+    names, addresses = everyones_names_and_addresses(archive) if unnamed_ids else ([], [])
     questions = []
-    for prompt in store.cycle_questions(meeting_id, when):
+    for prompt in prompts:
+        unnamed = prompt["question_id"] in unnamed_ids
         found = tuple(
             DigestAnswer(
                 text=anonymous(row["text"], names, addresses, author(row))
-                if anonymise
+                if unnamed
                 else row["text"],
-                attribution=None if anonymise else f"{row['name']}, {row['organisation']}",
+                attribution=None if unnamed else f"{row['name']}, {row['organisation']}",
             )
             for row in answers
             if row["question_id"] == prompt["question_id"]
         )
-        questions.append(DigestQuestion(prompt["question_id"], prompt["question_text"], found))
+        if unnamed:  # not in the order the named parts list members: that would name them
+            found = tuple(sorted(found, key=lambda a: hashlib.sha256(a.text.encode()).digest()))
+        questions.append(
+            DigestQuestion(prompt["question_id"], prompt["question_text"], found, unnamed)
+        )
     return tuple(questions)
 
 
-def _silent_counts(cycle: CycleParticipation) -> tuple[str, ...]:
-    whole = len(cycle.by_sector) == 1 and cycle.by_sector[0].merged
-    if cycle.withheld or whole:
-        silent = cycle.prompted - cycle.replied
-        return (f"{silent} member" + ("" if silent == 1 else "s"),) if silent else ()
-    return tuple(f"{_plural(g)} from {g.phrase}" for g in cycle.by_sector if g.prompted > g.replied)
+def _answer_context(answer: DigestAnswer, fold_lines: int) -> dict[str, Any]:
+    folded = fold(answer.text, lines=fold_lines, width=PHONE_LINE)
+    return {
+        "paragraphs": folded.shown,
+        "rest": folded.rest,
+        "rest_words": folded.rest_words,
+        "attribution": answer.attribution,
+    }
 
 
-def _plural(group: GroupCount) -> str:
-    silent = group.prompted - group.replied
-    return f"{silent} member" + ("" if silent == 1 else "s")
-
-
-def digest_context(view: DigestView) -> dict[str, Any]:
-    """The ``convenor-digest`` templates' variables (the renderer adds the convenor's)."""
+def digest_context(view: DigestView, *, fold_lines: int = 4) -> dict[str, Any]:
+    """The ``convenor-digest`` templates' variables (the renderer adds the convenor's);
+    each answer longer than ``fold_lines`` phone lines is folded after them."""
     return {
         "partnership": view.partnership,
         "meeting_title": view.meeting_title,
@@ -209,16 +216,14 @@ def digest_context(view: DigestView) -> dict[str, Any]:
             {
                 "number": number,
                 "text": q.text,
-                "answers": [
-                    {"paragraphs": a.paragraphs, "attribution": a.attribution} for a in q.answers
-                ],
+                "unnamed": q.unnamed and not view.anonymised,
+                "answers": [_answer_context(a, fold_lines) for a in q.answers],
             }
             for number, q in enumerate(view.questions, start=1)
         ],
         "answer_count": view.answer_count,
         "prompted": view.prompted,
         "replied": view.replied,
-        "not_replied": list(view.not_replied),
         "participation": list(view.participation),
         "flags": list(view.flags),
         # Built by participation_svg, which escapes every text it draws.

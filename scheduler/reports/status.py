@@ -21,6 +21,7 @@ from scheduler.plan.state import Request
 from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import status_lines
 from scheduler.safety import printable
+from scheduler.vocabulary import OutboxStatus
 
 # what a held message seems to be, by ``inbound.held``'s kinds (the ``--kind`` values)
 HELD_KINDS = {
@@ -163,7 +164,15 @@ def outbox_health(store: StatusStore) -> list[str]:
     waiting = store.next_attempt()
     out = [
         "Outbox: "
-        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("queued", "sending", "sent", "failed"))
+        + ", ".join(
+            f"{counts.get(k, 0)} {k}"
+            for k in (
+                OutboxStatus.QUEUED,
+                OutboxStatus.SENDING,
+                OutboxStatus.SENT,
+                OutboxStatus.FAILED,
+            )
+        )
         + (f"; next attempt {waiting[:16]} UTC" if waiting else "")
     ]
     for row in store.failed(limit=10):

@@ -25,10 +25,10 @@ from scheduler.compose.render import Outgoing, PromptRecord
 from scheduler.inbound.custody import store_raw
 from scheduler.inputs.config_file import parse_config
 from scheduler.inputs.membership import Member
-from scheduler.plan.intents import Intent
-from scheduler.plan.kinds import MessageKind
+from scheduler.plan.intents import Bare, Intent, MeetingAt, Question
 from scheduler.plan.state import MemberState
 from scheduler.plan.sync import MeetingChange, MembershipChange, meeting_fingerprint
+from scheduler.vocabulary import MessageKind
 from support.partnership import CONFIG
 
 T0 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
@@ -122,8 +122,7 @@ class Seed:
         )  # fmt: skip
         intent = Intent(
             key=f"k{n}", kind=MessageKind.PROMPT, recipient=member.email, due=at,
-            member_email=member.email, meeting_id=meeting_id, occurrence=occurrence,
-            question_id=question_id,
+            payload=Question(member.email, question_id, MeetingAt(meeting_id, occurrence)),
         )  # fmt: skip
         out = Outgoing(
             key=f"k{n}", kind=MessageKind.PROMPT, recipient=member.email,
@@ -149,7 +148,9 @@ class Seed:
         n = next(self._n)
         raw = self._message("Reflect <reflect@reflect.example.org>", "Convenor", recipient,
                             subject, body)  # fmt: skip
-        intent = Intent(key=f"k{n}", kind=MessageKind(kind), recipient=recipient, due=SENT)
+        intent = Intent(
+            key=f"k{n}", kind=MessageKind(kind), recipient=recipient, due=SENT, payload=Bare()
+        )
         out = Outgoing(
             key=f"k{n}", kind=kind, recipient=recipient, member_email=None, subject=subject,
             message_id=f"<o{n}@reflect.example.org>", token_id=None, raw=raw,

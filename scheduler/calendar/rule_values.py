@@ -1,17 +1,14 @@
 """The values inside a recurrence rule, each against what RFC 5545 allows.
 
-``rule_value_problem`` says plainly which part of ``rrule = "..."`` a calendar
-could not read (a day that is not a day, a month 13, an empty part). Whether
-the rule as a whole makes sense is the calendar package's judgement, asked once
-this finds nothing.
+``part_value_problem`` says plainly what is wrong with one part's value (a day
+that is not a day, a month 13, an empty item); ``rules.parse_rule``, the one
+reader of a rule's text, asks it of every part. Whether the rule as a whole
+makes sense is judged there and in ``outlook``.
 """
 
 from __future__ import annotations
 
 import re
-
-from scheduler.inputs.plain_text import quote
-from scheduler.safety import has_control
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_LIST = "MO, TU, WE, TH, FR, SA or SU"
@@ -81,56 +78,32 @@ _NUMBER_PARTS: dict[str, tuple[int, int, bool, str]] = {
 }
 
 
-def rule_value_problem(rule: str) -> str | None:
-    """A value in the rule that calendars cannot read, said plainly, or None.
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    Only the values, each against what RFC 5545 allows: whether the rule as a whole
-    makes sense and can be shown by real calendars is ``calendar.rules.rrule_problem``'s
-    judgement (the one parser, ``parse_rule``), asked once this finds nothing.
-    """
-    if has_control(rule):
+
+def part_value_problem(name: str, value: str) -> str | None:
+    """What calendars cannot read in ``value`` (as written) of part ``name``, or None."""
+    if "," in value and "" in (item.strip() for item in value.split(",")):
         return (
-            f"{quote(rule)} contains a line break or control character (shown with a "
-            'backslash); write the rule on one line, e.g. "FREQ=WEEKLY;INTERVAL=6".'
+            f"{name} {_quoted(value)} has an empty item; separate its items with one comma "
+            "each, e.g. BYDAY=TU,TH."
         )
-    detail = None
-    for piece in rule.split(";"):
-        name, sep, value = piece.partition("=")
-        name, value = name.strip().upper(), value.strip()
-        if not piece.strip():
-            detail = (
-                'it has an empty part (a ";" at the end, or two together); remove the extra ";".'
-            )
-        elif not sep or not value:
-            continue  # not NAME=VALUE at all: validate_rrule says so
-        elif "," in value and "" in (item.strip() for item in value.split(",")):
-            detail = (
-                f"{name} {quote(value)} has an empty item; separate its items with one comma "
-                "each, e.g. BYDAY=TU,TH."
-            )
-        else:
-            detail = _part_value_problem(name, value)
-        if detail:
-            return f"The recurrence rule {quote(rule)} could not be read: {detail}"
-    return None
-
-
-def _part_value_problem(name: str, value: str) -> str | None:
     items = [item.strip() for item in value.split(",")]
     if name == "FREQ":
         if value.upper() not in _FREQUENCIES:
             return (
-                f"FREQ {quote(value)} is not a frequency: use DAILY, WEEKLY, MONTHLY or YEARLY; "
+                f"FREQ {_quoted(value)} is not a frequency: use DAILY, WEEKLY, MONTHLY or YEARLY; "
                 "for every two weeks write FREQ=WEEKLY;INTERVAL=2."
             )
     elif name == "WKST":
         if value.upper() not in _DAYS:
-            return f"WKST {quote(value)} is not a day: use {_DAY_LIST} (or leave WKST out)."
+            return f"WKST {_quoted(value)} is not a day: use {_DAY_LIST} (or leave WKST out)."
     elif name == "BYDAY":
         for item in items:
             if not _NUMBERED_DAY.fullmatch(item.upper()):
                 return (
-                    f"BYDAY {quote(item)} is not a day: use {_DAY_LIST}, with an optional "
+                    f"BYDAY {_quoted(item)} is not a day: use {_DAY_LIST}, with an optional "
                     "number before it such as 2TH (the second Thursday) or -1FR (the last "
                     "Friday)."
                 )
@@ -145,5 +118,5 @@ def _part_value_problem(name: str, value: str) -> str | None:
                 or (number < 0 and not from_end)
                 or not lowest <= abs(number) <= highest
             ):
-                return f"{name} {quote(item)} {what}"
+                return f"{name} {_quoted(item)} {what}"
     return None

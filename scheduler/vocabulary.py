@@ -61,3 +61,19 @@ class InboundStatus(StrEnum):
     REQUEST = "request"  # a member's own request by reply (pause, skip, away, stop)
     QUARANTINED = "quarantined"
     REJECTED = "rejected"  # by the convenor, from the quarantine
+    CONVERSATION_MOVE = "conversation_move"  # one of a pair asked for another time
+
+
+class QuarantineReason(StrEnum):
+    """Why a message was held back, where the reason is one fixed sentence; the inbound
+    table's ``reason`` column. Reasons that name what was found (an address, a count)
+    are written out where they are found, and are not listed here."""
+
+    NO_PROOF = "no valid reply token and not a reply to one of our messages"
+    MAIL_LOOP = "one of our own messages came back (a mail loop)"
+    READ_ELSEWHERE = "read by another tick at the same time"
+    NO_INVITATION = "calendar reply for no meeting or member we know"
+    UNBELIEVED_REPORT = (
+        "a delivery report that did not come back to one of our return addresses "
+        "nor quote one of our messages, so it was not believed"
+    )
