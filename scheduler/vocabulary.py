@@ -35,6 +35,9 @@ class MessageKind(StrEnum):
     STOP_NOTICE = "stop_notice"  # to the convenor: a member asked to stop
     SILENT_MEMBERS = "silent_members"  # to the convenor: who has not replied before a meeting
     NUDGE = "nudge"  # one more reminder, when the convenor asks (``reflect nudge``)
+    # queued by the reader, not the planner: what a reply makes us send the convenor
+    FORWARD = "forward"  # a person's reply to something that asked nothing, passed on
+    COMMAND_ANSWER = "command_answer"  # what the convenor's "accept 3" by reply did
     # sent by earlier versions only, and still read from the outbox's history
     CANCEL_OCCURRENCE = "cancel_occurrence"
     ROLES = "roles"
@@ -61,6 +64,8 @@ class InboundStatus(StrEnum):
     REQUEST = "request"  # a member's own request by reply (pause, skip, away, stop)
     QUARANTINED = "quarantined"
     REJECTED = "rejected"  # by the convenor, from the quarantine
+    FORWARDED = "forwarded"  # a person's reply that asked nothing, passed on to the convenor
+    COMMAND = "command"  # the convenor's command by reply to a quarantine notice, carried out
     CONVERSATION_MOVE = "conversation_move"  # one of a pair asked for another time
 
 

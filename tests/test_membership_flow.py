@@ -237,6 +237,11 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "word": "skip", "until": "1 March 2027", "cycle_title": name, "cycle_day": "Tue 12 Jan",
         "leaver_email": "x@example.org", "asked_on": "5 January 2027", "members_file": "members.csv",
         "meeting_id": "reflection", "silent": 1,
+        "first": 7, "who": name, "who_short": name, "sender": "x@example.org", "member": False,
+        "to_them": False, "replied_to": "y@example.org", "replied_subject": name,
+        "replied_on": "soon", "received_on": "soon", "trimmed": True, "text": name, "number": 7,
+        "asked": name, "asked_short": name, "notice_on": "soon", "understood": True, "why": "",
+        "done": [name], "problems": [name], "listed": "#7, #8",
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

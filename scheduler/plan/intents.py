@@ -37,6 +37,8 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.STOP_NOTICE: 8,
     MessageKind.SILENT_MEMBERS: 9,
     MessageKind.NUDGE: 6,
+    MessageKind.FORWARD: 9,  # queued by the reader
+    MessageKind.COMMAND_ANSWER: 9,
 }
 
 
