@@ -118,6 +118,7 @@ async def test_away_until_a_date_holds_questions_until_then(partnership: Partner
     assert await tick(p, START + timedelta(hours=1)) == {"request": 1}
     (confirm,) = received(p, "request_confirm", DEV)
     assert "until 1 March 2027" in text_of(confirm)
+    assert received(p, "forward") == []  # a request, not a reply passed on to the convenor
     assert f"Dev Mistry <{DEV}>: away until 1 March 2027" in status(p, START)
     # every day to the end of February: no question (23 Feb), no checklist (2 March review)
     await days(p, datetime(2027, 2, 14, 12, tzinfo=UTC), 14)
