@@ -23,6 +23,7 @@ from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
 from scheduler.plan.intents import Intent
+from scheduler.plan.pacing import pace
 from scheduler.plan.planner import plan
 from scheduler.plan.state import HeldBack, State
 from scheduler.reports.digest import build_digest
@@ -49,7 +50,8 @@ def queue(
     if not intents:
         return
     known = existing_keys(archive, [i.key for i in intents])
-    fresh = [i for i in intents if i.key not in known]
+    # at most a day's allowance to each member: what can wait is planned again next tick
+    fresh = pace(config, now, state, [i for i in intents if i.key not in known])
     if fresh:
         queue_fresh(archive, config, content, state, fresh, secret=secret, now=now,
                     report=report, checkpoint=checkpoint)  # fmt: skip

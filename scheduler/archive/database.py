@@ -262,10 +262,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # what each member was sent in the last day, read at every tick to pace their mail
+        "0012-outbox-sent-at",
+        """
+        CREATE INDEX outbox_sent_at ON outbox(sent_at);
+        """,
+    ),
+    (
         # what members asked by replying one word (pause, resume, skip, away, stop), each
         # proved like an answer; and a ``left`` date written ahead of time (``leaving_on``),
         # so the handover is asked at once, not on a last day when the mailbox may be shut
-        "0012-members-own-requests",
+        "0013-members-own-requests",
         """
         CREATE TABLE member_requests (
             id INTEGER PRIMARY KEY,

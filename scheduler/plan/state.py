@@ -121,6 +121,9 @@ class State:
     requests: tuple[Request, ...] = ()  # members' own requests by reply, oldest first
     # coming cycles' questions: (meeting id, occurrence in UTC text) -> email -> answered any
     cycle_replies: Mapping[tuple[str, str], Mapping[str, bool]] = field(default_factory=dict)
+    # when each recipient's emails went (or are queued to go), from MAILED_WINDOW ago on:
+    # what ``pacing`` counts against a member's day
+    mailed: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
 
 
 def arrival_day(member: MemberState) -> date | None:
