@@ -313,6 +313,26 @@ MIGRATIONS: list[tuple[str, str]] = [
             FROM agreed_items WHERE current = 1;
         """,
     ),
+    (
+        # what members asked by replying one word (pause, resume, skip, away, stop), each
+        # proved like an answer; and a ``left`` date written ahead of time (``leaving_on``),
+        # so the handover is asked at once, not on a last day when the mailbox may be shut
+        "0014-members-own-requests",
+        """
+        CREATE TABLE member_requests (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            inbound_id INTEGER REFERENCES inbound(id),
+            word TEXT NOT NULL CHECK (word IN ('pause', 'resume', 'skip', 'away', 'stop')),
+            until_day TEXT,
+            meeting_id TEXT,
+            occurrence TEXT,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX member_requests_member ON member_requests(member_id, id);
+        ALTER TABLE members ADD COLUMN leaving_on TEXT;
+        """,
+    ),
 ]
 
 
