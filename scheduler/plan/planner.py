@@ -77,7 +77,7 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     by_email = {m.email: m for m in reachable}
     intents.extend(plan_notes_requests(config, now, state.roles, by_email, state.prepared))
     intents.extend(plan_confirmations(config, now, state.meeting_notes, state.members))
-    intents.extend(plan_follow_ups(config, now, state.open_actions, state.members))
+    intents.extend(plan_follow_ups(config, now, state.open_actions, state.members, resting))
     return sorted(intents, key=Intent.sort_key)
 
 
