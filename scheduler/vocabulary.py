@@ -31,6 +31,9 @@ class MessageKind(StrEnum):
     INTRODUCTION = "introduction"
     PARTNERS = "partners"  # the founders' introductions, as one "Meet your partners" email
     CONVERSATION = "conversation"
+    # queued by the reader, not the planner: what a reply makes us send the convenor
+    FORWARD = "forward"  # a person's reply to something that asked nothing, passed on
+    COMMAND_ANSWER = "command_answer"  # what the convenor's "accept 3" by reply did
     # sent by earlier versions only, and still read from the outbox's history
     CANCEL_OCCURRENCE = "cancel_occurrence"
     ROLES = "roles"
@@ -56,6 +59,8 @@ class InboundStatus(StrEnum):
     RSVP = "rsvp"
     QUARANTINED = "quarantined"
     REJECTED = "rejected"  # by the convenor, from the quarantine
+    FORWARDED = "forwarded"  # a person's reply that asked nothing, passed on to the convenor
+    COMMAND = "command"  # the convenor's command by reply to a quarantine notice, carried out
     CONVERSATION_MOVE = "conversation_move"  # one of a pair asked for another time
 
 

@@ -230,7 +230,9 @@ def test_status_lists_the_quarantine_with_reasons(partnership: Partnership, tmp_
     assert "why: reply token in reflect+aaaa" in status.stdout
 
 
-def test_the_convenor_is_told_once_a_day_of_what_was_held_back(partnership: Partnership) -> None:
+def test_the_convenor_is_told_at_most_once_a_week_of_what_was_held_back(
+    partnership: Partnership,
+) -> None:
     import asyncio
     import mailbox
     from email import message_from_bytes, policy
@@ -261,13 +263,16 @@ def test_the_convenor_is_told_once_a_day_of_what_was_held_back(partnership: Part
         first.count("\nWhy held: ") == 2
         and first.count("\nReject: reflect quarantine reject ") == 2
     )
-    # a third that day waits for tomorrow's notice, which names only what is new
+    # a third that day waits for next week's notice, which names only what is new
     fill_maildir(partnership.inbox, [expected["tampered_token"][0]], start=1_800_000_000.0)
     asyncio.run(tick(NOW + timedelta(hours=2)))
     assert len(notices()) == 1
-    asyncio.run(tick(NOW + timedelta(days=1)))
+    for day in range(1, 7):
+        asyncio.run(tick(NOW + timedelta(days=day, hours=1)))
+    assert len(notices()) == 1
+    asyncio.run(tick(NOW + timedelta(days=7, hours=1)))
     second = next(n for n in notices() if n != first)
     assert second.startswith("1 message held back for you to check")
     assert second.count("\nWhy held: ") == 1
-    asyncio.run(tick(NOW + timedelta(days=2)))  # nothing new: no notice
+    asyncio.run(tick(NOW + timedelta(days=15)))  # nothing new: no notice
     assert len(notices()) == 2

@@ -234,6 +234,11 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "newcomer_is_me": False, "moved": False, "meeting_day": "Tue 12 Jan", "role": "chair",
         "arrived": True, "passed_to": [name], "founder": False, "also": [name],
         "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name, "seems": name, "lines": [name], "accept": True, "vouch": True}], "numbers": "7 8", "kinds": [{"kind": "rsvp", "what": name}],
+        "first": 7, "who": name, "who_short": name, "sender": "x@example.org", "member": False,
+        "to_them": False, "replied_to": "y@example.org", "replied_subject": name,
+        "replied_on": "soon", "received_on": "soon", "trimmed": True, "text": name, "number": 7,
+        "asked": name, "asked_short": name, "notice_on": "soon", "understood": True, "why": "",
+        "done": [name], "problems": [name], "listed": "#7, #8",
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

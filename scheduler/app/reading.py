@@ -6,6 +6,7 @@ from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.sent_store import SentStore
 from scheduler.archive.state import load_meetings
 from scheduler.compose.calendar_mail import conversation_uid, series_uid
+from scheduler.compose.convenor_mail import ConvenorMail
 from scheduler.compose.wording import intent_pair_key
 from scheduler.faults import Checkpoint, no_checkpoint
 from scheduler.inbound.ingest import Reader
@@ -35,6 +36,7 @@ def make_reader(
         trusted_authserv_id=config.inbox.trusted_authserv_id,
         zone=config.partnership.zone,
         limits=limits,
+        convenor_mail=ConvenorMail(config, secret),
         checkpoint=checkpoint,
     )
 

@@ -89,6 +89,7 @@ def load_state(
     )
     return State(
         held_back=_held_back(archive, now),
+        last_notice=_last_notice(archive),
         handover_asked={
             row["recipient"]: datetime.fromisoformat(row["created_at"])
             for row in archive.rows(
@@ -179,6 +180,12 @@ def _open_prompts(
             (utc_text(since),),
         )
     )
+
+
+def _last_notice(archive: Archive) -> datetime | None:
+    """When the last quarantine notice was queued."""
+    value = archive.scalar("SELECT max(created_at) FROM outbox WHERE kind = 'quarantine_notice'")
+    return datetime.fromisoformat(value) if value else None
 
 
 def _held_back(archive: Archive, now: datetime) -> tuple[HeldBack, ...]:

@@ -13,7 +13,7 @@ through autoescaped Jinja2.
 from __future__ import annotations
 
 import email.policy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
@@ -27,11 +27,9 @@ from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_mee
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
 from scheduler.compose.wording import (
-    SEEMS_PLURAL,
     address,
     greeting_name,
     held_at,
-    held_item,
     long_date,
     new_points,
     paragraphs,
@@ -185,9 +183,10 @@ class Renderer:
     # ------------------------------------------------------------ entry point
 
     def render(self, intent: Intent) -> Outgoing:
+        from scheduler.compose.convenor_mail import render_notice
         from scheduler.compose.render_calendar import render_conversation, render_invite
 
-        handler = {
+        handler: Callable[[Intent], Outgoing] = {
             "prompt": self._prompt,
             "reminder": self._prompt,
             "handover": self._prompt,
@@ -204,7 +203,7 @@ class Renderer:
             "partners": self._partners,
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
-            "quarantine_notice": self._quarantine_notice,
+            "quarantine_notice": lambda i: render_notice(self, i),
         }[intent.kind]
         return handler(intent)
 
@@ -451,19 +450,6 @@ class Renderer:
         to_name = member.name if member else self.config.convenor.name
         context = {**self.common, **digest_context(view, fold_lines=self.config.digest.fold_lines)}
         return self._simple(intent, "convenor-digest", context, to_name)
-
-    def _quarantine_notice(self, intent: Intent) -> Outgoing:
-        """To the convenor: messages held back, each a decision to make, so none is missed."""
-        items = [held_item(h) for h in self.held_back]
-        kinds = sorted({h.seems for h in self.held_back if h.seems})
-        context = {
-            **self.common,
-            "count": len(self.held_back),
-            "items": items,
-            "numbers": " ".join(str(h.inbound_id) for h in self.held_back),
-            "kinds": [{"kind": k, "what": SEEMS_PLURAL[k]} for k in kinds if k in SEEMS_PLURAL],
-        }
-        return self._simple(intent, "convenor-quarantine", context, self.config.convenor.name)
 
     def _simple(
         self, intent: Intent, template: str, context: Mapping[str, Any], to_name: str

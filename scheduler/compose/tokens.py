@@ -10,7 +10,9 @@ Message-ID we write (so a reply matched by its thread is as proved as one
 matched by its token) and of every message's return address
 (``reflect+bounce-<token>@domain``, the envelope sender), so that a delivery
 report is believed only when it comes back to the address we gave that one
-message. A token of one purpose never verifies as another.
+message. A quarantine notice's reply address carries one more purpose's token
+(``reflect+convenor-<token>@domain``): the convenor's commands by reply (``accept 3``)
+are obeyed only when sent to it. A token of one purpose never verifies as another.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ def token_id_for(key: str) -> str:
 REPLY = b"reflect-reply-v1:"
 MESSAGE_ID = b"reflect-message-id-v1:"
 RETURN_PATH = b"reflect-return-v1:"
+CONVENOR_COMMAND = b"reflect-convenor-command-v1:"  # a quarantine notice's reply address
 BOUNCE_PREFIX = "bounce-"  # a return address's token follows this in the local part
+COMMAND_PREFIX = "convenor-"  # and a convenor command token this
 
 
 def sign_token(token_id: str, secret: bytes, purpose: bytes = REPLY) -> str:
@@ -99,6 +103,13 @@ def return_address(key: str, secret: bytes, reply_to: str) -> str:
     """The envelope sender for one message: where its delivery reports come back, signed."""
     token = sign_token(token_id_for(key), secret, RETURN_PATH)
     return reply_to.replace("{token}", BOUNCE_PREFIX + token)
+
+
+def command_address(key: str, secret: bytes, reply_to: str) -> str:
+    """The reply address of the convenor's notice with this outbox key: a command sent to
+    it (``accept 3``) proves it answers that notice; from the convenor, it is obeyed."""
+    token = sign_token(token_id_for(key), secret, CONVENOR_COMMAND)
+    return reply_to.replace("{token}", COMMAND_PREFIX + token)
 
 
 def message_id_for_return(token_id: str, secret: bytes) -> str:

@@ -25,8 +25,11 @@ from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore
 from scheduler.archive.sent_store import MatchedPrompt, SentStore
+from scheduler.compose.convenor_mail import ConvenorMail
 from scheduler.faults import Checkpoint, no_checkpoint
+from scheduler.inbound.convenor_commands import Commands
 from scheduler.inbound.custody import Stored, store_raw
+from scheduler.inbound.forwarding import Forwarder
 from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.inbound.limits import Limits, structure_problem
 from scheduler.inbound.machine_mail import (
@@ -76,7 +79,17 @@ MAX_ATTEMPTS = 3
 # and a stranger may write a member's public address in From.
 UNPROVEN_READ_BYTES = 128 * 1024
 COMMIT_EVERY = 100  # messages whose outcomes share one commit
-TERMINAL = ("answer", "rsvp", "bounce", "auto_reply", "duplicate", "quarantined", "rejected")
+TERMINAL = (
+    "answer",
+    "rsvp",
+    "bounce",
+    "auto_reply",
+    "duplicate",
+    "quarantined",
+    "rejected",
+    "forwarded",
+    "command",
+)
 
 
 class Reader:
@@ -89,6 +102,7 @@ class Reader:
                  trusted_authserv_id: str = "",
                  zone: ZoneInfo | None = None,
                  limits: Limits | None = None,
+                 convenor_mail: ConvenorMail | None = None,
                  checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
         self.archive = archive
         self.inbound = InboundStore(archive)
@@ -107,6 +121,12 @@ class Reader:
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
         self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
+        # the convenor's inbox: replies to what asked nothing, and commands by reply
+        self.forwarder = Forwarder(archive, convenor_mail) if convenor_mail else None
+        self.commands = None
+        if convenor_mail is not None:
+            convenor = convenor_mail.config.convenor.email
+            self.commands = Commands(archive, convenor_mail, convenor=convenor, uids=self.uids)
 
     def process_pending(self, now: datetime, *, limit: int = 1000) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -174,9 +194,18 @@ class Reader:
             outcome = Outcome(InboundStatus.QUARANTINED, proof.refused)
         elif head.get("X-Reflect-Kind") is not None or sender == self.from_address:
             outcome = Outcome(InboundStatus.QUARANTINED, QuarantineReason.MAIL_LOOP)
-        elif prompt is None and proof.returned is None and not self._is_member(sender):
+        elif proof.command is not None and self.commands is not None:
+            outcome = self.commands.outcome(inbound_id, raw, proof.command, sender,
+                                            from_problem, now)  # fmt: skip
+        elif proof.replied is not None and (
+            unread := Forwarder.unread(raw, proof.replied, sender, UNPROVEN_READ_BYTES)
+        ):
+            outcome = Outcome(InboundStatus.QUARANTINED, unread)
+        elif (prompt is None and proof.returned is None and proof.replied is None
+              and not self._is_member(sender)):  # fmt: skip
             outcome = stranger_outcome(head)
-        elif prompt is None and proof.returned is None and len(raw) > UNPROVEN_READ_BYTES:
+        elif (prompt is None and proof.returned is None and proof.replied is None
+              and len(raw) > UNPROVEN_READ_BYTES):  # fmt: skip
             # a member's address is public: without a token, a large body is not worth a read
             outcome = Outcome(
                 InboundStatus.QUARANTINED,
@@ -199,6 +228,8 @@ class Reader:
             if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
                                            outcome.text, now)  # fmt: skip
+            if outcome.then is not None:
+                outcome.then()  # a forward or a command's answer, queued with this state
             self.inbound.set_outcome(
                 inbound_id,
                 status=outcome.status,
@@ -249,6 +280,9 @@ class Reader:
                 return move_outcome(self.archive, proof.conversation, parsed, sender=sender,
                                     from_problem=from_problem, uids=self.uids, zone=self.zone,
                                     now=now)  # fmt: skip
+        if prompt is None and proof.replied is not None and self.forwarder is not None:
+            return self.forwarder.outcome(inbound_id, raw, headers_of(raw), parsed,
+                                          proof.replied, sender, from_problem, now)  # fmt: skip
         if prompt is None:
             return Outcome(
                 InboundStatus.QUARANTINED,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from scheduler.vocabulary import InboundStatus
 
@@ -14,3 +15,6 @@ class Outcome:
     member_id: int | None = None
     prompt_id: int | None = None
     text: str = ""  # an answer's words
+    # what else this state means (a message to queue), done in the transaction that
+    # records the state, so both commit or neither does
+    then: Callable[[], object] | None = field(default=None, compare=False, repr=False)

@@ -5,7 +5,9 @@ envelope sender) in a recipient header; failing both, a keyed Message-ID of
 ours in In-Reply-To or References. A token that is present but does not verify
 ends the search: it is the reason the message is held, never a cue to try the
 thread instead. An unkeyed Message-ID, computed from public facts, proves
-nothing.
+nothing. A keyed Message-ID of a message that asked nothing (a digest, an induction
+pack) proves the reply saw it (``replied``); a quarantine notice's own reply address
+proves a reply answers that notice (``command``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from email.utils import getaddresses
 from scheduler.archive.sent_store import MatchedPrompt, SentMessage, SentStore
 from scheduler.compose.tokens import (
     BOUNCE_PREFIX,
+    COMMAND_PREFIX,
+    CONVENOR_COMMAND,
     RETURN_PATH,
     message_id_for_return,
     token_from_address,
@@ -38,6 +42,8 @@ class Proof:
     prompt: MatchedPrompt | None = None
     returned: SentMessage | None = None  # the message whose own return address this came to
     conversation: SentMessage | None = None  # a conversation invitation this replies to
+    replied: SentMessage | None = None  # ours, not a question, named by keyed Message-ID
+    command: SentMessage | None = None  # the quarantine notice whose reply address it came to
     refused: str | None = None  # a token was there and failed: the reason to hold it
     why_none: str | None = None  # nothing proved, and what came closest
 
@@ -45,6 +51,7 @@ class Proof:
 def find_proof(head: EmailMessage, sent: SentStore, *, secret: bytes, reply_to: str) -> Proof:
     """The proof in ``head``: a token in a recipient header first, then the thread."""
     why_none: str | None = None
+    replied: SentMessage | None = None
     for header in RECIPIENT_HEADERS:
         for value in header_values(head, header):
             for _name, address in getaddresses([value]):
@@ -65,9 +72,10 @@ def find_proof(head: EmailMessage, sent: SentStore, *, secret: bytes, reply_to: 
         row = sent.sent_with_message_id(ref)
         if row is not None and row.kind == "conversation":
             return Proof(conversation=row, why_none="a reply to a conversation invitation")
-        if row is not None:
+        if row is not None and replied is None:  # the newest; a question further up wins
+            replied = row
             why_none = f"a reply to our {row.kind.replace('_', ' ')} email, not to a question"
-    return Proof(why_none=why_none)
+    return Proof(replied=replied, why_none=why_none)
 
 
 def _token_proof(token: str, shown: str, sent: SentStore, secret: bytes) -> Proof:
@@ -81,6 +89,15 @@ def _token_proof(token: str, shown: str, sent: SentStore, secret: bytes) -> Proo
         if row is None:
             return Proof(why_none=f"return address {shown} is for no message we sent")
         return Proof(returned=row)
+    if token.startswith(COMMAND_PREFIX):
+        try:
+            token_id = verify_token(token[len(COMMAND_PREFIX) :], secret, CONVENOR_COMMAND)
+        except TokenError as exc:
+            return Proof(refused=f"a command for the convenor's notice to {shown} refused: {exc}")
+        row = returned_message(token_id, sent, secret)  # its Message-ID shares the token's id
+        if row is None or row.kind != "quarantine_notice":
+            return Proof(refused=f"{shown} is the reply address of no notice we sent")
+        return Proof(command=row)
     try:
         token_id = verify_token(token, secret)
     except TokenError as exc:

@@ -33,6 +33,8 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.INTRODUCTION: 10,
     MessageKind.PARTNERS: 10,
     MessageKind.CONVERSATION: 11,
+    MessageKind.FORWARD: 9,  # queued by the reader
+    MessageKind.COMMAND_ANSWER: 9,
 }
 
 

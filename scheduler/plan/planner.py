@@ -28,6 +28,7 @@ from scheduler.plan.invitations import plan_invitations
 from scheduler.plan.leavers import plan_handovers, plan_leavers
 from scheduler.plan.prompts import plan_prompts, plan_reminders
 from scheduler.plan.state import MemberState, State
+from scheduler.plan.windows import QUARANTINE_NOTICE_EVERY
 from scheduler.vocabulary import MessageKind
 
 
@@ -48,7 +49,9 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents.extend(plan_leavers(config, now, state))
     intents.extend(plan_handovers(config, now, state, reachable))
     intents.extend(plan_digests(config, content, now, state))
-    if state.held_back:  # at most one notice a day, of what is new since the last
+    if state.held_back and (  # at most one notice a week, of all held since the last
+        state.last_notice is None or now - state.last_notice >= QUARANTINE_NOTICE_EVERY
+    ):
         day = now.astimezone(config.partnership.zone).date()
         intents.append(
             Intent(

@@ -102,6 +102,7 @@ class State:
     handovers: tuple[Handover, ...] = ()  # notes received recently
     inducted_at: Mapping[str, datetime] = field(default_factory=dict)  # recent inductions
     held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
+    last_notice: datetime | None = None  # when that notice was queued, if there was one
     handover_asked: Mapping[str, datetime] = field(default_factory=dict)  # recent requests
 
 

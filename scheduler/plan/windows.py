@@ -46,3 +46,6 @@ INTRODUCTIONS_WINDOW = timedelta(days=30)
 
 QUARANTINE_NOTICE_FIRST = timedelta(days=7)
 """Before any notice to the convenor, held-back mail this recent is what the first one lists."""
+
+QUARANTINE_NOTICE_EVERY = timedelta(days=7)
+"""At most one quarantine notice in this long: each gathers everything held since the last."""

@@ -8,8 +8,9 @@ replying, and the quarantine. All of them read through ``StatusStore``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from scheduler.archive.convenor_store import ConvenorStore
 from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.status_queries import StatusStore
 from scheduler.inputs.config import Config, Meeting
@@ -51,8 +52,26 @@ def status_text(
     out.append("Who is replying:")
     out.extend(f"  {line}" for line in status_lines(picture, zone=zone) or ["no cycles yet"])
     out.append("")
+    out += forwarded(archive, now)
     out.append(list_quarantine(archive, seems=seems))
     return "\n".join(out)
+
+
+FORWARDED_SHOWN = timedelta(days=30)
+
+
+def forwarded(archive: Archive, now: datetime, *, limit: int = 5) -> list[str]:
+    """People's replies to what asked nothing, passed on to the convenor lately."""
+    rows = ConvenorStore(archive).forwarded_since(now - FORWARDED_SHOWN)
+    if not rows:
+        return []
+    out = [f"Forwarded to you in the last {FORWARDED_SHOWN.days} days: {len(rows)}"]
+    for row in rows[:limit]:
+        subject = printable(row["subject"] or "", 60)
+        out.append(f"  #{row['id']} from {printable(row['from_address'] or '?', 80)}: {subject}")
+    if len(rows) > limit:
+        out.append(f"  ... and {len(rows) - limit} more")
+    return [*out, ""]
 
 
 def coming_meetings(config: Config, store: StatusStore, now: datetime) -> list[str]:
