@@ -230,7 +230,7 @@ def test_only_the_forgery_is_held_and_notices_come_at_most_weekly(
 ) -> None:
     t, _ = trial
     listing = _reflect(t, "quarantine")
-    held = [line for line in listing.splitlines() if re.match(r"\s*\d+[.:)]?\s", line)]
+    held = [line for line in listing.splitlines() if re.match(r"\s*#\d+\s", line)]
     assert len(held) == 1, listing
     assert "tom.okafor@council.example.gov.uk" in held[0]
     notices = [s for s in t.to(CONVENOR) if s.kind == "quarantine_notice"]
