@@ -108,6 +108,10 @@ def figures(messages: list[EmailMessage]) -> dict[str, object]:
         month: sum(per_month[(w, month)] for w in members) / len(members) for month in months
     }
     worst_day = max(per_day.items(), key=lambda item: item[1])
+    first_days = {
+        (who, day) for (who, day), seen in day_kinds.items() if seen["induction"]
+    }  # a member's first day: three allowed, two on any other (plan/pacing.py)
+    over_budget = sum(1 for key, n in per_day.items() if n > (3 if key in first_days else 2))
     return {
         "members": len(members),
         "emails": len(messages),
@@ -118,6 +122,7 @@ def figures(messages: list[EmailMessage]) -> dict[str, object]:
         "most to one member in a month": max(per_month.values()),
         "most to one member on a day": worst_day[1],
         "days a member got more than 2": sum(1 for n in per_day.values() if n > 2),
+        "days over the budget (2 a day, 3 on a member's first)": over_budget,
         "the newcomer's first day": per_day[("sam.lee@housing.example.org", "2027-02-15")],
         "by kind": dict(sorted(kinds.items())),
         "days over 2 (day, what came, how many members)": sorted(over.items()),

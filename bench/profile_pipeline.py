@@ -1,8 +1,8 @@
 """Profile one part of the pipeline with pyinstrument (``pip install pyinstrument``).
 
-    python bench/profile_pipeline.py send [--members 400]     # one tick sending members x 5 prompts
+    python bench/profile_pipeline.py send [--members 400]     # one tick sending members x 2 prompts
     python bench/profile_pipeline.py invites [--members 200]  # one tick sending an invitation each
-    python bench/profile_pipeline.py ingest [--members 400]   # ingesting members x 5 replies
+    python bench/profile_pipeline.py ingest [--members 400]   # ingesting members x 2 replies
     python bench/profile_pipeline.py history [--members 400]  # a nothing-due tick on 3 years of history
 
 The SMTP sink runs in its own process, as in bench/run.py, so the profile shows
@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from pyinstrument import Profiler  # noqa: E402
-from run import compose_all, ingest_pipeline, outbox_messages  # noqa: E402
+from run import QUESTIONS, compose_all, ingest_pipeline, outbox_messages  # noqa: E402
 from sink import start_sink  # noqa: E402
 from workload import (  # noqa: E402
     HISTORY_NOW,
@@ -67,7 +67,7 @@ def main() -> int:
             profiler.stop()
             services.close()
         else:
-            qpc = 1 if args.what == "invites" else 5
+            qpc = 1 if args.what == "invites" else QUESTIONS  # a day's allowance
             place = write_partnership(
                 work / "p", members=args.members,
                 config=config_text(port=sink.port, questions_per_cycle=qpc),
@@ -78,7 +78,7 @@ def main() -> int:
                 services = build_services(place.config, environ={})
                 asyncio.run(services.tick(now))
                 services.close()
-                messages = compose_all(place, args.members * 5)
+                messages = compose_all(place, args.members * QUESTIONS)
                 place = copy_place(place, work / "i")
                 services = build_services(place.config, environ={})
                 profiler.start()

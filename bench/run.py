@@ -74,9 +74,14 @@ from scheduler.replies import parse_reply  # noqa: E402
 SENDER = "reflect@reflect.example.org"
 
 
+QUESTIONS = 2
+"""Questions each member is sent in the send tick: a day's email allowance
+(``scheduler/plan/pacing.py``), so that one tick plans exactly what goes."""
+
+
 @dataclass(frozen=True)
 class Sizes:
-    members: int  # x 5 questions = prompts sent
+    members: int  # x QUESTIONS = prompts sent
     invites: int
     naive_cap: int  # the naive script sends at most this many per round ...
     naive_seconds: float  # ... and stops after this long
@@ -90,11 +95,15 @@ class Sizes:
 
     @staticmethod
     def full() -> Sizes:
-        return Sizes(2000, 500, 1500, 20.0, 10_000, 2000, 10 * 1024 * 1024, 200, 600, 3, 2)
+        return Sizes(5000, 500, 1500, 20.0, 10_000, 2000, 10 * 1024 * 1024, 200, 600, 3, 2)
+
+    @property
+    def prompts(self) -> int:
+        return self.members * QUESTIONS
 
     @staticmethod
     def quick() -> Sizes:
-        return Sizes(100, 50, 100, 3.0, 500, 100, 1024 * 1024, 30, 600, 2, 1)
+        return Sizes(250, 50, 100, 3.0, 500, 100, 1024 * 1024, 30, 600, 2, 1)
 
 
 # ---------------------------------------------------------------- figures
@@ -374,9 +383,11 @@ def time_plan(place: Place, rounds: int, report: Report) -> int:
 
 
 def section_send(work: Path, sink: Sink, sizes: Sizes, report: Report) -> Place:
-    log(f"send: {sizes.members} members x 5 questions, {sizes.invites} invitations")
+    log(f"send: {sizes.members} members x {QUESTIONS} questions, {sizes.invites} invitations")
     prompts_base = write_partnership(
-        work / "send-base", members=sizes.members, config=config_text(port=sink.port)
+        work / "send-base",
+        members=sizes.members,
+        config=config_text(port=sink.port, questions_per_cycle=QUESTIONS),
     )
     presync(prompts_base)
     invites_base = write_partnership(
@@ -385,7 +396,7 @@ def section_send(work: Path, sink: Sink, sizes: Sizes, report: Report) -> Place:
         config=config_text(port=sink.port, questions_per_cycle=1),
     )
     presync(invites_base, invitations=False)
-    expected = sizes.members * 5
+    expected = sizes.prompts
     sent_place: Place | None = None
     prompt_messages: list[tuple[str, bytes]] = []
     invite_messages: list[tuple[str, bytes]] = []
@@ -700,8 +711,8 @@ def section_memory(work: Path, sink: Sink, sizes: Sizes, report: Report, sent: P
         place = copy_place(send_base, work / "mem")
         sink.reset()
         report.add(
-            f"memory.send_{sizes.members * 5}", "MB",
-            child_rss(["--child", "send", str(place.dir), str(sizes.members * 5), "0"]),
+            f"memory.send_{sizes.prompts}", "MB",
+            child_rss(["--child", "send", str(place.dir), str(sizes.prompts), "0"]),
             target="<= 256",
         )  # fmt: skip
     report.print(
@@ -709,7 +720,7 @@ def section_memory(work: Path, sink: Sink, sizes: Sizes, report: Report, sent: P
             "memory.baseline",
             f"memory.ingest_one_{sizes.big_message // 1024 // 1024}MiB",
             f"memory.ingest_{sizes.replies}",
-            f"memory.send_{sizes.members * 5}",
+            f"memory.send_{sizes.prompts}",
         ]
     )
 
@@ -753,7 +764,7 @@ def summary(report: Report, sizes: Sizes) -> str:
             lambda v: v <= 256,
         ),
         (f"memory.ingest_{sizes.replies}", "<=256MB", lambda v: v <= 256),
-        (f"memory.send_{sizes.members * 5}", "<=256MB", lambda v: v <= 256),
+        (f"memory.send_{sizes.prompts}", "<=256MB", lambda v: v <= 256),
         ("throttle.rate/cap", "0.95-1.0", lambda v: 0.95 <= v <= 1.0),
     ]
     parts = []

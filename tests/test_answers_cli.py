@@ -20,9 +20,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from support.cli import reflect
+from support.outbox import reply_to, sent
 from support.partnership import REPO, Partnership
-from test_cli import reflect
-from test_replies_flow import reply_to, sent
 
 TOM = "tom.okafor@council.example.gov.uk"
 PROMPTS_DUE = "2027-01-05T12:00"  # the prompts for 12 January go out on the 5th

@@ -14,6 +14,7 @@ import vobject
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 from support.mailmaker import rsvp_email
+from support.pacing import welcome
 from support.partnership import Partnership
 
 from scheduler.app.services import build_services
@@ -150,8 +151,7 @@ async def test_rsvps_from_three_calendars_are_recorded_not_answered(
     from scheduler.reports.status import status_text
 
     services = build_services(partnership.config)
-    now = datetime(2026, 11, 22, 9, tzinfo=UTC)
-    await services.tick(now)
+    now = await welcome(services, datetime(2026, 11, 22, 9, tzinfo=UTC))  # invitations out
     uid = "reflection.willenhall-together@reflect.example.org"
     inbox = mailbox.Maildir(partnership.inbox, create=True)
     inbox.add(
@@ -288,7 +288,7 @@ async def test_calling_off_one_date_later_sends_the_series_without_it(
     marks every meeting of the stored event cancelled on any CANCEL.
     """
     services = build_services(partnership.config)
-    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    now = await welcome(services, datetime(2026, 11, 22, 9, tzinfo=UTC))  # invitations out
     uid = "reflection.willenhall-together@reflect.example.org"
     inbox = mailbox.Maildir(partnership.inbox, create=True)
     inbox.add(
@@ -300,7 +300,7 @@ async def test_calling_off_one_date_later_sends_the_series_without_it(
             style="outlook",
         )
     )
-    await services.tick(datetime(2026, 11, 22, 10, tzinfo=UTC))
+    await services.tick(now + timedelta(hours=1))
     services.close()
     before = len(outbox_messages(partnership))
     partnership.write_config(
@@ -311,11 +311,12 @@ async def test_calling_off_one_date_later_sends_the_series_without_it(
     )
     partnership.write_members(
         partnership.members.read_text()
-        + "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2026-11-23,\n"
+        + "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2026-11-25,\n"
     )
     services = build_services(partnership.config)
-    await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
-    again = await services.tick(datetime(2026, 11, 24, 9, tzinfo=UTC))
+    # the joiner's welcome, then her invitations one a day
+    await welcome(services, datetime(2026, 11, 25, 9, tzinfo=UTC))
+    again = await services.tick(datetime(2026, 11, 28, 9, tzinfo=UTC))
     services.close()
     assert again.queued == 0
     new = outbox_messages(partnership)[before:]
@@ -371,7 +372,7 @@ async def test_an_update_outranks_a_meetings_update_sent_by_an_earlier_version(
     from scheduler.vocabulary import MessageKind
 
     services = build_services(partnership.config)
-    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    await welcome(services, datetime(2026, 11, 22, 9, tzinfo=UTC))  # invitations out
     services.close()
     tom = "tom.okafor@council.example.gov.uk"
     archive = Archive(partnership.database)

@@ -5,43 +5,14 @@ the real reader on the next tick."""
 from __future__ import annotations
 
 import mailbox
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from icalendar import Calendar
+from support.conversations import NAMES, SIX, START, conversation_invites, run_days, with_settings
 from support.mailmaker import rsvp_email
 from support.partnership import Partnership
-from test_relationships import SIX, messages, with_settings
 
 from scheduler.app.services import build_services
-from scheduler.clock import FixedClock
 from scheduler.reports.status import status_text
-
-START = datetime(2026, 11, 23, 9, tzinfo=UTC)
-NAMES = {line.split(",")[1]: line.split(",")[0] for line in SIX.splitlines()[1:]}
-
-
-async def run_days(p: Partnership, start: datetime, days: int) -> datetime:
-    clock = FixedClock(start)
-    services = build_services(p.config)
-    for _ in range(days):
-        await services.tick(clock.now())
-        clock.advance(days=1)
-    services.close()
-    return clock.now()
-
-
-def conversation_invites(p: Partnership) -> list[tuple[str, str, frozenset[str]]]:
-    """(recipient, UID, both attendees) of each conversation invitation sent."""
-    found = []
-    for msg in messages(p, "conversation"):
-        part = next(q for q in msg.walk() if q.get_content_type() == "text/calendar")
-        payload = part.get_payload(decode=True)
-        assert isinstance(payload, bytes)
-        event = next(iter(Calendar.from_ical(payload).walk("VEVENT")))
-        attendees = event.get("ATTENDEE")
-        people = frozenset(str(a).lower().removeprefix("mailto:") for a in attendees)
-        found.append((msg["To"].addresses[0].addr_spec.lower(), str(event["UID"]), people))
-    return found
 
 
 async def test_automatic_calendar_replies_to_conversations_are_recorded_not_held(

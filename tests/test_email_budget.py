@@ -9,11 +9,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from support.cli import reflect
+from support.outbox import delivered, reply_to, text_of
 from support.partnership import Partnership
-from test_cli import reflect
-from test_greetings import text_of
-from test_replies_flow import reply_to
-from test_tick import delivered
 
 from scheduler.app.services import Services, build_services
 
@@ -56,6 +54,8 @@ async def test_the_founders_meet_in_one_email_and_a_late_founder_and_a_newcomer_
         await answer(
             p, services, "aoife.obrien", "I bring the practice's lists.", START + timedelta(days=2)
         )
+        for day in (3, 4, 5):  # the daily rounds (the invitations go, one a day)
+            await services.tick(START + timedelta(days=day))
         await services.tick(START + timedelta(days=6, hours=23))
         assert kind(p, "introduction") == [] and kind(p, "partners") == []  # not before a week
         await services.tick(START + timedelta(days=7))

@@ -25,6 +25,7 @@ from email import message_from_bytes, policy
 from typing import TYPE_CHECKING
 
 from support.mailmaker import SentPrompt, fill_maildir, reply, rsvp_email, sent_prompts
+from support.pacing import welcome
 from support.partnership import CONFIG, Partnership
 from support.smtp_sink import SinkHandler, start_sink
 
@@ -125,6 +126,13 @@ def first_tick(p: Partnership) -> list[SentPrompt]:
     prompts = sent_prompts(services.archive)
     services.close()
     return prompts
+
+
+def welcomed(p: Partnership) -> None:
+    """Tick through the first days: each member holds both series' invitations."""
+    services = build_services(p.config)
+    asyncio.run(welcome(services, NOW))
+    services.close()
 
 
 def archive_rows(
@@ -320,7 +328,7 @@ async def test_a_genuine_bounce_to_the_messages_own_return_address_is_believed(
 
 
 def test_a_calendar_reply_is_believed_only_from_the_attendee(partnership: Partnership) -> None:
-    first_tick(partnership)
+    welcomed(partnership)
     invite = next(
         message_from_bytes(r["raw"], policy=policy.default)
         for r in archive_rows(partnership, "SELECT raw FROM outbox WHERE kind = 'invite' AND recipient = ?", (TOM,))

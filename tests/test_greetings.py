@@ -8,8 +8,8 @@ import mailbox
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from support.outbox import delivered, text_of
 from support.partnership import Partnership
-from test_tick import delivered
 
 from scheduler.app.services import build_services
 from scheduler.archive.database import MIGRATIONS
@@ -35,12 +35,6 @@ def question_emails(p: Partnership) -> dict[str, EmailMessage]:
         for m in delivered(p.outbox)
         if str(m["X-Reflect-Kind"]) == "prompt" and str(m["Subject"]).startswith("Question 1")
     }
-
-
-def text_of(msg: EmailMessage) -> str:
-    part = msg.get_body(("plain",))
-    assert isinstance(part, EmailMessage)
-    return str(part.get_content()).replace("\r\n", "\n")
 
 
 async def test_greetings_use_the_preferred_name_or_the_first_name_without_titles(

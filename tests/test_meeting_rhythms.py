@@ -5,10 +5,12 @@ with its line and fix), and through ``tick``: the same invitation as the rule.""
 from __future__ import annotations
 
 import mailbox
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from support.pacing import WELCOME_DAYS
 from support.partnership import CONFIG, MEMBERS_CSV, Partnership
 
 from scheduler.cli.main import main
@@ -265,12 +267,18 @@ def test_a_rhythm_check_cannot_read_is_named_with_its_line_and_fix(
     ]
 
 
+FIRST_DAY = date(2026, 11, 22)
+
+
 def series_rules(config: Path, members: Path, rhythm: str) -> dict[str, list[str]]:
-    """Tick a partnership whose reflection series is written as ``rhythm``; the RRULE
-    lines of the invitations each series sent."""
+    """Tick a partnership whose reflection series is written as ``rhythm`` through its
+    first days (the invitations follow the welcome a day at a time); the RRULE lines of
+    the invitations each series sent."""
     config.write_text(with_reflection("first = 2027-01-12T10:00:00\n" + rhythm))
     members.write_text(MEMBERS_CSV)
-    assert main(["--config", str(config), "tick", "--now", "2026-11-22T09:00"]) == 0
+    for day in range(WELCOME_DAYS):
+        now = f"{FIRST_DAY + timedelta(days=day)}T09:00"
+        assert main(["--config", str(config), "tick", "--now", now]) == 0
     found: dict[str, list[str]] = {}
     box = mailbox.Maildir(config.parent / "var" / "outbox", create=False)
     for key in box.iterkeys():

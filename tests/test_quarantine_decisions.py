@@ -8,10 +8,10 @@ import subprocess
 import sys
 from datetime import timedelta
 
+from support.conversations import NAMES, SIX, START, conversation_invites, run_days, with_settings
 from support.mailmaker import rsvp_email
+from support.outbox import messages
 from support.partnership import Partnership
-from test_conversation_replies import NAMES, START, conversation_invites, run_days
-from test_relationships import SIX, messages, with_settings
 
 from scheduler.app.services import build_services
 

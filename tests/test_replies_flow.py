@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 import pytest
+from support.outbox import reply_to, sent
 from support.partnership import Partnership
 
 from scheduler.app.services import Services, build_services
@@ -20,32 +21,6 @@ if TYPE_CHECKING:
     from support.dovecot_server import DovecotServer
 
 NOW = datetime(2027, 1, 5, 12, tzinfo=UTC)  # the prompts for 12 January are due at 10:00
-
-
-def sent(p: Partnership, kind: str, to: str) -> EmailMessage:
-    box = mailbox.Maildir(p.outbox, create=False)
-    for key in box.iterkeys():
-        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        if (
-            str(msg["X-Reflect-Kind"]) == kind
-            and to in str(msg["To"])
-            and "Question" in str(msg["Subject"])
-        ):
-            return msg
-    raise AssertionError(f"no {kind} to {to}")
-
-
-def reply_to(
-    prompt: EmailMessage, *, sender: str, body: str, to: str | None = None, extra: str = ""
-) -> bytes:
-    address = to or prompt["Reply-To"].addresses[0].addr_spec
-    return (
-        f"From: {sender}\r\nTo: {address}\r\nSubject: Re: {prompt['Subject']}\r\n"
-        f"Message-ID: <{abs(hash((sender, body, address)))}@mail.example>\r\n{extra}"
-        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-        f"{body}\r\n"
-    ).encode()
 
 
 async def started(p: Partnership) -> Services:
@@ -201,14 +176,22 @@ async def test_a_second_reply_is_kept_and_answered_prompts_get_no_reminder(
     inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))
     inbox.add(reply_to(prompt, sender=tom, body="And a second thought."))  # the same message twice
     await services.tick(NOW + timedelta(hours=1))
-    report = await services.tick(NOW + timedelta(days=3, hours=1))
+    later = NOW + timedelta(days=3, hours=1)
+    report = await services.tick(later)
     reminded = services.archive.rows(
         "SELECT recipient FROM outbox WHERE kind = 'reminder' ORDER BY recipient"
+    )
+    that_tick = services.archive.rows(
+        "SELECT kind, count(*) AS n FROM outbox WHERE sent_at >= ? GROUP BY kind ORDER BY kind",
+        (later.isoformat(),),
     )
     kept = answers(services)
     services.close()
     assert [text for _, text in kept] == ["First thought.", "And a second thought."]
-    assert report.sent == 3
+    # three reminders, and the meeting's calendar invitation to each of the four (their
+    # welcome day held the induction, the getting-to-know-you question and this question)
+    assert report.sent == 7
+    assert {row["kind"]: row["n"] for row in that_tick} == {"invite": 4, "reminder": 3}
     assert [row["recipient"] for row in reminded] == [
         "aoife.obrien@pcc.example.nhs.uk",
         "dev.mistry@trust.example.nhs.uk",

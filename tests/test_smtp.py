@@ -1,4 +1,8 @@
-"""Sending through a real SMTP server (aiosmtpd on 127.0.0.1), faults included."""
+"""Sending through a real SMTP server (aiosmtpd on 127.0.0.1), faults included.
+
+A four-member partnership's first day is 8 messages (an induction pack and the
+getting-to-know-you question each); the series invitations follow one a day
+(``plan/pacing.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from support.smtp_sink import SinkHandler, start_sink
 from scheduler.app.services import build_services
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
+FIRST_DAY = 8  # an induction pack and a first question to each of four members
 
 
 async def test_the_server_receives_well_formed_messages(partnership: Partnership) -> None:
@@ -19,10 +24,13 @@ async def test_the_server_receives_well_formed_messages(partnership: Partnership
     use_smtp(partnership, sink.port)
     services = build_services(partnership.config)
     report = await services.tick(NOW)
+    first_day = len(sink.handler.received)
+    next_day = await services.tick(NOW + timedelta(days=1))  # an invitation each
     services.close()
     sink.close()
     received = sink.handler.received
-    assert report.sent == len(received) == 16
+    assert report.sent == first_day == FIRST_DAY
+    assert next_day.sent == len(received) - first_day == 4
     # each message's envelope sender is its own return address, so a bounce says which one failed
     assert all(
         re.fullmatch(r"reflect\+bounce-[a-z2-7]{32}@reflect\.example\.org", r.sender)
@@ -58,7 +66,7 @@ async def test_a_refused_member_fails_and_the_batch_goes_on(partnership: Partner
     )
     services.close()
     sink.close()
-    assert report.failed == 4 and report.sent == 12
+    assert report.failed == 2 and report.sent == FIRST_DAY - 2
     assert {row["recipient"] for row in failed} == {"tom.okafor@council.example.gov.uk"}
     assert failed[0]["last_error"] == "550 5.1.1 No such user"
 
@@ -80,9 +88,9 @@ async def test_a_busy_server_is_retried_later_with_the_same_message_id(
     later = await services.tick(NOW + timedelta(hours=1))
     services.close()
     sink.close()
-    assert first.deferred == 16 and first.sent == 0
+    assert first.deferred == FIRST_DAY and first.sent == 0
     assert early.sent == 0
-    assert later.sent == 16
+    assert later.sent == FIRST_DAY
     sent_ids = {str(r.message["Message-ID"]) for r in handler.received}
     assert sent_ids == ids_before
 
@@ -97,7 +105,7 @@ async def test_a_dropped_connection_loses_nothing(partnership: Partnership) -> N
     services.close()
     sink.close()
     ids = [str(r.message["Message-ID"]) for r in handler.received]
-    assert len(ids) == len(set(ids)) == 16
+    assert len(ids) == len(set(ids)) == FIRST_DAY
 
 
 async def test_round_trip_reply_lands_in_the_archive(partnership: Partnership) -> None:

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import mailbox
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from support.outbox import delivered
 from support.partnership import Partnership
 
 from scheduler.app.services import build_services
 from scheduler.clock import FixedClock
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def delivered(outbox: Path) -> list[EmailMessage]:
-    box = mailbox.Maildir(outbox, create=False)
-    messages = []
-    for key in box.iterkeys():
-        msg = message_from_bytes(box.get_bytes(key), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        messages.append(msg)
-    return sorted(messages, key=lambda m: (m["Date"].datetime, str(m["Message-ID"])))
 
 
 async def run_days(p: Partnership, start: datetime, days: int, step_hours: int = 24) -> None:
@@ -44,12 +31,19 @@ async def test_a_second_tick_at_the_same_moment_sends_nothing(partnership: Partn
     now = datetime(2026, 11, 22, 9, tzinfo=UTC)
     first = await services.tick(now)
     second = await services.tick(now)
-    services.close()
     assert first.joined == 4 and first.sent == first.queued > 0
     assert (second.queued, second.sent, second.joined) == (0, 0, 0)
-    # each member: an induction pack, a getting-to-know-you prompt, two series invitations
+    # each member, on the first day: an induction pack and a getting-to-know-you prompt
     kinds = Counter(str(m["X-Reflect-Kind"]) for m in delivered(partnership.outbox))
-    assert kinds == {"induction": 4, "prompt": 4, "invite": 8}
+    assert kinds == {"induction": 4, "prompt": 4}
+    # then the two series invitations, one a day (plan/pacing.py)
+    for day in (1, 2):
+        await services.tick(now + timedelta(days=day))
+        again = await services.tick(now + timedelta(days=day))
+        assert again.queued == 0
+        kinds = Counter(str(m["X-Reflect-Kind"]) for m in delivered(partnership.outbox))
+        assert kinds == {"induction": 4, "prompt": 4, "invite": 4 * day}
+    services.close()
 
 
 async def test_message_headers_are_what_a_member_sees(partnership: Partnership) -> None:
@@ -149,7 +143,11 @@ async def test_joiners_and_leavers_over_time(partnership: Partnership) -> None:
     start = datetime(2026, 11, 22, 9, tzinfo=UTC)
     services = build_services(partnership.config)
     clock = FixedClock(start)
-    await services.tick(clock.now())
+    for _ in range(3):  # the founders' welcome, and their invitations one a day
+        await services.tick(clock.now())
+        clock.advance(days=1)
+    settled = len(delivered(partnership.outbox))
+    assert settled == 16
     partnership.members.write_text(
         partnership.members.read_text()
         + "Grace Adeyemi,grace@foodbank.example.org,Food Bank,vcse,Coordinator,2026-12-01,\n"
@@ -159,13 +157,13 @@ async def test_joiners_and_leavers_over_time(partnership: Partnership) -> None:
         "\n".join(line for line in lines if "dev.mistry" not in line) + "\n"
     )
     for _ in range(12):
-        clock.advance(days=1)
         await services.tick(clock.now())
+        clock.advance(days=1)
     services.close()
     messages = delivered(partnership.outbox)
     to_grace = [str(m["X-Reflect-Kind"]) for m in messages if "grace@" in str(m["To"])]
     assert Counter(to_grace) == {"induction": 1, "prompt": 1, "invite": 2}
-    to_dev = [str(m["X-Reflect-Kind"]) for m in messages[16:] if "dev.mistry" in str(m["To"])]
+    to_dev = [str(m["X-Reflect-Kind"]) for m in messages[settled:] if "dev.mistry" in str(m["To"])]
     assert Counter(to_dev) == {"cancel": 2, "handover": 1}
     notice = [m for m in messages if str(m["X-Reflect-Kind"]) == "leaver_notice"]
     assert (
@@ -176,10 +174,10 @@ async def test_joiners_and_leavers_over_time(partnership: Partnership) -> None:
 
 
 async def test_a_broken_membership_file_changes_nobody(partnership: Partnership) -> None:
+    await run_days(partnership, datetime(2026, 11, 22, 9, tzinfo=UTC), days=3)  # all sent
     services = build_services(partnership.config)
-    await services.tick(datetime(2026, 11, 22, 9, tzinfo=UTC))
     partnership.members.write_text("name,email\nbroken\n")
-    report = await services.tick(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    report = await services.tick(datetime(2026, 11, 25, 9, tzinfo=UTC))
     services.close()
     assert report.left == 0 and report.queued == 0
     assert report.problems and "membership not synced" in report.problems[0]
@@ -192,7 +190,8 @@ def test_time_moves_only_when_told() -> None:
 
 
 async def test_renaming_the_partnership_sends_nothing_again(partnership: Partnership) -> None:
-    await run_days(partnership, datetime(2027, 1, 5, 10, tzinfo=UTC), days=1)  # questions out
+    # welcomes, questions and the invitations (one a day) out
+    await run_days(partnership, datetime(2027, 1, 3, 10, tzinfo=UTC), days=3)
     before = delivered(partnership.outbox)
     uids = {
         line for msg in before for line in msg.as_string().splitlines() if line.startswith("UID:")

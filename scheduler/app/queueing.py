@@ -22,6 +22,7 @@ from scheduler.inbound.held import described
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
+from scheduler.plan.pacing import pace
 from scheduler.plan.planner import plan
 from scheduler.plan.state import HeldBack
 from scheduler.reports.digest import build_digest
@@ -48,7 +49,8 @@ def queue(
     if not intents:
         return
     known = existing_keys(archive, [i.key for i in intents])
-    fresh = [i for i in intents if i.key not in known]
+    # at most a day's allowance to each member: what can wait is planned again next tick
+    fresh = pace(config, now, state, [i for i in intents if i.key not in known])
     if not fresh:
         return
     needs = render_needs(fresh, config=config, members=state.members, meetings=state.meetings)

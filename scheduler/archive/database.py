@@ -261,6 +261,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE pairings ADD COLUMN moved_by TEXT;
         """,
     ),
+    (
+        # what each member was sent in the last day, read at every tick to pace their mail
+        "0012-outbox-sent-at",
+        """
+        CREATE INDEX outbox_sent_at ON outbox(sent_at);
+        """,
+    ),
 ]
 
 

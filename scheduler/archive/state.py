@@ -22,6 +22,7 @@ from scheduler.plan.windows import (
     HANDOVER_NOTES_WINDOW,
     INDUCTED_WINDOW,
     INTRODUCTIONS_WINDOW,
+    MAILED_WINDOW,
     OPEN_PROMPTS_LOOKBACK,
     QUARANTINE_NOTICE_FIRST,
 )
@@ -126,7 +127,22 @@ def load_state(
         inducted_at=_inducted_at(archive, by_id, now),
         introductions=tuple((row["id"], by_id[row["member_id"]]) for row in introductions),
         introduced_at={row["id"]: from_utc_text(row["received_at"]) for row in introductions},
+        mailed=_mailed(archive, now),
     )
+
+
+def _mailed(archive: Archive, now: datetime) -> dict[str, tuple[datetime, ...]]:
+    """When each recipient's recent emails went, and when those still queued are to go."""
+    found: dict[str, list[datetime]] = {}
+    for row in archive.rows(
+        """SELECT recipient, sent_at AS at FROM outbox WHERE status = 'sent' AND sent_at >= ?
+           UNION ALL
+           SELECT recipient, next_attempt_at AS at FROM outbox
+           WHERE status IN ('queued', 'sending')""",
+        (utc_text(now - MAILED_WINDOW),),
+    ):
+        found.setdefault(row["recipient"], []).append(from_utc_text(row["at"]))
+    return {email: tuple(moments) for email, moments in found.items()}
 
 
 def _invitations(archive: Archive, by_id: dict[int, str]) -> dict[tuple[str, str], Invitation]:

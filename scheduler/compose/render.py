@@ -157,7 +157,8 @@ class Renderer:
         else:
             msg["To"] = address(display_name=clean_header_text(to_name), addr_spec=recipient)
         msg["Subject"] = subject
-        msg["Date"] = format_datetime(self.now.astimezone(UTC))
+        # a message booked for a later day (``plan.pacing``) is dated when it goes
+        msg["Date"] = format_datetime(max(self.now, intent.due).astimezone(UTC))
         msg["Message-ID"] = self.message_id(intent.key)
         if reply_token is not None:
             msg["Reply-To"] = Address(

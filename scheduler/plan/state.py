@@ -104,6 +104,9 @@ class State:
     held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
     last_notice: datetime | None = None  # when that notice was queued, if there was one
     handover_asked: Mapping[str, datetime] = field(default_factory=dict)  # recent requests
+    # when each recipient's emails went (or are queued to go), from MAILED_WINDOW ago on:
+    # what ``pacing`` counts against a member's day
+    mailed: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
 
 
 def arrival_day(member: MemberState) -> date | None:

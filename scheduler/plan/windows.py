@@ -49,3 +49,6 @@ QUARANTINE_NOTICE_FIRST = timedelta(days=7)
 
 QUARANTINE_NOTICE_EVERY = timedelta(days=7)
 """At most one quarantine notice in this long: each gathers everything held since the last."""
+
+MAILED_WINDOW = timedelta(hours=30)
+"""Emails sent to each member: covers the local day pacing counts (up to 26 hours long)."""
