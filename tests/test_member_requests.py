@@ -202,6 +202,9 @@ async def test_a_stranger_cannot_pause_a_member(partnership: Partnership) -> Non
         ("Pause the project, please", None),
         ("I am away until March", None),
         ("Stop and think: who is missing?", None),
+        ("Hi Priya,\n\npause\n\nThanks,\nKwame", ("pause", None)),  # a greeting above it
+        ("Hello all\nstop", ("stop", None)),
+        ("Hi Priya,\nI will pause the project.", None),
     ],
 )
 def test_the_word_on_the_first_line(first_line: str, expected: object) -> None:

@@ -24,6 +24,7 @@ from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import Proof
 from scheduler.replies import body_text
 from scheduler.replies.mime import header_value
+from scheduler.replies.patterns import GREETING
 from scheduler.safety import printable
 from scheduler.vocabulary import InboundStatus
 
@@ -46,10 +47,11 @@ class Control:
 
 def first_line_word(text: str, today: date) -> tuple[str, date | None] | str | None:
     """The request on a reply's first line: (word, the day back for ``away``); a string
-    saying why an ``away`` could not be read; or None when it is no request at all."""
+    saying why an ``away`` could not be read; or None when it is no request at all.
+    A greeting above the word ("Hi Priya,") is passed over, as people write one."""
     for raw_line in text.splitlines():
         line = _INVISIBLE.sub("", raw_line).strip()
-        if not line:
+        if not line or GREETING.match(line):
             continue
         words = " ".join(line.split()).strip(_TRIM).lower()
         if words in WORDS:
