@@ -115,6 +115,7 @@ def test_nothing_is_dropped_from_a_long_reply() -> None:
         ("Not yet. Waiting on the landlord", ("not_yet", "Waiting on the landlord")),
         ("not done yet", ("not_yet", "")),
         ("Drop: the funding went elsewhere", ("dropped", "the funding went elsewhere")),
+        ("drop it: the funding went elsewhere", ("dropped", "the funding went elsewhere")),
         ("Completed last week", ("done", "last week")),
         ("I'm on it, should be finished soon", None),
         ("Donezo", None),
@@ -141,6 +142,10 @@ def test_an_owners_verdict(reply: str, expected: tuple[str, str] | None) -> None
         ("Tom to send it by email", ("action", "tom@c.example", None)),
         ("It was decided to pause the newsletter", ("decision", "", None)),
         ("Present: Tom, Grace, Nia", ("note", "", None)),
+        (  # the meeting is on 23 February
+            "Tom: list the surgeries by the end of the month",
+            ("action", "tom@c.example", date(2027, 2, 28)),
+        ),
     ],
 )
 def test_more_ways_of_writing_a_line(line: str, expected: tuple[str, str, date | None]) -> None:

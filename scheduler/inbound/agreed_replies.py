@@ -41,7 +41,7 @@ __all__ = ["AgreedReplies", "Claim", "read_verdict", "read_verdicts"]
 
 _VERDICT = re.compile(
     r"^\W*(?P<word>done|completed?|finished|not\s+yet|not\s+done(?:\s+yet)?|no[, ]+not\s+yet|"
-    r"drop(?:ped)?|drop\s+it|cancel(?:led)?)\b[\s.,:;!\-–—]*(?P<why>.*)$",
+    r"drop\s+it|drop(?:ped)?|cancel(?:led)?)\b[\s.,:;!\-–—]*(?P<why>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 

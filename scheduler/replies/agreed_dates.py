@@ -58,7 +58,9 @@ def local_date(text: str, base: datetime, locale: str) -> date | None:
     text = re.sub(r"^(?:w/?c|week commencing|the week of|the)\s+", "", text, flags=re.IGNORECASE)
     part = _PART_OF_MONTH.match(text)
     if part is not None:
-        month = local_date(part["rest"], base, locale)
+        rest = part["rest"].strip()
+        this_month = re.fullmatch(r"(?:the|this)\s+month", rest, flags=re.IGNORECASE)
+        month = base.date() if this_month else local_date(rest, base, locale)
         if month is None:
             return None
         which = part["part"].lower()
