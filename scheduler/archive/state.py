@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, datetime, timedelta
 
 from scheduler.archive.action_store import ActionStore
 from scheduler.archive.database import Archive, from_utc_text, utc_text
 from scheduler.archive.request_store import RequestStore
 from scheduler.inputs.config import Config
+from scheduler.inputs.membership import Member
 from scheduler.plan.agreed import CONFIRM_WINDOW
 from scheduler.plan.state import (
     Handover,
@@ -270,80 +272,67 @@ def apply_membership(
         for change in changes:
             m = change.member
             if change.kind in ("joined", "pending") and m is not None:
-                status = "active" if change.kind == "joined" else "pending"
-                inducted = 1 if (first_run and existing_members == "skip") else 0
-                conn.execute(
-                    """INSERT INTO members (email, name, organisation, sector, role, status, joined,
-                       left_on, inducted, share_introduction, first_seen, updated_at,
-                       preferred_name, leaving_on)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                       ON CONFLICT(email) DO UPDATE SET status = excluded.status,
-                       name = excluded.name, organisation = excluded.organisation,
-                       sector = excluded.sector, role = excluded.role, joined = excluded.joined,
-                       share_introduction = excluded.share_introduction,
-                       preferred_name = excluded.preferred_name,
-                       leaving_on = excluded.leaving_on, updated_at = excluded.updated_at""",
-                    (
-                        m.email,
-                        m.name,
-                        m.organisation,
-                        m.sector,
-                        m.role,
-                        status,
-                        (m.joined or change.on).isoformat(),
-                        None,
-                        inducted,
-                        int(m.share_introduction),
-                        stamp,
-                        stamp,
-                        m.preferred_name,
-                        _leaving(m.left),
-                    ),
-                )
+                inducted = first_run and existing_members == "skip"
+                _join(conn, m, change, inducted=inducted, stamp=stamp)
             elif change.kind == "rejoined" and m is not None:
-                conn.execute(
-                    """UPDATE members SET status = 'active', left_on = NULL, name = ?,
-                       organisation = ?, sector = ?, role = ?, preferred_name = ?,
-                       address_failing = 0, leaving_on = ?, updated_at = ? WHERE email = ?""",
-                    (
-                        m.name,
-                        m.organisation,
-                        m.sector,
-                        m.role,
-                        m.preferred_name,
-                        _leaving(m.left),
-                        stamp,
-                        m.email,
-                    ),
-                )
+                _rejoin(conn, m, stamp)
             elif change.kind == "left":
                 conn.execute(
                     "UPDATE members SET status = 'left', left_on = ?, updated_at = ? WHERE email = ?",
                     (change.on.isoformat(), stamp, change.email),
                 )
             elif change.kind == "changed" and m is not None:
-                conn.execute(
-                    """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
-                       share_introduction = ?, preferred_name = ?, leaving_on = ?,
-                       updated_at = ? WHERE email = ?""",
-                    (
-                        m.name,
-                        m.organisation,
-                        m.sector,
-                        m.role,
-                        int(m.share_introduction),
-                        m.preferred_name,
-                        _leaving(m.left),
-                        stamp,
-                        m.email,
-                    ),
-                )
+                _change(conn, m, stamp)
             if change.kind in ("joined", "left", "rejoined", "changed"):
                 conn.execute(
                     """INSERT INTO membership_events (member_id, kind, on_date, detail, recorded_at)
                        SELECT id, ?, ?, '', ? FROM members WHERE email = ?""",
                     (change.kind, change.on.isoformat(), stamp, change.email),
                 )
+
+
+def _join(
+    conn: sqlite3.Connection, m: Member, change: MembershipChange, *, inducted: bool, stamp: str
+) -> None:
+    """A new row (or, for an address seen before as pending, the row brought up to date)."""
+    status = "active" if change.kind == "joined" else "pending"
+    conn.execute(
+        """INSERT INTO members (email, name, organisation, sector, role, status, joined,
+           left_on, inducted, share_introduction, first_seen, updated_at,
+           preferred_name, leaving_on)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+           ON CONFLICT(email) DO UPDATE SET status = excluded.status,
+           name = excluded.name, organisation = excluded.organisation,
+           sector = excluded.sector, role = excluded.role, joined = excluded.joined,
+           share_introduction = excluded.share_introduction,
+           preferred_name = excluded.preferred_name,
+           leaving_on = excluded.leaving_on, updated_at = excluded.updated_at""",
+        (
+            m.email, m.name, m.organisation, m.sector, m.role, status,
+            (m.joined or change.on).isoformat(), None, int(inducted),
+            int(m.share_introduction), stamp, stamp, m.preferred_name, _leaving(m.left),
+        ),
+    )  # fmt: skip
+
+
+def _rejoin(conn: sqlite3.Connection, m: Member, stamp: str) -> None:
+    conn.execute(
+        """UPDATE members SET status = 'active', left_on = NULL, name = ?,
+           organisation = ?, sector = ?, role = ?, preferred_name = ?,
+           address_failing = 0, leaving_on = ?, updated_at = ? WHERE email = ?""",
+        (m.name, m.organisation, m.sector, m.role, m.preferred_name, _leaving(m.left),
+         stamp, m.email),
+    )  # fmt: skip
+
+
+def _change(conn: sqlite3.Connection, m: Member, stamp: str) -> None:
+    conn.execute(
+        """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
+           share_introduction = ?, preferred_name = ?, leaving_on = ?,
+           updated_at = ? WHERE email = ?""",
+        (m.name, m.organisation, m.sector, m.role, int(m.share_introduction),
+         m.preferred_name, _leaving(m.left), stamp, m.email),
+    )  # fmt: skip
 
 
 def _leaving(left: date | None) -> str | None:

@@ -24,6 +24,7 @@ from scheduler.compose.wording import (
 from scheduler.plan.intents import Conversation, Intent, SeriesInvitation
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.relationships import CONVERSATION_MINUTES
+from scheduler.plan.state import MeetingState
 
 if TYPE_CHECKING:
     from scheduler.compose.render import Outgoing, Renderer
@@ -39,15 +40,7 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
     upcoming = occurrences_between(
         meeting, r.config.partnership.timezone, r.now, r.now + timedelta(days=800)
     )
-    if cancelled:
-        reason = (
-            f"The {meeting.title} series has ended, so it has been taken out of your calendar."
-            if stored is not None and stored.status == "removed"
-            else f"As you have left {r.config.partnership.name}, the {meeting.title} "
-            "series has been taken out of your calendar. Thank you for taking part."
-        )
-    else:
-        reason = ""
+    reason = _cancel_reason(r, meeting.title, stored) if cancelled else ""
     held = r.invitations.get((meeting.id, member.email))
     update = not cancelled and held is not None and held.status == "invited"
     changes = None
@@ -111,6 +104,16 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
         reply_token=None,
     )
     return r.outgoing(intent, subject, msg)
+
+
+def _cancel_reason(r: Renderer, title: str, stored: MeetingState | None) -> str:
+    """Why a member's copy of the series is taken away: it ended, or they left."""
+    if stored is not None and stored.status == "removed":
+        return f"The {title} series has ended, so it has been taken out of your calendar."
+    return (
+        f"As you have left {r.config.partnership.name}, the {title} series has been taken "
+        "out of your calendar. Thank you for taking part."
+    )
 
 
 def render_conversation(r: Renderer, intent: Intent) -> Outgoing:

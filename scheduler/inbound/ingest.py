@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -195,63 +196,21 @@ class Reader:
             or structure_problem(raw, self.limits)
         )
         self.checkpoint("after_parse")
-        claim = None
-        if doubt is None and self.agreed is not None:
-            claim = self.agreed.claim(head, raw, inbound_id, sender, from_problem, now)
-        control: Control | None = None
         if doubt is not None:
             outcome = Outcome(
                 InboundStatus.QUARANTINED, doubt, prompt_id=prompt.id if prompt else None
             )
-        elif claim is not None:
-            outcome = claim.outcome
-        elif proof.refused is not None:
-            # a token that fails is a reason to hold it, never a cue to try the thread instead
-            outcome = Outcome(InboundStatus.QUARANTINED, proof.refused)
-        elif head.get("X-Reflect-Kind") is not None or sender == self.from_address:
-            outcome = Outcome(InboundStatus.QUARANTINED, QuarantineReason.MAIL_LOOP)
-        elif proof.command is not None and self.commands is not None:
-            outcome = self.commands.outcome(inbound_id, raw, proof.command, sender,
-                                            from_problem, now)  # fmt: skip
-        elif proof.replied is not None and (
-            unread := Forwarder.unread(raw, proof.replied, sender, UNPROVEN_READ_BYTES)
-        ):
-            outcome = Outcome(InboundStatus.QUARANTINED, unread)
-        elif (prompt is None and proof.returned is None and proof.replied is None
-              and not self._is_member(sender)):  # fmt: skip
-            outcome = stranger_outcome(head)
-        elif (prompt is None and proof.returned is None and proof.replied is None
-              and len(raw) > UNPROVEN_READ_BYTES):  # fmt: skip
-            # a member's address is public: without a token, a large body is not worth a read
-            outcome = Outcome(
-                InboundStatus.QUARANTINED,
-                f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
-                "of our messages: kept, not read",
-            )
-        elif (control := self._control(head, raw, proof, sender, from_problem, now)) is not None:
-            outcome = control.outcome  # a member's own request, never archived as an answer
         else:
-            parsed = parse_reply(
-                raw,
-                prompt_text=prompt.body_text if prompt else None,
-                **(self._who(prompt.member_id, inbound_id) if prompt else {}),
-            )
-            outcome = self._decide(inbound_id, raw, parsed, proof, sender, from_problem, now)
-            if outcome.status == InboundStatus.ANSWER and prompt is not None:
-                outcome = self._withdrawn(prompt) or outcome
+            outcome = self._judge(inbound_id, head, raw, proof, sender, from_problem, now)
 
         with self.archive.transaction():
             if not self.inbound.still_pending(inbound_id):
                 return None  # another tick running at the same time read it first
-            if claim is not None and claim.write is not None:
-                claim.write()  # a meeting's notes, or an owner's word on an action
-            if control is not None and control.request is not None:
-                RequestStore(self.archive).record(inbound_id, control.request, now)
             if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
                                            outcome.text, now)  # fmt: skip
             if outcome.then is not None:
-                outcome.then()  # a forward or a command's answer, queued with this state
+                outcome.then()  # what else the state means, committed with it
             self.inbound.set_outcome(
                 inbound_id,
                 status=outcome.status,
@@ -262,6 +221,66 @@ class Reader:
                 prompt_id=outcome.prompt_id,
                 now=now,
             )
+        return outcome
+
+    def _judge(
+        self,
+        inbound_id: int,
+        head: EmailMessage,
+        raw: bytes,
+        proof: Proof,
+        sender: str | None,
+        from_problem: str | None,
+        now: datetime,
+    ) -> Outcome:
+        """What a message that raised no doubt is, by what proves it, cheapest test first."""
+        prompt = proof.prompt
+        unproven = prompt is None and proof.returned is None and proof.replied is None
+        claim = (
+            self.agreed.claim(head, raw, inbound_id, sender, from_problem, now)
+            if self.agreed is not None
+            else None
+        )
+        if claim is not None:  # a meeting's notes, or an owner's word on an action
+            return replace(claim.outcome, then=claim.write) if claim.write else claim.outcome
+        if proof.refused is not None:
+            # a token that fails is a reason to hold it, never a cue to try the thread instead
+            return Outcome(InboundStatus.QUARANTINED, proof.refused)
+        if head.get("X-Reflect-Kind") is not None or sender == self.from_address:
+            return Outcome(InboundStatus.QUARANTINED, QuarantineReason.MAIL_LOOP)
+        if proof.command is not None and self.commands is not None:
+            return self.commands.outcome(inbound_id, raw, proof.command, sender,
+                                         from_problem, now)  # fmt: skip
+        if proof.replied is not None and (
+            unread := Forwarder.unread(raw, proof.replied, sender, UNPROVEN_READ_BYTES)
+        ):
+            return Outcome(InboundStatus.QUARANTINED, unread)
+        if unproven and not self._is_member(sender):
+            return stranger_outcome(head)
+        if unproven and len(raw) > UNPROVEN_READ_BYTES:
+            # a member's address is public: without a token, a large body is not worth a read
+            return Outcome(
+                InboundStatus.QUARANTINED,
+                f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
+                "of our messages: kept, not read",
+            )
+        control = self._control(head, raw, proof, sender, from_problem, now)
+        if control is not None:  # a member's own request, never archived as an answer
+            request = control.request
+            if request is None:
+                return control.outcome
+            return replace(
+                control.outcome,
+                then=lambda: RequestStore(self.archive).record(inbound_id, request, now),
+            )
+        parsed = parse_reply(
+            raw,
+            prompt_text=prompt.body_text if prompt else None,
+            **(self._who(prompt.member_id, inbound_id) if prompt else {}),
+        )
+        outcome = self._decide(inbound_id, raw, parsed, proof, sender, from_problem, now)
+        if outcome.status == InboundStatus.ANSWER and prompt is not None:
+            outcome = self._withdrawn(prompt) or outcome
         return outcome
 
     def _decide(
