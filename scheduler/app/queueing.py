@@ -16,6 +16,7 @@ from scheduler.archive.action_store import ActionStore
 from scheduler.archive.database import Archive
 from scheduler.archive.render_inputs import RenderInputStore
 from scheduler.archive.state import load_state
+from scheduler.compose.dispatch import render_message
 from scheduler.compose.render import Renderer
 from scheduler.compose.render_inputs import (
     AgreedInputs,
@@ -100,7 +101,7 @@ def queue_fresh(
     member_ids = {m.email: m.id for m in state.members.values()}
     batch = []
     for intent in fresh:
-        batch.append((intent, renderer.render(intent)))
+        batch.append((intent, render_message(renderer, intent)))
         if len(batch) >= BATCH:
             report.queued += enqueue(archive, batch, member_ids, now)
             batch = []

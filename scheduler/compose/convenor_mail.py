@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scheduler.compose.message_bytes import MessageBytes, alternative
-from scheduler.compose.render import WRITE_POLICY, Outgoing
+from scheduler.compose.render import WRITE_POLICY, Outgoing, Renderer
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import command_address, keyed_message_id
 from scheduler.compose.wording import SEEMS_PLURAL, address, held_item, spoken_when
@@ -27,9 +27,6 @@ from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, intent_key
 from scheduler.safety import clean_header_text
 from scheduler.vocabulary import MessageKind
-
-if TYPE_CHECKING:
-    from scheduler.compose.render import Renderer
 
 ITEMS_HEADER = "X-Reflect-Items"  # the numbers a quarantine notice lists, in its own bytes
 FORWARD_TEXT_LIMIT = 20_000  # characters of a reply passed on; the rest is in the archive

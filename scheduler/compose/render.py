@@ -20,10 +20,10 @@ from email.headerregistry import Address
 from email.utils import format_datetime
 from typing import Any
 
+from scheduler.compose.agreed_view import carried_forward
 from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.partnership_view import meetings_summary, people_by_sector
 from scheduler.compose.questions import question_context
-from scheduler.compose.render_agreed import agreed_handlers, carried_forward
 from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_meeting
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
@@ -184,19 +184,14 @@ class Renderer:
 
     # ------------------------------------------------------------ entry point
 
-    def render(self, intent: Intent) -> Outgoing:
-        from scheduler.compose.convenor_mail import render_notice
-        from scheduler.compose.render_calendar import render_conversation, render_invite
-        from scheduler.compose.render_requests import request_handlers
-
-        handler: Callable[[Intent], Outgoing] = {
+    def own_handlers(self) -> dict[str, Callable[[Intent], Outgoing]]:
+        """The kinds this class renders itself; ``compose/dispatch.py`` adds the rest."""
+        return {
             "prompt": self._prompt,
             "reminder": self._prompt,
             "handover": self._prompt,
             "induction": self._induction,
             "welcome_back": self._welcome_back,
-            "invite": lambda i: render_invite(self, i),
-            "cancel": lambda i: render_invite(self, i),
             "role_note": self._role_note,
             "leaver_notice": self._leaver_notice,
             "handover_note": self._handover_note,
@@ -204,13 +199,8 @@ class Renderer:
             "handover_missing": self._handover_news,
             "introduction": self._introduction,
             "partners": self._partners,
-            "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
-            "quarantine_notice": lambda i: render_notice(self, i),
-            **agreed_handlers(self),
-            **request_handlers(self),
-        }[intent.kind]
-        return handler(intent)
+        }
 
     # ------------------------------------------------------------ prompts
 
@@ -241,7 +231,7 @@ class Renderer:
             "meeting_day": meeting_day,  # for the subject line: Tue 2 Mar
             "chair": self._role_holder(asked.chair if asked else None),
             "note_taker": self._role_holder(asked.note_taker if asked else None),
-            "agreed": carried_forward(self, intent),
+            "agreed": carried_forward(self.inputs.agreed, intent),
             "also": [
                 area.title
                 for qid in (reminder.also if reminder else ())
@@ -457,7 +447,7 @@ class Renderer:
         context = {
             **self.common,
             **digest_context(view, fold_lines=self.config.digest.fold_lines),
-            "agreed": carried_forward(self, intent),
+            "agreed": carried_forward(self.inputs.agreed, intent),
         }
         return self._simple(intent, "convenor-digest", context, to_name)
 

@@ -10,59 +10,18 @@ stand for an answer to a question, nor an answer's token for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from scheduler.compose.agreed_view import item_view
 from scheduler.compose.message_bytes import alternative
-from scheduler.compose.render_inputs import carried_key
+from scheduler.compose.render import WRITE_POLICY, Outgoing, Renderer
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import AGREED, AGREED_PREFIX, sign_token, token_id_for
 from scheduler.compose.wording import greeting_name, short_day
 from scheduler.plan.intents import ActionOf, Intent, NotesOf
 from scheduler.plan.state import AgreedItem
 
-if TYPE_CHECKING:
-    from scheduler.compose.render import Outgoing, Renderer
-
-__all__ = ["agreed_handlers", "agreed_text", "carried_forward", "item_view"]
-
-
-def _day(when: date | None) -> str:
-    return f"{when:%a} {when.day} {when:%b %Y}" if when else ""
-
-
-def item_view(item: AgreedItem) -> dict[str, str]:
-    """One line as an email shows it: its words, its owner, its due date."""
-    return {
-        "text": item.text,
-        "owner": item.owner,
-        "due": _day(item.due) or item.due_text,
-        "status": {"not_yet": "not yet", "dropped": "dropped", "done": "done"}.get(
-            item.status, "open"
-        ),
-    }
-
-
-def carried_forward(renderer: Renderer, intent: Intent) -> dict[str, list[dict[str, str]]]:
-    """ "Last time we agreed": the last meeting's decisions and every open action."""
-    key = carried_key(intent)
-    if key is None:
-        return {"decisions": [], "actions": []}
-    found = renderer.inputs.agreed.carried.get(key)
-    decisions, actions = found or ((), ())
-    return {
-        "decisions": [item_view(i) for i in decisions],
-        "actions": [item_view(i) for i in actions],
-    }
-
-
-def agreed_text(carried: dict[str, list[dict[str, str]]]) -> str:
-    """ "Last time we agreed" as plain lines, for a calendar entry's description."""
-    lines = [f"- {d['text']}" for d in carried["decisions"]]
-    for a in carried["actions"]:
-        about = ", ".join(p for p in (a["owner"], a["due"] and f"due {a['due']}") if p)
-        lines.append(f"- {a['text']}" + (f" ({about})" if about else ""))
-    return "Last time we agreed:\n" + "\n".join(lines) if lines else ""
+__all__ = ["agreed_handlers"]
 
 
 def agreed_handlers(renderer: Renderer) -> dict[str, Callable[[Intent], Outgoing]]:
@@ -98,7 +57,6 @@ def _with_token(
 ) -> Outgoing:
     """A message whose reply comes back to an ``agreed-`` token: its own (``own``), or
     that of the message it follows (a confirmation answers for its request)."""
-    from scheduler.compose.render import WRITE_POLICY, Outgoing
 
     subject, text, html = render_template(template, context)
     follows = intent.payload.follows if isinstance(intent.payload, NotesOf) else None

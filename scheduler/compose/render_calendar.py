@@ -5,12 +5,12 @@ or its CANCEL) and a one-to-one conversation between two members.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from scheduler.compose.agreed_view import agreed_text, carried_forward
 from scheduler.compose.calendar_changes import series_changes
 from scheduler.compose.calendar_mail import conversation_message, invite_message, meeting_purpose
 from scheduler.compose.message_bytes import MessageBytes
-from scheduler.compose.render_agreed import agreed_text, carried_forward
+from scheduler.compose.render import Outgoing, Renderer
 from scheduler.compose.templates import render_template
 from scheduler.compose.wording import (
     describe_rhythm,
@@ -25,9 +25,6 @@ from scheduler.plan.intents import Conversation, Intent, SeriesInvitation
 from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.relationships import CONVERSATION_MINUTES
 from scheduler.plan.state import MeetingState
-
-if TYPE_CHECKING:
-    from scheduler.compose.render import Outgoing, Renderer
 
 
 def render_invite(r: Renderer, intent: Intent) -> Outgoing:
@@ -94,7 +91,7 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
         text=text,
         html=html,
         partstat=partstat,
-        agreed=agreed_text(carried_forward(r, intent)),
+        agreed=agreed_text(carried_forward(r.inputs.agreed, intent)),
     )
     msg = r.envelope(
         intent,

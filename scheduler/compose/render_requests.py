@@ -9,18 +9,16 @@ link scanner (Safe Links opens every link it sees) can change nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scheduler.compose.message_bytes import alternative
 from scheduler.compose.questions import question_context
+from scheduler.compose.render import Outgoing, Renderer
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import sign_token, token_id_for
 from scheduler.compose.wording import greeting_name, held_at, long_date, short_day, spoken_when
 from scheduler.plan.intents import Intent, Reminder, RequestNote, SilentList
 from scheduler.plan.state import Request
-
-if TYPE_CHECKING:
-    from scheduler.compose.render import Outgoing, Renderer
 
 # what each word does, as the member's confirmation says it
 WORDS = ("pause", "resume", "skip", "away", "stop")
