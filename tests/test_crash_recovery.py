@@ -499,7 +499,9 @@ async def test_a_message_that_fails_every_time_is_quarantined_and_blocks_nothing
         "BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END"
     )
     reports = [await services.tick(T1 + n * STEP) for n in range(MAX_ATTEMPTS + 1)]
-    row = services.archive.one("SELECT status, reason, attempts FROM inbound WHERE raw = ?", (bad,))
+    row = services.archive.one(
+        "SELECT status, reason, attempts, processed_at FROM inbound WHERE raw = ?", (bad,)
+    )
     states = archived(services)
     services.close()
     assert reports[0].ingested == {"answer": 3}  # the others were not held up
@@ -509,4 +511,7 @@ async def test_a_message_that_fails_every_time_is_quarantined_and_blocks_nothing
     assert row is not None and row["attempts"] == MAX_ATTEMPTS
     assert row["reason"].startswith(f"could not be read after {MAX_ATTEMPTS} tries")
     assert "disk I/O error (simulated)" in row["reason"]
+    # held as of the tick that gave up, so the convenor's next notice lists it even when
+    # one went out between its arrival and then
+    assert row["processed_at"] is not None
     assert dovecot.list_folder(user, "INBOX") == []  # stored, so moved at once

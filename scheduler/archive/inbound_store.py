@@ -87,11 +87,12 @@ class InboundStore:
             conn.execute("SELECT attempts FROM inbound WHERE id = ?", (inbound_id,)).fetchone()[0]
         )
 
-    def quarantine(self, inbound_id: int, reason: str) -> None:
-        """Hold a message with ``reason``. Inside the caller's transaction."""
+    def quarantine(self, inbound_id: int, reason: str, now: datetime) -> None:
+        """Hold a message with ``reason``, as of ``now`` (so the next notice lists it).
+        Inside the caller's transaction."""
         self.archive.conn.execute(
-            "UPDATE inbound SET status = 'quarantined', reason = ? WHERE id = ?",
-            (reason, inbound_id),
+            "UPDATE inbound SET status = 'quarantined', reason = ?, processed_at = ? WHERE id = ?",
+            (reason, utc_text(now), inbound_id),
         )
 
     def set_outcome(

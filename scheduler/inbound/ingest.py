@@ -156,21 +156,21 @@ class Reader:
         except sqlite3.OperationalError:
             raise  # the archive itself is failing (locked, full): stop, nothing half-written
         except Exception as exc:  # one bad message must not stop the rest
-            outcome = self._failed_attempt(row["id"], exc)
+            outcome = self._failed_attempt(row["id"], exc, now)
         if outcome is None:
             return
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         level = logging.WARNING if outcome.status == InboundStatus.QUARANTINED else logging.INFO
         log.log(level, "ingested #%s: %s (%s)", row["id"], outcome.status, outcome.reason)
 
-    def _failed_attempt(self, inbound_id: int, exc: Exception) -> Outcome | None:
+    def _failed_attempt(self, inbound_id: int, exc: Exception, now: datetime) -> Outcome | None:
         with self.archive.transaction():
             attempts = self.inbound.add_attempt(inbound_id)
             if attempts < MAX_ATTEMPTS:
                 log.warning("could not read #%s (try %s): %s", inbound_id, attempts, exc)
                 return None
             reason = f"could not be read after {attempts} tries: {type(exc).__name__}: {exc}"
-            self.inbound.quarantine(inbound_id, reason[:500])
+            self.inbound.quarantine(inbound_id, reason[:500], now)
         return Outcome(InboundStatus.QUARANTINED, reason)
 
     # ------------------------------------------------------------------
