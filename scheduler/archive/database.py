@@ -268,7 +268,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX outbox_sent_at ON outbox(sent_at);
         """,
     ),
+    (
+        # the governance checklist goes as one email with numbered parts: one outbox row
+        # carries a prompt row per area (answers are still filed by area), so a prompt's
+        # outbox_id is no longer unique. SQLite cannot drop a UNIQUE, so the table is
+        # rebuilt (foreign keys off while it is: see REBUILDS)
+        "0013-one-email-carries-several-prompts",
+        """
+        CREATE TABLE prompts_new (
+            id INTEGER PRIMARY KEY,
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            kind TEXT NOT NULL,
+            meeting_id TEXT,
+            occurrence TEXT,
+            question_id TEXT NOT NULL,
+            question_text TEXT NOT NULL,
+            body_text TEXT NOT NULL,
+            answered INTEGER NOT NULL DEFAULT 0,
+            reminded INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO prompts_new SELECT id, outbox_id, member_id, kind, meeting_id, occurrence,
+            question_id, question_text, body_text, answered, reminded FROM prompts;
+        DROP TABLE prompts;
+        ALTER TABLE prompts_new RENAME TO prompts;
+        CREATE INDEX prompts_open ON prompts(answered, reminded);
+        CREATE INDEX prompts_outbox ON prompts(outbox_id);
+        """,
+    ),
 ]
+
+# Migrations that rebuild a table others refer to: run with foreign keys off (SQLite's
+# own recipe; the pragma cannot change inside a transaction), then checked.
+REBUILDS = {"0013-one-email-carries-several-prompts"}
 
 
 def from_utc_text(text: str) -> datetime:
@@ -332,16 +364,28 @@ class Archive:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            with self.transaction():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?)",
-                    (name, utc_text(datetime.now(UTC))),
-                )
+            if name in REBUILDS:
+                self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                self._apply(name, sql)
+            finally:
+                if name in REBUILDS:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
             applied.append(name)
         return applied
+
+    def _apply(self, name: str, sql: str) -> None:
+        """One migration in one transaction; a rebuild must leave every reference whole."""
+        with self.transaction():
+            for statement in sql.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            if name in REBUILDS and self.conn.execute("PRAGMA foreign_key_check").fetchone():
+                raise ArchiveError(f"{self.path}: migration {name} left a broken reference.")
+            self.conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?)",
+                (name, utc_text(datetime.now(UTC))),
+            )
 
     @property
     def schema_version(self) -> int:

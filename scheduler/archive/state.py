@@ -186,10 +186,11 @@ def _open_prompts(
             occurrence=datetime.fromisoformat(row["occurrence"]) if row["occurrence"] else None,
             question_id=row["question_id"],
             sent_at=datetime.fromisoformat(row["sent_at"]),
+            numbered=bool(row["numbered"]),
         )
         for row in archive.rows(
             """SELECT o.key, p.member_id, p.kind, p.meeting_id, p.occurrence, p.question_id,
-                      o.sent_at
+                      o.sent_at, o.question_id IS NOT p.question_id AS numbered
                FROM prompts p JOIN outbox o ON o.id = p.outbox_id
                WHERE p.answered = 0 AND p.reminded = 0 AND o.status = 'sent'
                  AND p.kind IN ('question', 'checklist') AND o.sent_at >= ?""",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.compose.wording import new_points
-from scheduler.inputs.content import GETTING_TO_KNOW_YOU, OWN_QUESTIONS, Content
+from scheduler.inputs.content import CHECKLIST, GETTING_TO_KNOW_YOU, OWN_QUESTIONS, Content
 
 
 def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
@@ -37,6 +37,16 @@ def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
             "source": q.source,
             "is_checklist": False,
         }
+    if qid == CHECKLIST:
+        return "checklist", {
+            "question_text": "The partnership checklist",
+            "question_number": None,
+            "prompts": [],
+            "points": [],
+            "resources": [],
+            "source": content.checklist[0].source if content.checklist else "",
+            "is_checklist": True,
+        }
     area = next(a for a in content.checklist if a.id == qid)
     return "checklist", {
         "question_text": f"Partnership checklist: {area.title}",
@@ -47,3 +57,21 @@ def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
         "source": area.source,
         "is_checklist": True,
     }
+
+
+def checklist_parts(content: Content, area_ids: tuple[str, ...]) -> dict[str, Any]:
+    """The checklist's areas as one email's numbered parts: each numbered by its place in
+    the checklist (a reminder of parts 2 and 5 keeps those numbers), with the area's
+    title and questions in the content's words."""
+    parts = [
+        {
+            "number": number,
+            "id": area.id,
+            "title": area.title,
+            "question_text": f"Partnership checklist: {area.title}",
+            "questions": list(area.questions),
+        }
+        for number, area in enumerate(content.checklist, start=1)
+        if area.id in area_ids
+    ]
+    return {"parts": parts}

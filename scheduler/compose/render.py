@@ -22,7 +22,7 @@ from typing import Any
 
 from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.partnership_view import meetings_summary, people_by_sector
-from scheduler.compose.questions import question_context
+from scheduler.compose.questions import checklist_parts, question_context
 from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_meeting
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
@@ -97,6 +97,7 @@ class Outgoing:
     token_id: str | None
     raw: bytes
     prompt: PromptRecord | None = None
+    parts: tuple[PromptRecord, ...] = ()  # one email, several prompts: the checklist's parts
 
 
 @dataclass
@@ -258,6 +259,13 @@ class Renderer:
             "reminder": "member-reminder",
             "handover": "leaver-handover",
         }[intent.kind]
+        numbered: tuple[str, ...] = ()
+        if asked is not None and asked.parts:
+            numbered, template = asked.parts, "member-checklist"
+        elif reminder is not None and reminder.numbered:
+            numbered, template = (qid, *reminder.also), "member-checklist-reminder"
+        if numbered:
+            context.update(checklist_parts(self.content, numbered))
         subject, text, html = render_template(template, context)
         # a reminder carries the prompt's token so that a reply to either is the same answer
         token_source = reminder.follows if reminder else intent.key
@@ -271,7 +279,13 @@ class Renderer:
             reply_token=token,
         )
         prompt = None
-        if intent.kind != "reminder":
+        parts: tuple[PromptRecord, ...] = ()
+        if intent.kind != "reminder" and asked is not None and asked.parts:
+            parts = tuple(
+                PromptRecord("checklist", part["id"], part["question_text"], text)
+                for part in context["parts"]
+            )
+        elif intent.kind != "reminder":
             prompt = PromptRecord(kind, qid, str(question["question_text"]), text)
         return Outgoing(
             key=intent.key,
@@ -283,6 +297,7 @@ class Renderer:
             token_id=token_id if intent.kind != "reminder" else None,
             raw=msg.as_bytes(policy=WRITE_POLICY),
             prompt=prompt,
+            parts=parts,
         )
 
     # ------------------------------------------------------------ induction

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
-from scheduler.inputs.content import Content
+from scheduler.inputs.content import CHECKLIST, Content
 from scheduler.plan.intents import Intent, MeetingAt, Question, Reminder, RoleNote, intent_key
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.rotation import Candidate, Roles, assign_roles
@@ -18,9 +18,10 @@ from scheduler.vocabulary import MessageKind
 
 
 def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:
-    """The question ids one reflection point takes, cycling the configured list."""
+    """The question ids one reflection point takes, cycling the configured list; the
+    governance checklist is one (``CHECKLIST``), its areas the email's numbered parts."""
     if config.prompts.checklist_meeting == meeting.id:
-        return [area.id for area in content.checklist]
+        return [CHECKLIST] if content.checklist else []
     if meeting.kind != "reflection":
         return []
     ids = [q for q in config.prompts.questions if q in content.questions]
@@ -67,6 +68,11 @@ def plan_prompts(
                                 at=MeetingAt(meeting.id, occ.original),
                                 chair=roles[0] if roles else None,
                                 note_taker=roles[1] if roles else None,
+                                parts=(
+                                    tuple(area.id for area in content.checklist)
+                                    if qid == CHECKLIST
+                                    else ()
+                                ),
                             ),
                         )
                     )
@@ -151,8 +157,9 @@ def _role_notes(
 def plan_reminders(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
     """One reminder for each unanswered question, on a weekday.
 
-    The checklist of a governance review comes as one email per part; its
-    reminder is one per member, on the first part still open, naming the rest.
+    The checklist of a governance review comes as one email of numbered parts (in
+    archives from before, one email per part); its reminder is one per member, on the
+    first part still open, naming the rest.
     """
     name = config.partnership.identity
     wait = timedelta(days=config.prompts.reminder_after_days)
@@ -199,6 +206,7 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
                         else None
                     ),
                     also=also,
+                    numbered=prompt.numbered,
                 ),
             )
         )

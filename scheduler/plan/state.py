@@ -59,6 +59,7 @@ class OpenPrompt:
     occurrence: datetime | None
     question_id: str
     sent_at: datetime
+    numbered: bool = False  # one of several parts of one email (the checklist)
 
 
 @dataclass(frozen=True)
