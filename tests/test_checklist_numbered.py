@@ -202,3 +202,81 @@ def test_a_reply_naming_no_part_is_the_last_open_parts(partnership: Partnership)
     assert answers[TOM, AREAS[3]] == ["We have not talked about our cultures at all."]
     assert answers[TOM, AREAS[4]] == ["Part 5 is fine."]
     assert (TOM, "checklist") not in answers  # "My answers:" only introduced the list
+
+
+def test_an_archive_of_one_email_per_area_still_files_by_email(
+    partnership: Partnership, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Archives from before: each area its own email and prompt; a reply is that area's,
+    numbers and all, and the one reminder still names the other parts."""
+    import scheduler.plan.prompts as prompts
+
+    planned = prompts.cycle_questions
+
+    def one_email_per_area(config, content, meeting, index):  # type: ignore[no-untyped-def]
+        found = planned(config, content, meeting, index)
+        return AREAS if found == ["checklist"] else found
+
+    monkeypatch.setattr(prompts, "cycle_questions", one_email_per_area)
+    moment = START
+    while moment < START + timedelta(days=4):
+        _tick(partnership, moment)
+        moment += timedelta(hours=6)
+    monkeypatch.setattr(prompts, "cycle_questions", planned)
+    relationships = [
+        m
+        for m in delivered(partnership.outbox)
+        if TOM in str(m["To"]) and "Partnership checklist: Relationships" in str(m["Subject"])
+    ]
+    assert len(relationships) == 1
+    mailbox.Maildir(partnership.inbox, create=True).add(
+        _reply(relationships[0], "1. Better than last year.\n2. Still some way to go.", "gmail", 1)
+    )
+    _tick(partnership, moment)  # the new code reading an old archive
+    answers = _answers(partnership)
+    assert answers[TOM, AREAS[0]] == ["1. Better than last year.\n2. Still some way to go."]
+    assert not any(qid != AREAS[0] for member, qid in answers if member == TOM)
+    while moment < START + timedelta(days=7, hours=12):  # to Monday 1 March
+        moment += timedelta(hours=6)
+        _tick(partnership, moment)
+    (reminder,) = [
+        m
+        for m in delivered(partnership.outbox)
+        if str(m["X-Reflect-Kind"]) == "reminder" and TOM in str(m["To"])
+    ]
+    assert "came in their own emails at the same time" in _text(reminder)
+    assert not _checklist_emails(partnership)  # the areas already asked are not asked again
+    assert "Shared Purpose" in _text(reminder)
+
+
+def test_migration_keeps_every_prompt_and_answer(
+    partnership: Partnership, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive written before migration 0013 opens with its prompts and answers whole."""
+    import scheduler.archive.database as database
+
+    every = database.MIGRATIONS
+    monkeypatch.setattr(database, "MIGRATIONS", every[:12])
+    start = datetime(2027, 1, 5, 11, tzinfo=UTC)  # the 12 January question goes out
+    _tick(partnership, start)
+    (question,) = [
+        m
+        for m in delivered(partnership.outbox)
+        if TOM in str(m["To"]) and str(m["X-Reflect-Kind"]) == "prompt"
+        and "Question 1" in str(m["Subject"])
+    ]  # fmt: skip
+    mailbox.Maildir(partnership.inbox, create=True).add(
+        _reply(question, "To make Willenhall healthier, together.", "gmail", 1)
+    )
+    _tick(partnership, start + timedelta(hours=1))
+    before = _answers(partnership)  # this run of reflect migrates the archive
+    monkeypatch.setattr(database, "MIGRATIONS", every)
+    archive = database.Archive(partnership.database)
+    try:
+        assert archive.schema_version == len(every)
+        assert archive.rows("PRAGMA foreign_key_check") == []
+        assert archive.scalar("PRAGMA foreign_keys") == 1
+    finally:
+        archive.close()
+    assert before[TOM, "purpose"] == ["To make Willenhall healthier, together."]
+    assert _answers(partnership) == before

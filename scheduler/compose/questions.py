@@ -59,19 +59,21 @@ def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
     }
 
 
-def checklist_parts(content: Content, area_ids: tuple[str, ...]) -> dict[str, Any]:
-    """The checklist's areas as one email's numbered parts: each numbered by its place in
-    the checklist (a reminder of parts 2 and 5 keeps those numbers), with the area's
-    title and questions in the content's words."""
+def checklist_parts(
+    content: Content, area_ids: tuple[str, ...], numbers: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    """The checklist's areas as one email's numbered parts, with each area's title and
+    questions in the content's words: numbered 1, 2, ... in the order given, or by
+    ``numbers`` (a reminder of parts 2 and 5 keeps the numbers its email gave them)."""
+    areas = {area.id: area for area in content.checklist}
     parts = [
         {
-            "number": number,
+            "number": numbers[n] if n < len(numbers) else n + 1,
             "id": area.id,
             "title": area.title,
             "question_text": f"Partnership checklist: {area.title}",
             "questions": list(area.questions),
         }
-        for number, area in enumerate(content.checklist, start=1)
-        if area.id in area_ids
+        for n, area in enumerate(areas[qid] for qid in area_ids if qid in areas)
     ]
     return {"parts": parts}

@@ -259,13 +259,12 @@ class Renderer:
             "reminder": "member-reminder",
             "handover": "leaver-handover",
         }[intent.kind]
-        numbered: tuple[str, ...] = ()
         if asked is not None and asked.parts:
-            numbered, template = asked.parts, "member-checklist"
-        elif reminder is not None and reminder.numbered:
-            numbered, template = (qid, *reminder.also), "member-checklist-reminder"
-        if numbered:
-            context.update(checklist_parts(self.content, numbered))
+            template = "member-checklist"
+            context.update(checklist_parts(self.content, asked.parts))
+        elif reminder is not None and reminder.numbers:
+            template = "member-checklist-reminder"
+            context.update(checklist_parts(self.content, (qid, *reminder.also), reminder.numbers))
         subject, text, html = render_template(template, context)
         # a reminder carries the prompt's token so that a reply to either is the same answer
         token_source = reminder.follows if reminder else intent.key

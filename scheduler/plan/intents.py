@@ -109,15 +109,16 @@ class Question:
 @dataclass(frozen=True)
 class Reminder:
     """One reminder of the prompt ``follows`` (its key), naming a checklist's other
-    parts still unanswered (``also``); ``numbered`` when they came as one email's
-    numbered parts, so the reminder asks by the same numbers."""
+    parts still unanswered (``also``); ``numbers`` (of the question and then of
+    ``also``) when they came as one email's numbered parts, so the reminder asks by the
+    same numbers."""
 
     member_email: str
     question_id: str
     follows: str
     at: MeetingAt | None = None
     also: tuple[str, ...] = ()
-    numbered: bool = False
+    numbers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,13 @@ def plan_prompts(
                 for member in reachable:
                     if member.joined is not None and member.joined > now.date():
                         continue
+                    parts = (
+                        _parts_to_ask(content, state, member.email, meeting, occ)
+                        if qid == CHECKLIST
+                        else ()
+                    )
+                    if qid == CHECKLIST and not parts:
+                        continue  # asked one area at a time before this version
                     intents.append(
                         Intent(
                             key=intent_key(
@@ -68,17 +75,26 @@ def plan_prompts(
                                 at=MeetingAt(meeting.id, occ.original),
                                 chair=roles[0] if roles else None,
                                 note_taker=roles[1] if roles else None,
-                                parts=(
-                                    tuple(area.id for area in content.checklist)
-                                    if qid == CHECKLIST
-                                    else ()
-                                ),
+                                parts=parts,
                             ),
                         )
                     )
             if roles is not None:
                 intents.extend(_role_notes(config, meeting, occ, due, roles, reachable))
     return intents
+
+
+def _parts_to_ask(
+    content: Content, state: State, member: str, meeting: Meeting, occ: Occurrence
+) -> tuple[str, ...]:
+    """The checklist's areas for one email: all, but those an archive from before (one
+    email per area) already asked this member for this meeting."""
+    when = utc_text(occ.original)
+    return tuple(
+        area.id
+        for area in content.checklist
+        if (member, meeting.id, when, area.id) not in state.asked_alone
+    )
 
 
 def _roles(
@@ -206,7 +222,11 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
                         else None
                     ),
                     also=also,
-                    numbered=prompt.numbered,
+                    numbers=(
+                        tuple(p.part_number or 0 for p in parts)
+                        if prompt.kind == "checklist" and prompt.part_number
+                        else ()
+                    ),
                 ),
             )
         )
