@@ -180,10 +180,16 @@ def test_one_checklist_email_answered_by_number_filed_by_part(partnership: Partn
     assert "We trust each other more than a year ago." in relationships
     assert "Better since the away day." in relationships
     assert "Sam found his own way" not in relationships
+    assert "Tom Okafor, City Council" in relationships  # named parts name their authors
     purpose = text.split(f"Partnership checklist: {titles[1]}")[1].split(
         f"Partnership checklist: {titles[2]}"
     )[0]
     assert "less so to staff" in purpose
+    # the answer naming no part comes after the parts, without its author's name (it may
+    # be about the convenor's role, an area answered without names)
+    whole = text.split("The partnership checklist (answers naming no part)")[1]
+    assert "I will bring my thoughts to the meeting itself." in whole
+    assert "Priya Shah, Grapevine" not in whole.split("Who has replied")[0]
 
 
 def test_a_reply_naming_no_part_is_the_last_open_parts(partnership: Partnership) -> None:
