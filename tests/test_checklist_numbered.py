@@ -286,3 +286,31 @@ def test_migration_keeps_every_prompt_and_answer(
         archive.close()
     assert before[TOM, "purpose"] == ["To make Willenhall healthier, together."]
     assert _answers(partnership) == before
+
+
+def test_a_held_checklist_reply_accepted_by_the_convenor_is_filed_by_part(
+    partnership: Partnership,
+) -> None:
+    moment = START
+    while moment < START + timedelta(days=2):
+        _tick(partnership, moment)
+        moment += timedelta(hours=6)
+    (email,) = [m for m in _checklist_emails(partnership) if TOM in str(m["To"])]
+    raw = compose_reply(style="gmail", prompt=email, name="Tom Okafor",
+                        address="tom.at.home@example.net", seed=3,
+                        words="2) Clear enough.\n\n5) The convenor holds it all together.")  # fmt: skip
+    mailbox.Maildir(partnership.inbox, create=True).add(raw)
+    _tick(partnership, moment)
+    assert _answers(partnership) == {}  # another address: held for the convenor
+    services = build_services(partnership.config)
+    try:
+        (held,) = [r["id"] for r in services.archive.rows(
+            "SELECT id FROM inbound WHERE status = 'quarantined'")]  # fmt: skip
+    finally:
+        services.close()
+    done = reflect("--config", str(partnership.config), "quarantine", "accept", str(held))
+    assert done.returncode == 0, done.stderr
+    assert _answers(partnership) == {
+        (TOM, AREAS[1]): ["Clear enough."],
+        (TOM, AREAS[4]): ["The convenor holds it all together."],
+    }

@@ -79,6 +79,11 @@ class SentStore:
         )
         return MatchedPrompt(**row) if row else None
 
+    def matched_prompt(self, prompt_id: int) -> MatchedPrompt | None:
+        """One prompt as a reply's proof names it, by its id."""
+        row = self.archive.one(f"{_PROMPT} WHERE p.id = ?", (prompt_id,))
+        return MatchedPrompt(**row) if row else None
+
     def carried_prompts(self, outbox_id: int) -> list[CarriedPrompt]:
         """The numbered parts the email ``outbox_id`` asked, in their numbering: every
         prompt it carries but the whole email's own (``AnswerStore.whole_email_prompt``)."""
