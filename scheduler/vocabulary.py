@@ -34,6 +34,12 @@ class MessageKind(StrEnum):
     # queued by the reader, not the planner: what a reply makes us send the convenor
     FORWARD = "forward"  # a person's reply to something that asked nothing, passed on
     COMMAND_ANSWER = "command_answer"  # what the convenor's "accept 3" by reply did
+    # what a meeting agreed (plan/agreed.py): asked of its note-taker, confirmed to them,
+    # and each open action followed up with its owner (or the convenor told they left)
+    NOTES_REQUEST = "notes_request"
+    NOTES_CONFIRM = "notes_confirm"
+    ACTION_FOLLOW_UP = "action_follow_up"
+    ACTION_SKIPPED = "action_skipped"
     # sent by earlier versions only, and still read from the outbox's history
     CANCEL_OCCURRENCE = "cancel_occurrence"
     ROLES = "roles"
@@ -62,6 +68,7 @@ class InboundStatus(StrEnum):
     FORWARDED = "forwarded"  # a person's reply that asked nothing, passed on to the convenor
     COMMAND = "command"  # the convenor's command by reply to a quarantine notice, carried out
     CONVERSATION_MOVE = "conversation_move"  # one of a pair asked for another time
+    AGREED = "agreed"  # a meeting's notes from its note-taker, or an owner's word on an action
 
 
 class QuarantineReason(StrEnum):

@@ -241,6 +241,12 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "replied_on": "soon", "received_on": "soon", "trimmed": True, "text": name, "number": 7,
         "asked": name, "asked_short": name, "notice_on": "soon", "understood": True, "why": "",
         "done": [name], "problems": [name], "listed": "#7, #8",
+        "to_name": name, "short_text": name, "owner": name, "due": "Fri 29 Jan",
+        "status": "open", "next_title": name, "next_when": "Tue 23 Feb", "left": True,
+        "corrected": True,
+        "actions": [{"text": name, "owner": name, "due": "", "status": "not yet",
+                     "meeting_title": name, "meeting_when": "soon", "meeting_day": "Tue 12 Jan"}],
+        "notes": [{"text": name}], "agreed": {"decisions": [{"text": name}], "actions": []},
     }  # fmt: skip
     families = sorted({f.stem for f in templates_dir().glob("*.subject")} - {"convenor-digest"})
     assert len(families) >= 9

@@ -12,11 +12,18 @@ from dataclasses import replace
 from datetime import datetime
 
 from scheduler.app.report import TickReport
+from scheduler.archive.action_store import ActionStore
 from scheduler.archive.database import Archive
 from scheduler.archive.render_inputs import RenderInputStore
 from scheduler.archive.state import load_state
 from scheduler.compose.render import Renderer
-from scheduler.compose.render_inputs import HandoverNote, RenderInputs, RenderNeeds, render_needs
+from scheduler.compose.render_inputs import (
+    AgreedInputs,
+    HandoverNote,
+    RenderInputs,
+    RenderNeeds,
+    render_needs,
+)
 from scheduler.faults import Checkpoint
 from scheduler.inbound.held import described
 from scheduler.inputs.config import Config
@@ -131,4 +138,19 @@ def gather_render_inputs(archive: Archive, config: Config, needs: RenderNeeds) -
         handovers=handovers,
         digests=digests,
         series_answers=store.series_answers(needs.series),
+        agreed=agreed_inputs(ActionStore(archive), needs),
+    )
+
+
+def agreed_inputs(store: ActionStore, needs: RenderNeeds) -> AgreedInputs:
+    """What meetings agreed, as the messages about to be rendered quote it."""
+    lines = {notes_id: store.items(notes_id=notes_id) for notes_id in needs.notes_ids}
+    return AgreedInputs(
+        lines=lines,
+        corrected=frozenset(n for n in needs.notes_ids if store.replaced_earlier(n)),
+        actions={a: item for a in needs.action_ids if (item := store.item(a)) is not None},
+        carried={
+            (meeting_id, occurrence): store.carried_forward(occurrence)
+            for meeting_id, occurrence in needs.carried
+        },
     )

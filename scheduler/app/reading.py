@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.sent_store import SentStore
 from scheduler.archive.state import load_meetings
@@ -9,10 +11,12 @@ from scheduler.compose.calendar_mail import conversation_uid, series_uid
 from scheduler.compose.convenor_mail import ConvenorMail
 from scheduler.compose.wording import intent_pair_key
 from scheduler.faults import Checkpoint, no_checkpoint
+from scheduler.inbound.agreed_replies import AgreedReplies
 from scheduler.inbound.ingest import Reader
 from scheduler.inbound.limits import Limits
 from scheduler.inbound.machine_mail import ConversationInvite, SentUids
 from scheduler.inputs.config import Config
+from scheduler.plan.agreed import next_meeting_after
 from scheduler.plan.intents import intent_key
 from scheduler.vocabulary import MessageKind
 
@@ -38,7 +42,22 @@ def make_reader(
         limits=limits,
         convenor_mail=ConvenorMail(config, secret),
         checkpoint=checkpoint,
+        agreed=AgreedReplies(
+            archive,
+            secret=secret,
+            reply_to=config.mail.reply_to,
+            zone=config.partnership.timezone,
+            locale=config.partnership.locale,
+            next_meeting=lambda after: next_meeting_day(config, after),
+        ),
     )
+
+
+def next_meeting_day(config: Config, after: datetime) -> date | None:
+    """The local day of the first meeting asked what it agreed after ``after`` (for "by the
+    next meeting")."""
+    upcoming = next_meeting_after(config, after)
+    return upcoming.start.date() if upcoming is not None else None
 
 
 def sent_uids(archive: Archive, config: Config) -> SentUids:

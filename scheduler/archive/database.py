@@ -269,38 +269,71 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        # the governance checklist goes as one email with numbered parts: one outbox row
-        # carries a prompt row per area (answers are still filed by area), so a prompt's
-        # outbox_id is no longer unique. SQLite cannot drop a UNIQUE, so the table is
-        # rebuilt (foreign keys off while it is: see REBUILDS)
-        "0013-one-email-carries-several-prompts",
+        # what a meeting agreed, from its note-taker's reply (issue 17): one ``meeting_notes``
+        # row per reply (a correction is a new one; the old stays, no longer current), one
+        # ``agreed_items`` row per line. ``owner_member_id`` is NULL when the owner is an
+        # organisation, a phrase as written, or forgotten.
+        "0013-decisions-and-actions",
+        """
+        CREATE TABLE meeting_notes (
+            id INTEGER PRIMARY KEY,
+            meeting_id TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            inbound_id INTEGER REFERENCES inbound(id),
+            note_taker TEXT,
+            request_key TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            current INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX meeting_notes_occurrence ON meeting_notes(meeting_id, occurrence);
+        CREATE TABLE agreed_items (
+            id INTEGER PRIMARY KEY,
+            notes_id INTEGER NOT NULL REFERENCES meeting_notes(id),
+            meeting_id TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('decision', 'action', 'note')),
+            text TEXT NOT NULL,
+            owner_text TEXT NOT NULL DEFAULT '',
+            owner_member_id INTEGER REFERENCES members(id),
+            owner_organisation TEXT NOT NULL DEFAULT '',
+            owner_sector TEXT NOT NULL DEFAULT '',
+            due_on TEXT,
+            due_text TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'done', 'not_yet', 'dropped', 'recorded')),
+            status_note TEXT NOT NULL DEFAULT '',
+            status_at TEXT,
+            current INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX agreed_items_open ON agreed_items(current, kind, status);
+        CREATE VIEW decisions_and_actions AS
+            SELECT id, meeting_id, occurrence, kind, text, owner_text, owner_organisation,
+                   owner_sector, due_on, status, status_note, status_at
+            FROM agreed_items WHERE current = 1;
+        """,
+    ),
+    (
+        # the checklist as one email of numbered parts: one outbox row carries a prompt per
+        # area, so prompts.outbox_id is no longer UNIQUE (SQLite's way: rebuild, REBUILDS)
+        "0014-one-email-carries-several-prompts",
         """
         CREATE TABLE prompts_new (
-            id INTEGER PRIMARY KEY,
-            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
-            member_id INTEGER NOT NULL REFERENCES members(id),
-            kind TEXT NOT NULL,
-            meeting_id TEXT,
-            occurrence TEXT,
-            question_id TEXT NOT NULL,
-            question_text TEXT NOT NULL,
-            body_text TEXT NOT NULL,
-            answered INTEGER NOT NULL DEFAULT 0,
-            reminded INTEGER NOT NULL DEFAULT 0
+            id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            member_id INTEGER NOT NULL REFERENCES members(id), kind TEXT NOT NULL,
+            meeting_id TEXT, occurrence TEXT, question_id TEXT NOT NULL,
+            question_text TEXT NOT NULL, body_text TEXT NOT NULL,
+            answered INTEGER NOT NULL DEFAULT 0, reminded INTEGER NOT NULL DEFAULT 0
         );
-        INSERT INTO prompts_new SELECT id, outbox_id, member_id, kind, meeting_id, occurrence,
-            question_id, question_text, body_text, answered, reminded FROM prompts;
-        DROP TABLE prompts;
-        ALTER TABLE prompts_new RENAME TO prompts;
-        CREATE INDEX prompts_open ON prompts(answered, reminded);
-        CREATE INDEX prompts_outbox ON prompts(outbox_id);
+        INSERT INTO prompts_new SELECT * FROM prompts;  -- the same columns, in order
+        DROP TABLE prompts; ALTER TABLE prompts_new RENAME TO prompts;
+        CREATE INDEX prompts_open ON prompts(answered, reminded); CREATE INDEX prompts_outbox ON prompts(outbox_id);
         """,
     ),
 ]
 
-# Migrations that rebuild a table others refer to: run with foreign keys off (SQLite's
-# own recipe; the pragma cannot change inside a transaction), then checked.
-REBUILDS = {"0013-one-email-carries-several-prompts"}
+# Rebuilds of a table others refer to: foreign keys off (SQLite's recipe), then checked.
+REBUILDS = {"0014-one-email-carries-several-prompts"}
 
 
 def from_utc_text(text: str) -> datetime:
@@ -364,28 +397,25 @@ class Archive:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            if name in REBUILDS:
-                self.conn.execute("PRAGMA foreign_keys = OFF")
+            self.conn.execute(f"PRAGMA foreign_keys = {'OFF' if name in REBUILDS else 'ON'}")
             try:
-                self._apply(name, sql)
+                with self.transaction():
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            self.conn.execute(statement)
+                    if (
+                        name in REBUILDS
+                        and self.conn.execute("PRAGMA foreign_key_check").fetchone()
+                    ):
+                        raise ArchiveError(f"{self.path}: migration {name} broke a reference.")
+                    self.conn.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?)",
+                        (name, utc_text(datetime.now(UTC))),
+                    )
             finally:
-                if name in REBUILDS:
-                    self.conn.execute("PRAGMA foreign_keys = ON")
+                self.conn.execute("PRAGMA foreign_keys = ON")
             applied.append(name)
         return applied
-
-    def _apply(self, name: str, sql: str) -> None:
-        """One migration in one transaction; a rebuild must leave every reference whole."""
-        with self.transaction():
-            for statement in sql.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
-            if name in REBUILDS and self.conn.execute("PRAGMA foreign_key_check").fetchone():
-                raise ArchiveError(f"{self.path}: migration {name} left a broken reference.")
-            self.conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?)",
-                (name, utc_text(datetime.now(UTC))),
-            )
 
     @property
     def schema_version(self) -> int:

@@ -15,10 +15,12 @@ from typing import Any, Protocol
 
 from scheduler.archive.database import Archive, utc_text
 from scheduler.plan.intents import (
+    ActionOf,
     Conversation,
     Digest,
     Intent,
     MeetingAt,
+    NotesOf,
     OneMeetingUpdate,
     Payload,
     Question,
@@ -112,6 +114,10 @@ def columns(payload: Payload) -> Columns:
             return _at(at, sequence=sequence)
         case Conversation(slot=slot):
             return Columns(occurrence=slot)
+        case NotesOf(at=at, notes_id=notes_id):
+            return _at(at, question_id=None if notes_id is None else f"notes-{notes_id}")
+        case ActionOf(at=at, action_ids=ids):  # the reader finds the actions by it
+            return _at(at, question_id="action-" + ",".join(str(i) for i in ids))
     return Columns()
 
 

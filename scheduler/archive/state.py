@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
+from scheduler.archive.action_store import ActionStore
 from scheduler.archive.database import Archive, from_utc_text, utc_text
 from scheduler.inputs.config import Config
+from scheduler.plan.agreed import CONFIRM_WINDOW
 from scheduler.plan.state import (
     Handover,
     HeldBack,
@@ -24,6 +26,7 @@ from scheduler.plan.windows import (
     INTRODUCTIONS_WINDOW,
     MAILED_WINDOW,
     OPEN_PROMPTS_LOOKBACK,
+    PREPARED_MEETINGS_WINDOW,
     QUARANTINE_NOTICE_FIRST,
 )
 
@@ -138,6 +141,9 @@ def load_state(
         introductions=tuple((row["id"], by_id[row["member_id"]]) for row in introductions),
         introduced_at={row["id"]: from_utc_text(row["received_at"]) for row in introductions},
         mailed=_mailed(archive, now),
+        meeting_notes=ActionStore(archive).recent_notes(now - CONFIRM_WINDOW),
+        open_actions=ActionStore(archive).open_actions(),
+        prepared=ActionStore(archive).prepared_since(now - PREPARED_MEETINGS_WINDOW),
     )
 
 

@@ -1,5 +1,5 @@
 """The commands that show, correct or erase what the archive holds: ``status``,
-``export``, ``answers``, ``calendar``, ``report`` and ``forget``."""
+``export``, ``answers``, ``actions``, ``calendar``, ``report`` and ``forget``."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.member:
             text = export_member(services.archive, args.member)
         else:
-            text = export_answers(services.archive, args.format, attribute=args.attribute)
+            text = export_answers(services.archive, args.format, attribute=args.attribute,
+                                  zone=services.config.partnership.zone)  # fmt: skip
     finally:
         services.close()
     if args.out:
@@ -50,6 +51,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"written to {args.out}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    from scheduler.reports.actions import actions_text
+
+    services = _services(args)
+    try:
+        zone = services.config.partnership.zone
+        if args.meeting and args.meeting not in {m.id for m in services.config.meetings}:
+            known = ", ".join(m.id for m in services.config.meetings)
+            raise ReflectError(f"--meeting {args.meeting!r} is not a meeting series; use one of: "
+                               f"{known}")  # fmt: skip
+        today = _now(args, services.config.partnership.timezone).astimezone(zone).date()
+        print(actions_text(services.archive, zone=zone, today=today,
+                           show=args.show or "open", meeting=args.meeting))  # fmt: skip
+    finally:
+        services.close()
     return 0
 
 

@@ -41,6 +41,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": archive_commands.cmd_status,
     "export": archive_commands.cmd_export,
     "answers": archive_commands.cmd_answers,
+    "actions": archive_commands.cmd_actions,
     "calendar": archive_commands.cmd_calendar,
     "quarantine": mail_commands.cmd_quarantine,
     "resend": mail_commands.cmd_resend,

@@ -113,6 +113,18 @@ def _add_views(add: Add) -> None:
     answers.add_argument(
         "--now", metavar="ISO", help=_now_help("edit: record the edit at this time")
     )
+    actions = add(
+        "actions",
+        "List the decisions and actions meetings agreed, their owners, due dates and what "
+        "became of them (open ones by default).",
+    )
+    which = actions.add_mutually_exclusive_group()
+    which.add_argument("--open", dest="show", action="store_const", const="open",
+                       help="only actions still open (the default)")  # fmt: skip
+    which.add_argument("--all", dest="show", action="store_const", const="all",
+                       help="everything recorded: decisions, actions (any state) and notes")  # fmt: skip
+    actions.add_argument("--meeting", metavar="ID", help="only this meeting series (its id)")
+    actions.add_argument("--now", metavar="ISO", help=_now_help())
     calendar = add("calendar", "Write the whole schedule as one .ics calendar members can import.")
     calendar.add_argument("--out", required=True, metavar="FILE")
     calendar.add_argument("--now", metavar="ISO", help=_now_help())

@@ -10,6 +10,7 @@ everyone, and a leaver's cancellation touches nobody else's calendar.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -87,8 +88,12 @@ def invite_message(
     text: str,
     html: str,
     partstat: str = "NEEDS-ACTION",
+    agreed: str = "",
 ) -> MessageBytes:
     """REQUEST of the whole series for one member, or its CANCEL.
+
+    ``agreed`` ("Last time we agreed: ...") ends the description: it rides on an
+    update the series gets anyway, never causing one.
 
     A ``partstat`` other than NEEDS-ACTION is the member's answer carried
     over (an update of single meetings only): they are not asked again.
@@ -99,6 +104,10 @@ def invite_message(
     holds, and cancels every meeting of it on any CANCEL.
     """
     series = series_for(config, content, meeting, sequence)
+    if agreed and not cancel:
+        series = replace(
+            series, description="\n\n".join(p for p in (series.description, agreed) if p)
+        )
     attendee = Attendee(email=member_email, name=member_name, partstat=partstat)
     if cancel:
         ics = build_cancel(series, [attendee], stamp=stamp)

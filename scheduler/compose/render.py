@@ -23,6 +23,7 @@ from typing import Any
 from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.partnership_view import meetings_summary, people_by_sector
 from scheduler.compose.questions import checklist_parts, question_context
+from scheduler.compose.render_agreed import agreed_handlers, carried_forward
 from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_meeting
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
@@ -206,6 +207,7 @@ class Renderer:
             "conversation": lambda i: render_conversation(self, i),
             "digest": self._digest,
             "quarantine_notice": lambda i: render_notice(self, i),
+            **agreed_handlers(self),
         }[intent.kind]
         return handler(intent)
 
@@ -238,6 +240,7 @@ class Renderer:
             "meeting_day": meeting_day,  # for the subject line: Tue 2 Mar
             "chair": self._role_holder(asked.chair if asked else None),
             "note_taker": self._role_holder(asked.note_taker if asked else None),
+            "agreed": carried_forward(self, intent),
             "also": [
                 area.title
                 for qid in (reminder.also if reminder else ())
@@ -254,18 +257,7 @@ class Renderer:
                 )
             ),
         }
-        template = {
-            "prompt": "member-prompt",
-            "reminder": "member-reminder",
-            "handover": "leaver-handover",
-        }[intent.kind]
-        if asked is not None and asked.parts:
-            template = "member-checklist"
-            context.update(checklist_parts(self.content, asked.parts))
-        elif reminder is not None and reminder.numbers:
-            template = "member-checklist-reminder"
-            context.update(checklist_parts(self.content, (qid, *reminder.also), reminder.numbers))
-        subject, text, html = render_template(template, context)
+        subject, text, html = render_template(self._template(intent.kind, facts, context), context)
         # a reminder carries the prompt's token so that a reply to either is the same answer
         token_source = reminder.follows if reminder else intent.key
         token_id = token_id_for(token_source)
@@ -277,14 +269,11 @@ class Renderer:
             to_name=member.name,
             reply_token=token,
         )
+        # the checklist's parts are each a prompt of the archive's, carried by this email
+        parts = tuple(PromptRecord("checklist", p["id"], p["question_text"], text)
+                      for p in (context.get("parts", ()) if asked else ()))  # fmt: skip
         prompt = None
-        parts: tuple[PromptRecord, ...] = ()
-        if intent.kind != "reminder" and asked is not None and asked.parts:
-            parts = tuple(
-                PromptRecord("checklist", part["id"], part["question_text"], text)
-                for part in context["parts"]
-            )
-        elif intent.kind != "reminder":
+        if intent.kind != "reminder" and not parts:
             prompt = PromptRecord(kind, qid, str(question["question_text"]), text)
         return Outgoing(
             key=intent.key,
@@ -297,6 +286,19 @@ class Renderer:
             raw=msg.as_bytes(policy=WRITE_POLICY),
             prompt=prompt,
             parts=parts,
+        )
+
+    def _template(self, kind: str, facts: Question | Reminder, context: dict[str, Any]) -> str:
+        """A prompt's template; the checklist's numbered parts are added to ``context``."""
+        if isinstance(facts, Question) and facts.parts:
+            context.update(checklist_parts(self.content, facts.parts))
+            return "member-checklist"
+        if isinstance(facts, Reminder) and facts.numbers:
+            asked = (facts.question_id, *facts.also)
+            context.update(checklist_parts(self.content, asked, facts.numbers))
+            return "member-checklist-reminder"
+        return {"prompt": "member-prompt", "reminder": "member-reminder"}.get(
+            kind, "leaver-handover"
         )
 
     # ------------------------------------------------------------ induction
@@ -463,7 +465,11 @@ class Renderer:
             raise ValueError(f"no digest gathered for {meeting.id} at {at.occurrence}")
         member = self.members.get(intent.recipient)
         to_name = member.name if member else self.config.convenor.name
-        context = {**self.common, **digest_context(view, fold_lines=self.config.digest.fold_lines)}
+        context = {
+            **self.common,
+            **digest_context(view, fold_lines=self.config.digest.fold_lines),
+            "agreed": carried_forward(self, intent),
+        }
         return self._simple(intent, "convenor-digest", context, to_name)
 
     def _simple(

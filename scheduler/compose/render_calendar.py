@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from scheduler.compose.calendar_changes import series_changes
 from scheduler.compose.calendar_mail import conversation_message, invite_message, meeting_purpose
 from scheduler.compose.message_bytes import MessageBytes
+from scheduler.compose.render_agreed import agreed_text, carried_forward
 from scheduler.compose.templates import render_template
 from scheduler.compose.wording import (
     describe_rhythm,
@@ -100,6 +101,7 @@ def render_invite(r: Renderer, intent: Intent) -> Outgoing:
         text=text,
         html=html,
         partstat=partstat,
+        agreed=agreed_text(carried_forward(r, intent)),
     )
     msg = r.envelope(
         intent,

@@ -15,14 +15,17 @@ from datetime import date, datetime
 from scheduler.compose.wording import held_at, meeting_from_definition, spoken_when
 from scheduler.inputs.config import Config, Meeting
 from scheduler.plan.intents import (
+    ActionOf,
     Digest,
     HandoverArrived,
     Intent,
+    NotesOf,
     Partners,
     PassedOn,
+    Question,
     SeriesInvitation,
 )
-from scheduler.plan.state import MeetingState, MemberState
+from scheduler.plan.state import AgreedItem, MeetingState, MemberState
 from scheduler.reports.digest import DigestView
 
 # only a plain calendar answer carries over to an updated series: an odd or
@@ -51,8 +54,37 @@ class DigestNeed:
 
 
 @dataclass(frozen=True)
+class AgreedInputs:
+    """What meetings agreed, as the messages being rendered quote it."""
+
+    lines: Mapping[int, Sequence[AgreedItem]] = field(default_factory=dict)  # by notes id
+    corrected: frozenset[int] = frozenset()  # notes ids that replaced earlier notes
+    actions: Mapping[int, AgreedItem] = field(default_factory=dict)  # by id
+    # (meeting id, occurrence or None for "now") -> (last decisions, open actions)
+    carried: Mapping[
+        tuple[str, datetime | None], tuple[Sequence[AgreedItem], Sequence[AgreedItem]]
+    ] = field(default_factory=dict)
+
+
+def carried_key(intent: Intent) -> tuple[str, datetime | None] | None:
+    """Whose "Last time we agreed" an email opens with: a meeting's question and digest
+    (before that occurrence), a series' calendar entry (as things stand), else none."""
+    match intent.payload:
+        case Question(at=at) if at is not None and intent.kind == "prompt":
+            return at.meeting_id, at.occurrence
+        case Digest(at=at):
+            return at.meeting_id, at.occurrence
+        case SeriesInvitation(meeting_id=meeting_id) if intent.kind == "invite":
+            return meeting_id, None
+    return None
+
+
+@dataclass(frozen=True)
 class RenderNeeds:
     answer_ids: frozenset[int] = frozenset()  # answers whose words a message quotes
+    notes_ids: frozenset[int] = frozenset()  # note-takers' replies a confirmation lists
+    action_ids: frozenset[int] = frozenset()  # actions a follow-up asks about
+    carried: frozenset[tuple[str, datetime | None]] = frozenset()  # "Last time we agreed"
     newcomers: tuple[MemberState, ...] = ()  # whose induction quotes leavers' notes
     digests: tuple[DigestNeed, ...] = ()
     series: frozenset[tuple[str, str]] = frozenset()  # (member email, meeting id) re-invited
@@ -68,6 +100,7 @@ class RenderInputs:
     digests: Mapping[tuple[str, datetime], DigestView] = field(default_factory=dict)
     # (member email, meeting id) -> the member's last PARTSTAT for the whole series
     series_answers: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    agreed: AgreedInputs = field(default_factory=AgreedInputs)
 
     def answer_text(self, answer_id: int | None) -> str:
         return self.answer_texts.get(answer_id or 0, "")
@@ -102,6 +135,9 @@ def render_needs(
     newcomers: dict[str, MemberState] = {}
     digests: dict[tuple[str, datetime], DigestNeed] = {}  # one per cycle
     series: set[tuple[str, str]] = set()
+    notes_ids: set[int] = set()
+    action_ids: set[int] = set()
+    carried: set[tuple[str, datetime | None]] = set()
     for intent in intents:
         payload = intent.payload
         match payload:
@@ -109,6 +145,12 @@ def render_needs(
                 answer_ids.add(answer_id)
             case Partners(answer_ids=some):
                 answer_ids.update(some)
+            case NotesOf(notes_id=int(notes_id)):
+                notes_ids.add(notes_id)
+            case ActionOf(action_ids=ids):
+                action_ids.update(ids)
+        if (carry := carried_key(intent)) is not None:
+            carried.add(carry)
         email = intent.member_email or ""
         if intent.kind == "induction" and email in members:
             newcomers[email] = members[email]
@@ -127,4 +169,7 @@ def render_needs(
         newcomers=tuple(newcomers.values()),
         digests=tuple(digests.values()),
         series=frozenset(series),
+        notes_ids=frozenset(notes_ids),
+        action_ids=frozenset(action_ids),
+        carried=frozenset(carried),
     )

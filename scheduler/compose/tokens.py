@@ -57,6 +57,10 @@ RETURN_PATH = b"reflect-return-v1:"
 CONVENOR_COMMAND = b"reflect-convenor-command-v1:"  # a quarantine notice's reply address
 BOUNCE_PREFIX = "bounce-"  # a return address's token follows this in the local part
 COMMAND_PREFIX = "convenor-"  # and a convenor command token this
+# a reply about what a meeting agreed (a note-taker's notes, an owner's "done"): its own
+# label, behind its own prefix, so that it can never stand for an answer to a question
+AGREED = b"reflect-agreed-v1:"
+AGREED_PREFIX = "agreed-"
 
 
 def sign_token(token_id: str, secret: bytes, purpose: bytes = REPLY) -> str:

@@ -52,6 +52,24 @@ ANSWERS: dict[str, tuple[str, ...]] = {
         "We should share what we learnt about the food pantry with the wider network.",
     ),
 }
+# what a note-taker writes after a meeting, one line per decision or action
+MEETING_NOTES = (
+    "Decision: the next meeting is at the lunch club, at 5.30pm so volunteers can come\n"
+    "Grace to share the referral numbers with the practice by the next meeting\n"
+    "Tom will ask housing colleagues to join us in two weeks\n"
+    "Good talk about who is missing: young people, again",
+    "Decision: we try a Saturday drop-in for one month\n"
+    "Aoife: list which surgeries run social prescribing by the end of the month\n"
+    "Kwame to write up the residents' survey before the next meeting\n"
+    "The council to check room costs at the library",
+    "We agreed to write to the ICB together about the pharmacy closure\n"
+    "Helen and Tom to draft the letter by Friday\n"
+    "Everyone to bring one story from their work to the review",
+)
+# what an owner says when asked whether their action is done
+VERDICTS = ("Done, thanks", "Done - sent on Monday", "Not yet, waiting to hear back",
+            "Drop it: the funding went elsewhere")  # fmt: skip
+
 CHECKLIST_ANSWERS = (
     "Mostly yes, but we have not talked about how decisions are made between meetings.",
     "Not yet. I would like us to revisit this at the review.",

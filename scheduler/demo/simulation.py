@@ -28,7 +28,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from scheduler.app.services import Services, read_config
 from scheduler.archive.listings import answers_by_sector
 from scheduler.demo.replies import (
+    MEETING_NOTES,
     STYLES,
+    VERDICTS,
     answer_for,
     compose_auto_reply,
     compose_reply,
@@ -301,6 +303,8 @@ def _member_reply(
     if kind == "invite":
         partstat = "ACCEPTED" if rng.random() < 0.75 else rng.choice(["DECLINED", "TENTATIVE"])
         return compose_rsvp(invite=msg, name=person.name, address=person.email, partstat=partstat)
+    if kind in ("notes_request", "action_follow_up"):
+        return _agreed_reply(msg, kind, person, rng, turns)
     if kind not in ("prompt", "handover"):
         return None
     if to == AWAY:
@@ -318,6 +322,23 @@ def _member_reply(
     style = person.style if rng.random() < 0.85 else rng.choice(STYLES)
     return compose_reply(
         style=style, prompt=msg, name=person.name, address=person.email, words=words,
+        seed=rng.getrandbits(32),
+    )  # fmt: skip
+
+
+def _agreed_reply(
+    msg: EmailMessage, kind: str, person: Persona, rng: random.Random, turns: Counter[str]
+) -> bytes | None:
+    """A note-taker's notes of the meeting; an owner's word on their action (or silence)."""
+    if kind == "notes_request":
+        turns["notes"] += 1
+        words = MEETING_NOTES[turns["notes"] % len(MEETING_NOTES)]
+    elif rng.random() < 0.7:
+        words = rng.choice(VERDICTS)
+    else:
+        return None  # some owners never answer: their action stays open
+    return compose_reply(
+        style=person.style, prompt=msg, name=person.name, address=person.email, words=words,
         seed=rng.getrandbits(32),
     )  # fmt: skip
 

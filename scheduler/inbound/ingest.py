@@ -27,6 +27,7 @@ from scheduler.archive.inbound_store import InboundStore
 from scheduler.archive.sent_store import MatchedPrompt, SentStore
 from scheduler.compose.convenor_mail import ConvenorMail
 from scheduler.faults import Checkpoint, no_checkpoint
+from scheduler.inbound.agreed_replies import AgreedReplies
 from scheduler.inbound.convenor_commands import Commands
 from scheduler.inbound.custody import Stored, store_raw
 from scheduler.inbound.forwarding import Forwarder
@@ -90,6 +91,8 @@ TERMINAL = (
     "rejected",
     "forwarded",
     "command",
+    "conversation_move",
+    "agreed",
 )
 
 
@@ -104,7 +107,8 @@ class Reader:
                  zone: ZoneInfo | None = None,
                  limits: Limits | None = None,
                  convenor_mail: ConvenorMail | None = None,
-                 checkpoint: Checkpoint = no_checkpoint) -> None:  # fmt: skip
+                 checkpoint: Checkpoint = no_checkpoint,
+                 agreed: AgreedReplies | None = None) -> None:  # fmt: skip
         self.archive = archive
         self.inbound = InboundStore(archive)
         self.sent = SentStore(archive)
@@ -121,6 +125,7 @@ class Reader:
         self.zone = zone or ZoneInfo("UTC")
         self.limits = limits or Limits()
         self.checkpoint = checkpoint
+        self.agreed = agreed  # replies about what a meeting agreed (agreed_replies.py)
         self._signatures: dict[int, tuple[str, ...]] = {}  # member id -> learnt this round
         # the convenor's inbox: replies to what asked nothing, and commands by reply
         self.forwarder = Forwarder(archive, convenor_mail) if convenor_mail else None
@@ -186,10 +191,15 @@ class Reader:
             or structure_problem(raw, self.limits)
         )
         self.checkpoint("after_parse")
+        claim = None
+        if doubt is None and self.agreed is not None:
+            claim = self.agreed.claim(head, raw, inbound_id, sender, from_problem, now)
         if doubt is not None:
             outcome = Outcome(
                 InboundStatus.QUARANTINED, doubt, prompt_id=prompt.id if prompt else None
             )
+        elif claim is not None:
+            outcome = claim.outcome
         elif proof.refused is not None:
             # a token that fails is a reason to hold it, never a cue to try the thread instead
             outcome = Outcome(InboundStatus.QUARANTINED, proof.refused)
@@ -226,6 +236,8 @@ class Reader:
         with self.archive.transaction():
             if not self.inbound.still_pending(inbound_id):
                 return None  # another tick running at the same time read it first
+            if claim is not None and claim.write is not None:
+                claim.write()  # a meeting's notes, or an owner's word on an action
             if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 file_answer(self.answers, self.sent, inbound_id, prompt, outcome.text, now)
             if outcome.then is not None:

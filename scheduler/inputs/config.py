@@ -36,6 +36,8 @@ class Partnership:
     decisions: str = ""
     between_meetings: str = ""
     glossary: Mapping[str, str] = field(default_factory=dict)
+    # how dates in members' words are read ("by 3/4" is 3 April in en-GB), for dateparser
+    locale: str = "en-GB"
     # What the partnership's messages and calendar entries are known by: the name and
     # mail domain it first ran with, kept by the archive (``Archive.identity``), so that
     # renaming it or moving its mail changes what people read, not what they hold.

@@ -10,6 +10,7 @@ by a small function here, [mail] and [inbox] in ``mail_settings`` and the
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -126,7 +127,21 @@ def _read_partnership(r: SettingsReader, p: Mapping[str, Any], base: Path) -> Pa
             p, table, "between_meetings", default=default(Partnership, "between_meetings")
         ),
         glossary=glossary,
+        locale=_read_locale(r, p),
     )
+
+
+def _read_locale(r: SettingsReader, p: Mapping[str, Any]) -> str:
+    """The locale dates in members' notes are read in: a language and a region, en-GB."""
+    locale = r.text(p, "partnership", "locale", default=default(Partnership, "locale"))
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Z]{2})?", locale):
+        r.problem(
+            "partnership",
+            "locale",
+            f'"{locale}" is not a locale; use a language and a region, e.g. "en-GB".',
+        )
+        return str(default(Partnership, "locale"))
+    return locale
 
 
 def _read_glossary(r: SettingsReader, raw: object) -> dict[str, str]:

@@ -35,6 +35,10 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.CONVERSATION: 11,
     MessageKind.FORWARD: 9,  # queued by the reader
     MessageKind.COMMAND_ANSWER: 9,
+    MessageKind.NOTES_REQUEST: 12,
+    MessageKind.NOTES_CONFIRM: 12,
+    MessageKind.ACTION_FOLLOW_UP: 12,
+    MessageKind.ACTION_SKIPPED: 12,
 }
 
 
@@ -45,12 +49,14 @@ __all__ = [
     "HANDOVER",
     "KIND_ORDER",
     "AboutMember",
+    "ActionOf",
     "Bare",
     "Conversation",
     "Digest",
     "HandoverArrived",
     "Intent",
     "MeetingAt",
+    "NotesOf",
     "OneMeetingUpdate",
     "Partners",
     "PassedOn",
@@ -188,6 +194,29 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class NotesOf:
+    """What a meeting agreed: the question to its note-taker, or (``notes_id``, the reply
+    read) its confirmation, which threads under the question (``follows``, its key).
+    ``member_email`` is the note-taker's when they are a member."""
+
+    at: MeetingAt
+    member_email: str | None = None
+    notes_id: int | None = None
+    follows: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionOf:
+    """An owner's open actions (``action_ids``) before the meeting ``at``: their
+    follow-up, or the convenor's word that the owner has left. ``member_email``: the
+    owner, when a member."""
+
+    at: MeetingAt
+    action_ids: tuple[int, ...]
+    member_email: str | None = None
+
+
+@dataclass(frozen=True)
 class Digest:
     """A meeting's digest; ``member_email`` when it goes to a member (not the convenor)."""
 
@@ -208,6 +237,8 @@ Payload = (
     | Partners
     | Conversation
     | Digest
+    | NotesOf
+    | ActionOf
 )
 
 P = TypeVar("P", bound=Payload)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
+from scheduler.plan.agreed import plan_confirmations, plan_follow_ups, plan_notes_requests
 from scheduler.plan.conversations import plan_conversations, plan_introductions
 from scheduler.plan.digests import plan_digests
 from scheduler.plan.intents import (
@@ -64,6 +65,10 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
         )
     intents.extend(plan_introductions(config, now, state, reachable))
     intents.extend(plan_conversations(config, now, state, reachable))
+    by_email = {m.email: m for m in reachable}
+    intents.extend(plan_notes_requests(config, now, state.roles, by_email, state.prepared))
+    intents.extend(plan_confirmations(config, now, state.meeting_notes, state.members))
+    intents.extend(plan_follow_ups(config, now, state.open_actions, state.members))
     return sorted(intents, key=Intent.sort_key)
 
 

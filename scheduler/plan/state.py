@@ -83,6 +83,53 @@ class HeldBack:
     first_lines: tuple[str, ...] = ()  # of its text, already printable
 
 
+OPEN_STATUSES = ("open", "not_yet")  # an action still to be done
+
+
+@dataclass(frozen=True)
+class AgreedItem:
+    """One line a meeting agreed, as the archive holds it."""
+
+    id: int
+    meeting_id: str
+    occurrence: datetime  # aware UTC, the meeting's original start
+    kind: str  # decision | action | note
+    text: str
+    owner_text: str = ""
+    owner_email: str = ""  # a member's, when the owner is one (and not forgotten)
+    owner_name: str = ""
+    owner_organisation: str = ""
+    owner_sector: str = ""
+    due: date | None = None
+    due_text: str = ""
+    status: str = "open"  # open | done | not_yet | dropped | recorded (decisions, notes)
+    status_note: str = ""
+    recorded_at: datetime | None = None
+
+    @property
+    def owner(self) -> str:
+        """Who owns it, as people read it: "Tom Okafor (City Council)", or as written."""
+        if self.owner_name:
+            return f"{self.owner_name} ({self.owner_organisation})"
+        return self.owner_organisation or self.owner_text
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind == "action" and self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class MeetingNotes:
+    """One note-taker's reply, read."""
+
+    id: int
+    meeting_id: str
+    occurrence: datetime
+    note_taker: str
+    request_key: str
+    received_at: datetime
+
+
 @dataclass(frozen=True)
 class State:
     members: Mapping[str, MemberState]
@@ -111,6 +158,12 @@ class State:
     # checklist areas of meetings to come already asked in an email of their own (archives
     # from before the checklist was one email): (member, meeting id, occurrence UTC text, area)
     asked_alone: frozenset[tuple[str, str, str, str]] = frozenset()
+    # what meetings agreed (plan/agreed.py): note-takers' replies read recently, and the
+    # actions still open
+    meeting_notes: tuple[MeetingNotes, ...] = ()
+    open_actions: tuple[AgreedItem, ...] = ()
+    # (meeting id, occurrence in UTC text) whose questions the service sent, recently
+    prepared: frozenset[tuple[str, str]] = frozenset()
 
 
 def arrival_day(member: MemberState) -> date | None:

@@ -52,3 +52,8 @@ QUARANTINE_NOTICE_EVERY = timedelta(days=7)
 
 MAILED_WINDOW = timedelta(hours=30)
 """Emails sent to each member: covers the local day pacing counts (up to 26 hours long)."""
+
+PREPARED_MEETINGS_WINDOW = timedelta(days=60)
+"""Meetings whose questions went out this recently: the note-taker is asked what such a
+meeting agreed (plan/agreed.py, up to NOTES_ASK_WINDOW after it; questions go out
+``before_meeting_days`` ahead)."""

@@ -17,11 +17,18 @@ import json
 import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
 from scheduler.replies import author
-from scheduler.reports.digest import anonymous, everyones_names_and_addresses, paragraphs
+from scheduler.reports.actions import export_rows, log_lines
+from scheduler.reports.digest import (
+    anonymous,
+    everyones_names_and_addresses,
+    paragraphs,
+    scrub_identities,
+)
 from scheduler.reports.privacy import member_record
 
 FIELDS = (
@@ -37,6 +44,10 @@ FIELDS = (
     "organisation",
     "sector",
     "text",
+    # decisions, actions and meeting notes (kind decision, action, meeting_note) fill these
+    "due",
+    "status",
+    "status_note",
 )
 # Characters that make Excel (or LibreOffice) read a cell as a formula, also in full width.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -59,8 +70,15 @@ def _cell(value: object) -> str:
     return text
 
 
-def export_answers(archive: Archive, fmt: str, *, attribute: bool = False) -> str:
+def export_answers(
+    archive: Archive, fmt: str, *, attribute: bool = False, zone: ZoneInfo | None = None
+) -> str:
+    """Every answer; then what meetings agreed (``reports.actions.export_rows``)."""
     rows = answer_rows(archive)
+    zone = zone or ZoneInfo("UTC")
+    if fmt in ("json", "csv"):
+        rows = [{**row, "due": "", "status": "", "status_note": ""} for row in rows]
+        rows += export_rows(archive, zone)
     if fmt == "json":
         return json.dumps([{f: row[f] for f in FIELDS} for row in rows],
                           ensure_ascii=False, indent=2) + "\n"  # fmt: skip
@@ -73,7 +91,7 @@ def export_answers(archive: Archive, fmt: str, *, attribute: bool = False) -> st
             writer.writerow([_cell(row[f]) for f in FIELDS])
         return buffer.getvalue()
     if fmt == "md":
-        return learning_log(archive, rows, attribute=attribute)
+        return learning_log(archive, rows, attribute=attribute, zone=zone)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -85,7 +103,13 @@ def _md_escape(text: str) -> str:
     return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)
 
 
-def learning_log(archive: Archive, rows: list[dict[str, Any]], *, attribute: bool) -> str:
+def learning_log(
+    archive: Archive,
+    rows: list[dict[str, Any]],
+    *,
+    attribute: bool,
+    zone: ZoneInfo | None = None,
+) -> str:
     """The cycle answers as a shareable Markdown learning log, one section per cycle."""
     cycles = [r for r in rows if r["kind"] == "answer" and r["occurrence"]]
     names, addresses = ([], []) if attribute else everyones_names_and_addresses(archive)
@@ -119,6 +143,8 @@ def learning_log(archive: Archive, rows: list[dict[str, Any]], *, attribute: boo
         lines.append("")
     if not cycles:
         lines.append("No answers yet.")
+    lines += ["", *log_lines(archive, zone or ZoneInfo("UTC"), _md_escape,
+                             (lambda t: t) if attribute else (lambda t: scrub_identities(t, names, addresses)))]  # fmt: skip
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

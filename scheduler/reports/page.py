@@ -1,7 +1,8 @@
 """``reflect report``: one standalone, printable HTML page a convenor can put in a report.
 
 Participation over time (a chart and a table), the latest cycle by sector,
-what to notice, and every cycle's answers. No external resources: styles and
+what to notice, every cycle's answers, and what meetings agreed with the
+follow-through rate. No external resources: styles and
 charts are inline, so the file opens anywhere and prints as it looks. Times
 are shown in ``now``'s time zone (the CLI passes the partnership's).
 """
@@ -16,6 +17,7 @@ from markupsafe import Markup
 
 from scheduler.archive.database import Archive
 from scheduler.inputs.sectors import SECTOR_SHORT, SECTORS
+from scheduler.reports.actions import report_section
 from scheduler.reports.charts import participation_svg, participation_trend_svg
 from scheduler.reports.digest import build_digest
 from scheduler.reports.participation import participation
@@ -105,6 +107,35 @@ than {{ min_group }} members are combined so that nobody can be identified.{% en
 </section>
 {% endfor %}
 {% endif %}
+{% if agreed_meetings %}
+<h2>What we agreed, and what became of it</h2>
+<p>Follow-through: {{ follow_through.overall[0].done }} of {{ follow_through.overall[0].agreed }}
+actions agreed are done ({{ follow_through.overall[0].rate }}).</p>
+<div class="scroll"><table>
+<caption class="muted" style="text-align:left">Actions done, of those agreed, by the sector of the
+owner's organisation, so that it shows whether the work falls on one sector.</caption>
+<thead><tr><th scope="col">Sector</th><th scope="col" class="num">Agreed</th>
+<th scope="col" class="num">Done</th><th scope="col" class="num">Rate</th></tr></thead>
+<tbody>{% for row in follow_through.sectors %}<tr><th scope="row">{{ row.label }}</th>
+<td class="num">{{ row.agreed }}</td><td class="num">{{ row.done }}</td><td class="num">{{ row.rate }}</td></tr>
+{% endfor %}</tbody></table></div>
+<div class="scroll"><table>
+<caption class="muted" style="text-align:left">Follow-through over time: actions done, of those
+each meeting agreed.</caption>
+<thead><tr><th scope="col">Meeting</th><th scope="col" class="num">Agreed</th>
+<th scope="col" class="num">Done</th><th scope="col" class="num">Rate</th></tr></thead>
+<tbody>{% for row in follow_through.meetings %}<tr><th scope="row">{{ row.label }}</th>
+<td class="num">{{ row.agreed }}</td><td class="num">{{ row.done }}</td><td class="num">{{ row.rate }}</td></tr>
+{% endfor %}</tbody></table></div>
+{% for meeting in agreed_meetings %}
+<section class="cycle">
+<h3>{{ meeting.title }}</h3>
+<ul>{% for item in meeting.lines %}<li>{% if item.kind == "decision" %}<strong>Decision:</strong> {{ item.text }}{% else %}{{ item.text }}
+<span class="muted">({{ item.owner }}{% if item.due %}, due {{ item.due }}{% endif %}): <strong>{{ item.status }}</strong>{% if item.note %}, {{ item.note }}{% endif %}</span>{% endif %}</li>
+{% endfor %}</ul>
+</section>
+{% endfor %}
+{% endif %}
 </main>
 </body>
 </html>
@@ -184,5 +215,6 @@ def report_html(
         "sector_labels": [SECTOR_SHORT[s] for s in sectors],
         "table": table,
         "answers": answers,
+        **report_section(archive, zone, anonymise=anonymise),
     }
     return _environment().from_string(_PAGE).render(context)

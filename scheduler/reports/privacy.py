@@ -28,6 +28,7 @@ from email.message import EmailMessage
 from functools import cached_property
 from typing import Any
 
+from scheduler.archive.action_store import ActionStore
 from scheduler.archive.database import Archive
 from scheduler.archive.forgetting import ForgetStore
 from scheduler.archive.member_records import MemberRecords
@@ -157,6 +158,8 @@ def forget_member(archive: Archive, address: str, *, now: datetime) -> ForgetRep
         return _scrub_message(raw, needles)
 
     with store.erasing():
+        # their actions stay, owned by their organisation, with their names taken out
+        ActionStore(archive).forget_owner(member_id, _names_of(member))
         answers = store.empty_answers(member_id)
         theirs = store.their_inbound(member_id, email_address)
         store.erase_inbound(theirs, on=now)
@@ -167,6 +170,14 @@ def forget_member(archive: Archive, address: str, *, now: datetime) -> ForgetRep
         # Their own row is rewritten above; another member may share the name.
         scrubbed += store.scrub_text_columns(needles.scrub, skip=("members",))
     return ForgetReport(member_id, answers, len(theirs), outbox, scrubbed)
+
+
+def _names_of(member: dict[str, Any]) -> list[str]:
+    """What a member may be called in a note: full name, preferred name, a first name."""
+    name = str(member["name"])
+    words = [w for w in name.split() if w.lower().rstrip(".") not in ("dr", "prof", "cllr", "mr",
+             "mrs", "ms", "miss", "mx", "rev")]  # fmt: skip
+    return [name, str(member.get("preferred_name") or ""), *words[:1], " ".join(words)]
 
 
 # ---------------------------------------------------------------- subject access
@@ -193,6 +204,7 @@ def member_record(archive: Archive, address: str) -> dict[str, Any]:
         "messages_received_from_them": _with_message(
             records.messages_received_from(member_id, member["email"])
         ),
+        "actions_they_own": ActionStore(archive).owned_by(int(member_id)),
     }
 
 

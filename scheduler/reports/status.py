@@ -15,6 +15,7 @@ from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.status_queries import StatusStore
 from scheduler.inputs.config import Config, Meeting
 from scheduler.plan.occurrences import Occurrence, next_occurrences
+from scheduler.reports.actions import status_line
 from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import status_lines
 from scheduler.safety import printable
@@ -53,6 +54,8 @@ def status_text(
     out.extend(f"  {line}" for line in status_lines(picture, zone=zone) or ["no cycles yet"])
     out.append("")
     out += forwarded(archive, now)
+    out.append(status_line(archive, now.astimezone(zone).date()))
+    out.append("")
     out.append(list_quarantine(archive, seems=seems))
     return "\n".join(out)
 
