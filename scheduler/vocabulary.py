@@ -31,6 +31,10 @@ class MessageKind(StrEnum):
     INTRODUCTION = "introduction"
     PARTNERS = "partners"  # the founders' introductions, as one "Meet your partners" email
     CONVERSATION = "conversation"
+    REQUEST_CONFIRM = "request_confirm"  # a member's pause, skip, away or stop, confirmed
+    STOP_NOTICE = "stop_notice"  # to the convenor: a member asked to stop
+    SILENT_MEMBERS = "silent_members"  # to the convenor: who has not replied before a meeting
+    NUDGE = "nudge"  # one more reminder, when the convenor asks (``reflect nudge``)
     # queued by the reader, not the planner: what a reply makes us send the convenor
     FORWARD = "forward"  # a person's reply to something that asked nothing, passed on
     COMMAND_ANSWER = "command_answer"  # what the convenor's "accept 3" by reply did
@@ -63,6 +67,7 @@ class InboundStatus(StrEnum):
     AUTO_REPLY = "auto_reply"
     BOUNCE = "bounce"
     RSVP = "rsvp"
+    REQUEST = "request"  # a member's own request by reply (pause, skip, away, stop)
     QUARANTINED = "quarantined"
     REJECTED = "rejected"  # by the convenor, from the quarantine
     FORWARDED = "forwarded"  # a person's reply that asked nothing, passed on to the convenor

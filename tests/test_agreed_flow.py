@@ -239,3 +239,27 @@ async def test_dates_are_read_in_the_partnerships_zone(partnership: Partnership)
     await services.tick(datetime(2027, 1, 12, 1, tzinfo=UTC))
     dues = [i.due for i in ActionStore(Archive(partnership.database)).items()]
     assert dues == [date(2027, 1, 13), date(2027, 1, 19)]
+
+
+async def test_an_owner_who_has_paused_is_not_asked_and_the_convenor_is_told(
+    partnership: Partnership,
+) -> None:
+    services = build_services(partnership.config)
+    await services.tick(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    await services.tick(datetime(2027, 1, 12, 12, 5, tzinfo=UTC))
+    (request,) = sent_of(partnership.outbox, "notes_request")
+    deliver(partnership.inbox, [outlook_reply(request, sender=PRIYA, lines=FIRST_NOTES)], 1.8e9)
+    await services.tick(datetime(2027, 1, 12, 15, tzinfo=UTC))
+    # Tom replies "pause" to his last question, before the follow-ups go
+    last = sent_of(partnership.outbox, "prompt", "tom.okafor")[-1]
+    deliver(partnership.inbox, [plain_reply(last, sender=TOM, body="pause")], 1.8e9 + 5)
+    await services.tick(datetime(2027, 1, 20, 9, tzinfo=UTC))
+    assert sent_of(partnership.outbox, "request_confirm", "tom.okafor")
+
+    await services.tick(datetime(2027, 2, 16, 10, 5, tzinfo=UTC))
+    assert not sent_of(partnership.outbox, "action_follow_up", "tom.okafor")
+    assert sent_of(partnership.outbox, "action_follow_up", "aoife")  # the others are asked
+    (skipped,) = sent_of(partnership.outbox, "action_skipped")
+    told = text_of(skipped)
+    assert "priya.shah" in str(skipped["To"]) and "Tom to send the draft referral letter" in told
+    assert "has asked for a rest from our emails" in told

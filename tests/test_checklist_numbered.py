@@ -257,11 +257,11 @@ def test_an_archive_of_one_email_per_area_still_files_by_email(
 def test_migration_keeps_every_prompt_and_answer(
     partnership: Partnership, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An archive written before migration 0014 opens with its prompts and answers whole."""
+    """An archive written before migration 0015 opens with its prompts and answers whole."""
     import scheduler.archive.database as database
 
     every = database.MIGRATIONS
-    mine = [name for name, _ in every].index("0014-one-email-carries-several-prompts")
+    mine = [name for name, _ in every].index("0015-one-email-carries-several-prompts")
     monkeypatch.setattr(database, "MIGRATIONS", every[:mine])
     start = datetime(2027, 1, 5, 11, tzinfo=UTC)  # the 12 January question goes out
     _tick(partnership, start)

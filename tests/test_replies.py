@@ -392,3 +392,20 @@ def test_a_typed_list_keeps_its_last_item_even_when_it_looks_like_a_dash_name() 
         == "We are missing people.\n- Ask the youth club\n- Invite Willenhall Homes"
     )
     assert trim_reply("I agree with the plan.\n- Tom") == "I agree with the plan."
+
+
+@pytest.mark.parametrize(
+    "words", ["Done Monday", "Done - sent on Monday", "Not Yet", "Food Bank Lead"]
+)
+def test_a_short_capitalised_reply_is_the_answer_not_a_signature(words: str) -> None:
+    # Title-like lines look like a signature, but with nothing above them they are the
+    # member's whole reply: "Done Monday" to a follow-up was read as empty.
+    raw = (
+        "From: Tom Okafor <tom.okafor@council.example.gov.uk>\r\n"
+        "To: reflect@reflect.example.org\r\nSubject: Re: What you said you would do\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"{words}\r\n\r\nOn Mon, 1 Mar 2027, Willenhall Together wrote:\r\n"
+        "> You said you would share the referral data.\r\n"
+    ).encode()
+    parsed = parse_reply(raw)
+    assert (parsed.kind, parsed.text) == (ReplyKind.ANSWER, words)

@@ -29,9 +29,10 @@ from scheduler.inbound.held import described
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.outbound.outbox import enqueue, existing_keys
+from scheduler.plan.intents import Intent
 from scheduler.plan.pacing import pace
 from scheduler.plan.planner import plan
-from scheduler.plan.state import HeldBack
+from scheduler.plan.state import HeldBack, State
 from scheduler.reports.digest import build_digest
 from scheduler.vocabulary import MessageKind
 
@@ -58,8 +59,24 @@ def queue(
     known = existing_keys(archive, [i.key for i in intents])
     # at most a day's allowance to each member: what can wait is planned again next tick
     fresh = pace(config, now, state, [i for i in intents if i.key not in known])
-    if not fresh:
-        return
+    if fresh:
+        queue_fresh(archive, config, content, state, fresh, secret=secret, now=now,
+                    report=report, checkpoint=checkpoint)  # fmt: skip
+
+
+def queue_fresh(
+    archive: Archive,
+    config: Config,
+    content: Content,
+    state: State,
+    fresh: list[Intent],
+    *,
+    secret: bytes,
+    now: datetime,
+    report: TickReport,
+    checkpoint: Checkpoint,
+) -> None:
+    """Render intents not yet in the outbox and commit them, in batches."""
     needs = render_needs(fresh, config=config, members=state.members, meetings=state.meetings)
     renderer = Renderer(
         config=config,
@@ -68,7 +85,10 @@ def queue(
         members=state.members,
         meetings=state.meetings,
         now=now,
-        inputs=gather_render_inputs(archive, config, needs),
+        inputs=replace(
+            gather_render_inputs(archive, config, needs),
+            requests={r.id: r for r in state.requests},
+        ),
         invitations=state.invitations,
         held_back=(
             held_back(archive, state.held_back)

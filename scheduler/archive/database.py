@@ -13,12 +13,13 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from scheduler.archive.rebuilds import PROMPTS_CARRIED, apply_migration
 from scheduler.clock import utc_text
 from scheduler.errors import ArchiveError
 
@@ -314,26 +315,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        # the checklist as one email of numbered parts: one outbox row carries a prompt per
-        # area, so prompts.outbox_id is no longer UNIQUE (SQLite's way: rebuild, REBUILDS)
-        "0014-one-email-carries-several-prompts",
+        # what members asked by replying one word (pause, resume, skip, away, stop), each
+        # proved like an answer; and a ``left`` date written ahead of time (``leaving_on``),
+        # so the handover is asked at once, not on a last day when the mailbox may be shut
+        "0014-members-own-requests",
         """
-        CREATE TABLE prompts_new (
-            id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL REFERENCES outbox(id),
-            member_id INTEGER NOT NULL REFERENCES members(id), kind TEXT NOT NULL,
-            meeting_id TEXT, occurrence TEXT, question_id TEXT NOT NULL,
-            question_text TEXT NOT NULL, body_text TEXT NOT NULL,
-            answered INTEGER NOT NULL DEFAULT 0, reminded INTEGER NOT NULL DEFAULT 0
+        CREATE TABLE member_requests (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            inbound_id INTEGER REFERENCES inbound(id),
+            word TEXT NOT NULL CHECK (word IN ('pause', 'resume', 'skip', 'away', 'stop')),
+            until_day TEXT,
+            meeting_id TEXT,
+            occurrence TEXT,
+            received_at TEXT NOT NULL
         );
-        INSERT INTO prompts_new SELECT * FROM prompts;  -- the same columns, in order
-        DROP TABLE prompts; ALTER TABLE prompts_new RENAME TO prompts;
-        CREATE INDEX prompts_open ON prompts(answered, reminded); CREATE INDEX prompts_outbox ON prompts(outbox_id);
+        CREATE INDEX member_requests_member ON member_requests(member_id, id);
+        ALTER TABLE members ADD COLUMN leaving_on TEXT;
         """,
     ),
+    PROMPTS_CARRIED,  # the checklist as one email of numbered parts (archive/rebuilds.py)
 ]
-
-# Rebuilds of a table others refer to: foreign keys off (SQLite's recipe), then checked.
-REBUILDS = {"0014-one-email-carries-several-prompts"}
 
 
 def from_utc_text(text: str) -> datetime:
@@ -397,23 +399,7 @@ class Archive:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            self.conn.execute(f"PRAGMA foreign_keys = {'OFF' if name in REBUILDS else 'ON'}")
-            try:
-                with self.transaction():
-                    for statement in sql.split(";"):
-                        if statement.strip():
-                            self.conn.execute(statement)
-                    if (
-                        name in REBUILDS
-                        and self.conn.execute("PRAGMA foreign_key_check").fetchone()
-                    ):
-                        raise ArchiveError(f"{self.path}: migration {name} broke a reference.")
-                    self.conn.execute(
-                        "INSERT INTO schema_migrations VALUES (?, ?)",
-                        (name, utc_text(datetime.now(UTC))),
-                    )
-            finally:
-                self.conn.execute("PRAGMA foreign_keys = ON")
+            apply_migration(self, name, sql)
             applied.append(name)
         return applied
 

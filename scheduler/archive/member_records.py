@@ -96,3 +96,11 @@ class MemberRecords:
             "WHERE member_id = ? ORDER BY id",
             (member_id,),
         )
+
+    def requests(self, member_id: int) -> list[Row]:
+        """What they asked by reply (pause, resume, skip, away, stop), oldest first."""
+        return self.archive.rows(
+            "SELECT word, until_day, meeting_id, occurrence, received_at FROM member_requests "
+            "WHERE member_id = ? ORDER BY id",
+            (member_id,),
+        )

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from scheduler.archive.action_store import ActionStore
 from scheduler.archive.database import Archive, from_utc_text, utc_text
+from scheduler.archive.request_store import RequestStore
 from scheduler.inputs.config import Config
 from scheduler.plan.agreed import CONFIRM_WINDOW
 from scheduler.plan.state import (
@@ -59,6 +60,7 @@ def load_members(archive: Archive) -> dict[str, MemberState]:
             rejoined_on=_date(rejoins.get(row["id"])) if row["status"] == "active" else None,
             share_introduction=bool(row["share_introduction"]),
             preferred_name=row["preferred_name"] or "",
+            leaving_on=_date(row["leaving_on"]) if row["status"] == "active" else None,
             first_seen=datetime.fromisoformat(row["first_seen"]).date(),
         )
         for row in archive.rows("SELECT * FROM members")
@@ -91,7 +93,10 @@ def load_state(
              AND m.status = 'active' AND a.received_at >= ?""",
         (utc_text(now - INTRODUCTIONS_WINDOW),),
     )
+    requests = RequestStore(archive)
     return State(
+        requests=requests.all(),
+        cycle_replies=requests.cycle_replies(now),
         held_back=_held_back(archive, now),
         last_notice=_last_notice(archive),
         handover_asked={
@@ -283,14 +288,14 @@ def apply_membership(
                 conn.execute(
                     """INSERT INTO members (email, name, organisation, sector, role, status, joined,
                        left_on, inducted, share_introduction, first_seen, updated_at,
-                       preferred_name)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                       preferred_name, leaving_on)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                        ON CONFLICT(email) DO UPDATE SET status = excluded.status,
                        name = excluded.name, organisation = excluded.organisation,
                        sector = excluded.sector, role = excluded.role, joined = excluded.joined,
                        share_introduction = excluded.share_introduction,
                        preferred_name = excluded.preferred_name,
-                       updated_at = excluded.updated_at""",
+                       leaving_on = excluded.leaving_on, updated_at = excluded.updated_at""",
                     (
                         m.email,
                         m.name,
@@ -305,14 +310,24 @@ def apply_membership(
                         stamp,
                         stamp,
                         m.preferred_name,
+                        _leaving(m.left),
                     ),
                 )
             elif change.kind == "rejoined" and m is not None:
                 conn.execute(
                     """UPDATE members SET status = 'active', left_on = NULL, name = ?,
                        organisation = ?, sector = ?, role = ?, preferred_name = ?,
-                       address_failing = 0, updated_at = ? WHERE email = ?""",
-                    (m.name, m.organisation, m.sector, m.role, m.preferred_name, stamp, m.email),
+                       address_failing = 0, leaving_on = ?, updated_at = ? WHERE email = ?""",
+                    (
+                        m.name,
+                        m.organisation,
+                        m.sector,
+                        m.role,
+                        m.preferred_name,
+                        _leaving(m.left),
+                        stamp,
+                        m.email,
+                    ),
                 )
             elif change.kind == "left":
                 conn.execute(
@@ -322,8 +337,8 @@ def apply_membership(
             elif change.kind == "changed" and m is not None:
                 conn.execute(
                     """UPDATE members SET name = ?, organisation = ?, sector = ?, role = ?,
-                       share_introduction = ?, preferred_name = ?, updated_at = ?
-                       WHERE email = ?""",
+                       share_introduction = ?, preferred_name = ?, leaving_on = ?,
+                       updated_at = ? WHERE email = ?""",
                     (
                         m.name,
                         m.organisation,
@@ -331,6 +346,7 @@ def apply_membership(
                         m.role,
                         int(m.share_introduction),
                         m.preferred_name,
+                        _leaving(m.left),
                         stamp,
                         m.email,
                     ),
@@ -341,6 +357,11 @@ def apply_membership(
                        SELECT id, ?, ?, '', ? FROM members WHERE email = ?""",
                     (change.kind, change.on.isoformat(), stamp, change.email),
                 )
+
+
+def _leaving(left: date | None) -> str | None:
+    """An active member's ``left`` date, which can only be ahead of time."""
+    return left.isoformat() if left else None
 
 
 def apply_meetings(

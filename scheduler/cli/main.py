@@ -7,7 +7,7 @@ than ``[inbox] max_message_bytes``, so the server returns it to its sender). Tra
 
 ``main`` parses (``parser``), sets up logging and hands the arguments to one
 command: ``check``; ``tick``, ``run``, ``preview`` and ``demo`` (``rounds``);
-``ingest``, ``parse-reply``, ``quarantine`` and ``resend`` (``mail_commands``);
+``ingest``, ``parse-reply``, ``quarantine`` and ``resend`` (``mail_commands``); ``nudge``;
 ``status``, ``export``, ``answers``, ``calendar``, ``report`` and ``forget``
 (``archive_commands``).
 """
@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from scheduler.cli import archive_commands, mail_commands, rounds
 from scheduler.cli.arguments import EX_TEMPFAIL
 from scheduler.cli.check import cmd_check
+from scheduler.cli.nudge import cmd_nudge
 from scheduler.cli.parser import build_parser
 from scheduler.errors import InputError, ReflectError
 from scheduler.safety import printable
@@ -45,6 +46,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "calendar": archive_commands.cmd_calendar,
     "quarantine": mail_commands.cmd_quarantine,
     "resend": mail_commands.cmd_resend,
+    "nudge": cmd_nudge,
     "report": archive_commands.cmd_report,
     "demo": rounds.cmd_demo,
     "forget": archive_commands.cmd_forget,

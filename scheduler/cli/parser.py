@@ -164,6 +164,15 @@ def _add_held_mail(add: Add) -> None:
         "item", nargs="?", type=int, metavar="N", help="the failed message's number"
     )
     resend.add_argument("--now", metavar="ISO", help=_now_help())
+    nudge = add(
+        "nudge",
+        "Send one more reminder, now, to the members still silent on the questions for a "
+        "meeting's next occurrence (once per meeting; a second time is refused).",
+    )
+    nudge.add_argument(
+        "meeting", metavar="MEETING", help='the meeting\'s id in the config, e.g. "reflection"'
+    )
+    nudge.add_argument("--now", metavar="ISO", help=_now_help())
 
 
 def _add_reports(add: Add) -> None:

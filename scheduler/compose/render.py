@@ -188,6 +188,7 @@ class Renderer:
     def render(self, intent: Intent) -> Outgoing:
         from scheduler.compose.convenor_mail import render_notice
         from scheduler.compose.render_calendar import render_conversation, render_invite
+        from scheduler.compose.render_requests import request_handlers
 
         handler: Callable[[Intent], Outgoing] = {
             "prompt": self._prompt,
@@ -208,6 +209,7 @@ class Renderer:
             "digest": self._digest,
             "quarantine_notice": lambda i: render_notice(self, i),
             **agreed_handlers(self),
+            **request_handlers(self),
         }[intent.kind]
         return handler(intent)
 

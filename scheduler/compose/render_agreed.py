@@ -170,6 +170,8 @@ def _action(renderer: Renderer, intent: Intent) -> dict[str, Any]:
         "next_title": upcoming.title,
         "next_when": short_day(renderer._held_at(upcoming, facts.at.occurrence), zone),
         "left": owner is not None and owner.status == "left",
+        # still a member, so not asked because they asked for a rest (pause, away, stop)
+        "resting": owner is not None and owner.status == "active",
     }
 
 

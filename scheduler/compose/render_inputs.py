@@ -25,7 +25,7 @@ from scheduler.plan.intents import (
     Question,
     SeriesInvitation,
 )
-from scheduler.plan.state import AgreedItem, MeetingState, MemberState
+from scheduler.plan.state import AgreedItem, MeetingState, MemberState, Request
 from scheduler.reports.digest import DigestView
 
 # only a plain calendar answer carries over to an updated series: an odd or
@@ -101,6 +101,7 @@ class RenderInputs:
     # (member email, meeting id) -> the member's last PARTSTAT for the whole series
     series_answers: Mapping[tuple[str, str], str] = field(default_factory=dict)
     agreed: AgreedInputs = field(default_factory=AgreedInputs)
+    requests: Mapping[int, Request] = field(default_factory=dict)  # members' requests, by id
 
     def answer_text(self, answer_id: int | None) -> str:
         return self.answer_texts.get(answer_id or 0, "")

@@ -3,11 +3,12 @@
 ``store_raw`` (``custody.py``) commits a message's exact bytes before anyone is
 told we have it (the IMAP move, the Maildir move, the pipe's exit 0).
 ``Reader.process_pending`` then reads each stored message and ends it in one
-state: ``answer``, ``rsvp``, ``bounce``, ``auto_reply``, ``duplicate`` or
-``quarantined`` with a reason. An answer is recorded only with proof
-(``proof.py``): a reply token that verifies for that prompt (or, with no token,
-a keyed Message-ID of that prompt in the thread), exactly one well-formed From
-address (``headers.py``), and that address the member's. Bounces and RSVPs
+state: ``answer``, ``rsvp``, ``bounce``, ``auto_reply``, ``request`` (a
+member's one-word request, ``controls.py``), ``duplicate`` or ``quarantined``
+with a reason. An answer is recorded only with proof (``proof.py``): a reply
+token that verifies for that prompt (or, with no token, a keyed Message-ID of
+that prompt in the thread), exactly one well-formed From address
+(``headers.py``), and that address the member's. Bounces and RSVPs
 have rules of their own (``machine_mail.py``). What proves nothing is held for
 the convenor (docs/reliability.md has the threat model).
 """
@@ -18,16 +19,19 @@ import logging
 import sqlite3
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive
 from scheduler.archive.inbound_store import InboundStore
+from scheduler.archive.request_store import RequestStore
 from scheduler.archive.sent_store import MatchedPrompt, SentStore
 from scheduler.compose.convenor_mail import ConvenorMail
 from scheduler.faults import Checkpoint, no_checkpoint
 from scheduler.inbound.agreed_replies import AgreedReplies
+from scheduler.inbound.controls import Control, read_control
 from scheduler.inbound.convenor_commands import Commands
 from scheduler.inbound.custody import Stored, store_raw
 from scheduler.inbound.forwarding import Forwarder
@@ -86,6 +90,7 @@ TERMINAL = (
     "rsvp",
     "bounce",
     "auto_reply",
+    "request",
     "duplicate",
     "quarantined",
     "rejected",
@@ -194,6 +199,7 @@ class Reader:
         claim = None
         if doubt is None and self.agreed is not None:
             claim = self.agreed.claim(head, raw, inbound_id, sender, from_problem, now)
+        control: Control | None = None
         if doubt is not None:
             outcome = Outcome(
                 InboundStatus.QUARANTINED, doubt, prompt_id=prompt.id if prompt else None
@@ -223,6 +229,8 @@ class Reader:
                 f"a large message ({len(raw):,} bytes) with no reply token, not a reply to one "
                 "of our messages: kept, not read",
             )
+        elif (control := self._control(head, raw, proof, sender, from_problem, now)) is not None:
+            outcome = control.outcome  # a member's own request, never archived as an answer
         else:
             parsed = parse_reply(
                 raw,
@@ -238,6 +246,8 @@ class Reader:
                 return None  # another tick running at the same time read it first
             if claim is not None and claim.write is not None:
                 claim.write()  # a meeting's notes, or an owner's word on an action
+            if control is not None and control.request is not None:
+                RequestStore(self.archive).record(inbound_id, control.request, now)
             if outcome.status == InboundStatus.ANSWER and prompt is not None:
                 file_answer(self.answers, self.sent, inbound_id, prompt, outcome.text, now)
             if outcome.then is not None:
@@ -319,6 +329,12 @@ class Reader:
         return Outcome(
             InboundStatus.ANSWER, "answer recorded", prompt.member_id, prompt.id, parsed.text
         )
+
+    def _control(self, head: EmailMessage, raw: bytes, proof: Proof, sender: str | None,
+                 from_problem: str | None, now: datetime) -> Control | None:  # fmt: skip
+        """A member's one-word request (``controls.py``), proved as an answer is."""
+        return read_control(head, raw, proof, self.sent, sender=sender, from_problem=from_problem,
+                            secret=self.secret, now=now, today=now.astimezone(self.zone).date())  # fmt: skip
 
     def _withdrawn(self, prompt: MatchedPrompt) -> Outcome | None:
         """A reply to a question that no longer stands: its series removed, its meeting off."""

@@ -26,7 +26,7 @@ __all__ = [
     "takes_notes",
 ]
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 from scheduler.clock import utc_text
@@ -138,9 +138,11 @@ def plan_follow_ups(
     now: datetime,
     actions: tuple[AgreedItem, ...],
     members: Mapping[str, MemberState],
+    resting: Collection[str] = (),
 ) -> list[Intent]:
     """One email to each owner with open actions, a week before the next meeting after
-    the ones they came from, listing them all; the convenor's word for an owner gone."""
+    the ones they came from, listing them all; the convenor's word for an owner gone,
+    or resting (paused, away, stopping: ``resting``)."""
     name = config.partnership.identity
     due_by: dict[tuple[str, bool, str], datetime] = {}
     groups: dict[tuple[str, bool, str], list[AgreedItem]] = {}
@@ -156,7 +158,12 @@ def plan_follow_ups(
         if due > now or now >= upcoming.start:
             continue
         owner = _asked(action, members)
-        reachable = owner is not None and owner.status == "active" and not owner.address_failing
+        reachable = (
+            owner is not None
+            and owner.status == "active"
+            and not owner.address_failing
+            and owner.email not in resting
+        )
         if owner is None and not action.owner_organisation:
             continue  # an owner as written ("Everyone"): nobody to ask
         who = owner.email if owner is not None else action.owner_organisation

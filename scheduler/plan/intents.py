@@ -33,6 +33,10 @@ KIND_ORDER: dict[str, int] = {
     MessageKind.INTRODUCTION: 10,
     MessageKind.PARTNERS: 10,
     MessageKind.CONVERSATION: 11,
+    MessageKind.REQUEST_CONFIRM: 4,  # before the questions it may hold back come out
+    MessageKind.STOP_NOTICE: 8,
+    MessageKind.SILENT_MEMBERS: 9,
+    MessageKind.NUDGE: 6,
     MessageKind.FORWARD: 9,  # queued by the reader
     MessageKind.COMMAND_ANSWER: 9,
     MessageKind.NOTES_REQUEST: 12,
@@ -63,8 +67,10 @@ __all__ = [
     "Payload",
     "Question",
     "Reminder",
+    "RequestNote",
     "RoleNote",
     "SeriesInvitation",
+    "SilentList",
     "intent_key",
 ]
 
@@ -224,6 +230,25 @@ class Digest:
     member_email: str | None = None
 
 
+@dataclass(frozen=True)
+class RequestNote:
+    """A member's request by reply (``State.requests``, by id): confirmed to them, or a
+    ``stop`` reported to the convenor. ``member_email`` is the member who asked."""
+
+    member_email: str
+    request_id: int
+
+
+@dataclass(frozen=True)
+class SilentList:
+    """To the convenor: who has not replied to one occurrence's questions, as
+    (email, why) with why "" for plain silence, or "paused", "away until ...", ..."""
+
+    at: MeetingAt
+    people: tuple[tuple[str, str], ...] = ()
+    member_email: str | None = None  # about nobody in particular
+
+
 Payload = (
     Bare
     | AboutMember
@@ -239,6 +264,8 @@ Payload = (
     | Digest
     | NotesOf
     | ActionOf
+    | RequestNote
+    | SilentList
 )
 
 P = TypeVar("P", bound=Payload)

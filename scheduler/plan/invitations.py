@@ -3,10 +3,11 @@ the current one, and a CANCEL to each member who left or for a series removed.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import Intent, SeriesInvitation, intent_key
+from scheduler.plan.occurrences import occurrences_between
 from scheduler.plan.state import Invitation, MeetingState, MemberState, State
 from scheduler.vocabulary import MessageKind
 
@@ -29,7 +30,9 @@ def plan_invitations(
         for member in state.members.values():
             sent = state.invitations.get((meeting_id, member.email))
             if meeting.status == "active" and member.email in can_reach:
-                if _holds_current(sent, meeting):
+                if _holds_current(sent, meeting) or (
+                    sent is None and _all_after_last_day(config, meeting_id, member, now)
+                ):
                     continue
                 sequence = series_sequence(sent, meeting)
                 kind = MessageKind.INVITE
@@ -52,6 +55,21 @@ def plan_invitations(
                 )
             )
     return intents
+
+
+def _all_after_last_day(
+    config: Config, meeting_id: str, member: MemberState, now: datetime
+) -> bool:
+    """Whether every meeting of a series still to come falls after a leaver's last day
+    (written ahead of time): then they are not invited to it at all."""
+    if member.leaving_on is None:
+        return False
+    meeting = config.meeting(meeting_id)
+    if meeting is None:
+        return False
+    zone = config.partnership.zone
+    last = datetime.combine(member.leaving_on + timedelta(days=1), time(0), tzinfo=zone)
+    return not occurrences_between(meeting, config.partnership.timezone, now, last)
 
 
 def _holds_current(sent: Invitation | None, meeting: MeetingState) -> bool:

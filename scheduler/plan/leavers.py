@@ -3,7 +3,7 @@ and the note passed on to the newcomers who take their place."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from scheduler.inputs.config import Config
 from scheduler.plan.intents import (
@@ -24,20 +24,19 @@ def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
     name = config.partnership.identity
     intents = []
     for member in state.members.values():
+        if member.status == "active" and member.leaving_on is not None:
+            # a last day written ahead of time: ask now, while their mailbox is still open
+            if not member.address_failing and member.email not in state.handover_asked:
+                intents.append(_handover_request(name, member, member.leaving_on, now))
+            continue
         if member.status != "left" or member.left_on is None:
             continue
         if (now.date() - member.left_on).days > 30:
             continue  # long gone: a thank-you now would be odd
-        if not member.address_failing:
-            intents.append(
-                Intent(
-                    key=intent_key(name, MessageKind.HANDOVER, member.email, member.left_on),
-                    kind=MessageKind.HANDOVER,
-                    recipient=member.email,
-                    due=now,
-                    payload=Question(member.email, HANDOVER),
-                )
-            )
+        if member.email in state.handover_asked:
+            pass  # asked already: ahead of their last day, or when they asked to stop
+        elif not member.address_failing:
+            intents.append(_handover_request(name, member, member.left_on, now))
         intents.append(
             Intent(
                 key=intent_key(name, MessageKind.LEAVER_NOTICE, member.email, member.left_on),
@@ -48,6 +47,17 @@ def plan_leavers(config: Config, now: datetime, state: State) -> list[Intent]:
             )
         )
     return intents
+
+
+def _handover_request(name: str, member: MemberState, last_day: date, now: datetime) -> Intent:
+    """The thank-you asking a leaver for a handover note (one per last day)."""
+    return Intent(
+        key=intent_key(name, MessageKind.HANDOVER, member.email, last_day),
+        kind=MessageKind.HANDOVER,
+        recipient=member.email,
+        due=now,
+        payload=Question(member.email, HANDOVER),
+    )
 
 
 def plan_handovers(
@@ -94,17 +104,20 @@ def plan_handovers(
             )
         )
     for member in state.members.values():
-        if member.status != "left" or member.left_on is None or member.address_failing:
+        last_day = member.left_on if member.status == "left" else member.leaving_on
+        if last_day is None or member.address_failing:
             continue
         if member.email in arrived_from:
             continue
         asked = state.handover_asked.get(member.email)
-        if asked is not None and HANDOVER_WAIT <= now - asked <= HANDOVER_CHASE_UNTIL:
+        if asked is None:
+            continue
+        # asked ahead of their last day: they have until then, and the same wait after it
+        since = max(asked, datetime.combine(last_day, time(0), tzinfo=config.partnership.zone))
+        if HANDOVER_WAIT <= now - since <= HANDOVER_CHASE_UNTIL:
             intents.append(
                 Intent(
-                    key=intent_key(
-                        name, MessageKind.HANDOVER_MISSING, member.email, member.left_on
-                    ),
+                    key=intent_key(name, MessageKind.HANDOVER_MISSING, member.email, last_day),
                     kind=MessageKind.HANDOVER_MISSING,
                     recipient=config.convenor.email,
                     due=now,

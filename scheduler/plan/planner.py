@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from scheduler.inputs.config import Config
 from scheduler.inputs.content import Content
 from scheduler.plan.agreed import plan_confirmations, plan_follow_ups, plan_notes_requests
+from scheduler.plan.controls import plan_requests, resting_members
 from scheduler.plan.conversations import plan_conversations, plan_introductions
 from scheduler.plan.digests import plan_digests
 from scheduler.plan.intents import (
@@ -28,6 +29,7 @@ from scheduler.plan.intents import (
 from scheduler.plan.invitations import plan_invitations
 from scheduler.plan.leavers import plan_handovers, plan_leavers
 from scheduler.plan.prompts import plan_prompts, plan_reminders
+from scheduler.plan.silence import plan_silent_lists
 from scheduler.plan.state import MemberState, State
 from scheduler.plan.windows import QUARANTINE_NOTICE_EVERY
 from scheduler.vocabulary import MessageKind
@@ -42,14 +44,19 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
     intents: list[Intent] = []
     active = [m for m in state.members.values() if m.status == "active"]
     reachable = [m for m in active if not m.address_failing]
+    # those who asked for no questions now (paused, away, stopping) get only calendar mail
+    resting = resting_members(state, now.astimezone(config.partnership.zone).date())
+    engaged = [m for m in reachable if m.email not in resting]
 
     intents.extend(_plan_welcomes(name, now, reachable))
     intents.extend(plan_invitations(config, now, state, reachable))
-    intents.extend(plan_prompts(config, content, now, state, reachable))
+    intents.extend(plan_requests(config, now, state, reachable))
+    intents.extend(plan_prompts(config, content, now, state, engaged))
     intents.extend(plan_reminders(config, content, now, state))
     intents.extend(plan_leavers(config, now, state))
     intents.extend(plan_handovers(config, now, state, reachable))
     intents.extend(plan_digests(config, content, now, state))
+    intents.extend(plan_silent_lists(config, content, now, state, resting))
     if state.held_back and (  # at most one notice a week, of all held since the last
         state.last_notice is None or now - state.last_notice >= QUARANTINE_NOTICE_EVERY
     ):
@@ -64,11 +71,13 @@ def plan(config: Config, content: Content, now: datetime, state: State) -> list[
             )
         )
     intents.extend(plan_introductions(config, now, state, reachable))
-    intents.extend(plan_conversations(config, now, state, reachable))
+    intents.extend(
+        plan_conversations(config, now, state, [m for m in engaged if m.leaving_on is None])
+    )
     by_email = {m.email: m for m in reachable}
     intents.extend(plan_notes_requests(config, now, state.roles, by_email, state.prepared))
     intents.extend(plan_confirmations(config, now, state.meeting_notes, state.members))
-    intents.extend(plan_follow_ups(config, now, state.open_actions, state.members))
+    intents.extend(plan_follow_ups(config, now, state.open_actions, state.members, resting))
     return sorted(intents, key=Intent.sort_key)
 
 

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
 from scheduler.inputs.content import CHECKLIST, Content
+from scheduler.plan.controls import resting_members
 from scheduler.plan.intents import Intent, MeetingAt, Question, Reminder, RoleNote, intent_key
 from scheduler.plan.occurrences import Occurrence, occurrences_between
 from scheduler.plan.rotation import Candidate, Roles, assign_roles
 from scheduler.plan.state import MemberState, OpenPrompt, State, arrival_day
-from scheduler.plan.windows import REMINDER_LATE_LIMIT, SETTLING_IN
+from scheduler.plan.windows import REMINDER_LATE_LIMIT, SETTLING_IN, SKIP_HORIZON
 from scheduler.vocabulary import MessageKind
 
 
@@ -36,6 +37,8 @@ def plan_prompts(
 ) -> list[Intent]:
     name = config.partnership.identity
     lead = timedelta(days=config.prompts.before_meeting_days)
+    zone = config.partnership.zone
+    skipped = skipped_cycles(config, content, state, now)
     intents = []
     for meeting in config.meetings:
         for occ in occurrences_between(
@@ -45,9 +48,12 @@ def plan_prompts(
             if due > now:
                 continue
             roles = _roles(config, state, meeting, occ, reachable)
+            cycle = (meeting.id, utc_text(occ.original))
             for qid in cycle_questions(config, content, meeting, occ.index):
                 for member in reachable:
                     if member.joined is not None and member.joined > now.date():
+                        continue
+                    if (member.email, *cycle) in skipped or _gone_by(member, occ, zone):
                         continue
                     parts = (
                         _parts_to_ask(content, state, member.email, meeting, occ)
@@ -117,9 +123,12 @@ def _roles(
     settled = [
         m
         for m in reachable
-        if (arrived := arrival_day(m)) is None
-        or arrived <= settled_by
-        or (state.started is not None and arrived <= state.started)
+        if not _gone_by(m, occ, config.partnership.zone)
+        and (
+            (arrived := arrival_day(m)) is None
+            or arrived <= settled_by
+            or (state.started is not None and arrived <= state.started)
+        )
     ]
     chosen = assign_roles(
         [Candidate(m.email, m.organisation, m.sector) for m in settled],
@@ -186,10 +195,17 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
             review = (prompt.member_email, prompt.meeting_id, prompt.occurrence)
             checklists.setdefault(review, []).append(prompt)
     intents = []
+    resting = resting_members(state, now.astimezone(config.partnership.zone).date())
+    skipped = skipped_cycles(config, content, state, now)
     for prompt in state.open_prompts:
         member = state.members.get(prompt.member_email)
         if member is None or member.status != "active" or member.address_failing:
             continue
+        if member.email in resting or (
+            prompt.occurrence is not None
+            and (member.email, prompt.meeting_id, utc_text(prompt.occurrence)) in skipped
+        ):
+            continue  # paused, away, asked to stop, or skipping this cycle
         also: tuple[str, ...] = ()
         if prompt.kind == "checklist":
             parts = sorted(
@@ -240,3 +256,46 @@ def _weekday(moment: datetime, zone: ZoneInfo) -> datetime:
         return moment
     monday = local.date() + timedelta(days=7 - local.weekday())
     return datetime.combine(monday, time(9, 0), tzinfo=zone).astimezone(UTC)
+
+
+def _gone_by(member: MemberState, occ: Occurrence, zone: ZoneInfo) -> bool:
+    """Whether a member's last day (written ahead of time) comes before this meeting."""
+    return member.leaving_on is not None and occ.start.astimezone(zone).date() > member.leaving_on
+
+
+def skipped_cycles(
+    config: Config, content: Content, state: State, now: datetime
+) -> set[tuple[str, str, str]]:
+    """(email, meeting id, occurrence in UTC text) of each cycle a member said ``skip`` to.
+
+    A skip in reply to a question is for that question's cycle; the reader gives one sent
+    while a cycle's questions are out that cycle; any other is for the next cycle whose
+    questions go out after it.
+    """
+    found: set[tuple[str, str, str]] = set()
+    for request in state.requests:
+        if request.word != "skip" or now - request.at > SKIP_HORIZON:
+            continue
+        if request.meeting_id is not None and request.occurrence is not None:
+            found.add((request.email, request.meeting_id, utc_text(request.occurrence)))
+            continue
+        cycle = next_cycle_after(config, content, request.at)
+        if cycle is not None:
+            found.add((request.email, *cycle))
+    return found
+
+
+def next_cycle_after(config: Config, content: Content, moment: datetime) -> tuple[str, str] | None:
+    """The first cycle (meeting id, occurrence in UTC text) whose questions go out after
+    ``moment``."""
+    lead = timedelta(days=config.prompts.before_meeting_days)
+    best: tuple[datetime, str, str] | None = None
+    for meeting in config.meetings:
+        for occ in occurrences_between(
+            meeting, config.partnership.timezone, moment + lead, moment + lead + SKIP_HORIZON
+        ):
+            if cycle_questions(config, content, meeting, occ.index):
+                candidate = (occ.start, meeting.id, utc_text(occ.original))
+                best = candidate if best is None or candidate < best else best
+                break
+    return (best[1], best[2]) if best else None

@@ -27,6 +27,7 @@ class MemberState:
     share_introduction: bool = False
     first_seen: date | None = None
     preferred_name: str = ""  # what they are called in a greeting, when the file says
+    leaving_on: date | None = None  # a ``left`` date written ahead of time: their last day
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,19 @@ class MeetingNotes:
 
 
 @dataclass(frozen=True)
+class Request:
+    """One thing a member asked by replying a word to one of our emails (``inbound.controls``)."""
+
+    id: int
+    email: str
+    word: str  # pause | resume | skip | away | stop
+    at: datetime
+    until: date | None = None  # away: the day they are back
+    meeting_id: str | None = None  # skip: the cycle it is for, when the reply said
+    occurrence: datetime | None = None
+
+
+@dataclass(frozen=True)
 class State:
     members: Mapping[str, MemberState]
     meetings: Mapping[str, MeetingState] = field(default_factory=dict)
@@ -152,6 +166,9 @@ class State:
     held_back: tuple[HeldBack, ...] = ()  # quarantined since the last notice to the convenor
     last_notice: datetime | None = None  # when that notice was queued, if there was one
     handover_asked: Mapping[str, datetime] = field(default_factory=dict)  # recent requests
+    requests: tuple[Request, ...] = ()  # members' own requests by reply, oldest first
+    # coming cycles' questions: (meeting id, occurrence in UTC text) -> email -> answered any
+    cycle_replies: Mapping[tuple[str, str], Mapping[str, bool]] = field(default_factory=dict)
     # when each recipient's emails went (or are queued to go), from MAILED_WINDOW ago on:
     # what ``pacing`` counts against a member's day
     mailed: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)

@@ -64,9 +64,10 @@ def sync_membership(
             member.organisation,
             member.sector,
             member.role,
-        ) or (known.share_introduction, known.preferred_name) != (
+        ) or (known.share_introduction, known.preferred_name, known.leaving_on) != (
             member.share_introduction,
             member.preferred_name,
+            member.left if active else None,  # a last day written ahead of time, or taken back
         ):
             changes.append(MembershipChange("changed", member, email, today))
     for email, known in archived.items():

@@ -27,6 +27,15 @@ SUCCESSOR_WINDOW = timedelta(days=30)
 SETTLING_IN = timedelta(days=28)
 """A newcomer takes no role at meetings this soon after joining."""
 
+REQUEST_CONFIRM_WITHIN = timedelta(days=7)
+"""A member's request by reply is confirmed (and a stop reported) within this long of it."""
+
+SILENT_NOTICE_BEFORE = timedelta(days=2)
+"""Who has not replied goes to the convenor this long before each meeting with questions."""
+
+SKIP_HORIZON = timedelta(days=200)
+"""A ``skip`` with no cycle named is for the next cycle within this long; older skips lapse."""
+
 # --- what load_state reads (each covers the rules above that use it)
 
 OPEN_PROMPTS_LOOKBACK = timedelta(days=60)

@@ -272,7 +272,9 @@ def drop_tail(lines: list[str], sender: Sender | None) -> list[str]:
         while end > 0 and not lines[end - 1].strip():
             end -= 1
         if end == 0:
-            return []
+            # only signature-like lines, none of them proved one ("Done Monday"): they
+            # are the answer, not a signature with nothing above it
+            return lines[:pending] if pending is not None else []
         start = end
         while start > 0 and lines[start - 1].strip():
             start -= 1

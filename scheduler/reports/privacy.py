@@ -200,6 +200,7 @@ def member_record(archive: Archive, address: str) -> dict[str, Any]:
         "questions_sent": records.questions_sent(member_id),
         "calendar_invitations": records.calendar_invitations(member_id),
         "calendar_replies": records.calendar_replies(member_id),
+        "requests_by_reply": records.requests(member_id),
         "messages_sent_to_them": _with_message(records.messages_sent_to(member_id)),
         "messages_received_from_them": _with_message(
             records.messages_received_from(member_id, member["email"])

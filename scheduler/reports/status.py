@@ -12,9 +12,13 @@ from datetime import datetime, timedelta
 
 from scheduler.archive.convenor_store import ConvenorStore
 from scheduler.archive.database import Archive, utc_text
+from scheduler.archive.request_store import RequestStore
+from scheduler.archive.state import load_members
 from scheduler.archive.status_queries import StatusStore
 from scheduler.inputs.config import Config, Meeting
+from scheduler.plan.controls import standings
 from scheduler.plan.occurrences import Occurrence, next_occurrences
+from scheduler.plan.state import Request
 from scheduler.reports.actions import status_line
 from scheduler.reports.participation import participation
 from scheduler.reports.participation_words import status_lines
@@ -41,6 +45,8 @@ def status_text(
     out += outbox_health(store)
     out.append("")
     out += replies_awaited(store, now)
+    out.append("")
+    out += members_requests(config, archive, now)
     out.append("")
     settings = config.digest
     picture = participation(
@@ -126,6 +132,52 @@ def calendar_replies(store: StatusStore, meeting: Meeting, occ: Occurrence) -> s
             f"{sum(1 for p in answers.values() if p == k)} {k}" for k in ("tentative", "declined")
         )
     )
+
+
+def members_requests(config: Config, archive: Archive, now: datetime) -> list[str]:
+    """What members asked by reply (paused, away, skipping, stopping), and last days
+    written ahead of time."""
+    zone = config.partnership.zone
+    today = now.astimezone(zone).date()
+    requests = RequestStore(archive).all()
+    members = load_members(archive)
+    latest: dict[str, Request] = {}
+    skips: dict[str, list[Request]] = {}
+    for request in requests:
+        if request.word == "skip":
+            skips.setdefault(request.email, []).append(request)
+        else:
+            latest[request.email] = request
+    lines = []
+    for email, standing in standings(requests).items():
+        member = members.get(email)
+        why = standing.resting(today)
+        if member is None or member.status != "active" or why is None:
+            continue
+        since = f"{latest[email].at.astimezone(zone):%d %b %Y}" if email in latest else ""
+        what = f"{why} (since {since})" if why == "paused" else why
+        if why == "asked to stop":
+            what += f" on {since}: put their last day in the left column of {config.partnership.members.name}"
+        lines.append(f"{printable(member.name)} <{email}>: {what}")
+    for email, asked in skips.items():
+        member = members.get(email)
+        coming = [r for r in asked if r.occurrence is None or r.occurrence > now]
+        if member is None or member.status != "active" or not coming:
+            continue
+        meeting = config.meeting(coming[-1].meeting_id or "")
+        cycle = (
+            f"the {meeting.title} of {coming[-1].occurrence.astimezone(zone):%d %b %Y}"
+            if meeting and coming[-1].occurrence
+            else "the next meeting's questions"
+        )
+        lines.append(f"{printable(member.name)} <{email}>: skipping {cycle}")
+    for member in sorted(members.values(), key=lambda m: m.name.casefold()):
+        if member.status == "active" and member.leaving_on is not None:
+            lines.append(
+                f"{printable(member.name)} <{member.email}>: leaving, last day "
+                f"{member.leaving_on:%d %b %Y}"
+            )
+    return ["Members' own requests:"] + [f"  {line}" for line in lines or ["none"]]
 
 
 def outbox_health(store: StatusStore) -> list[str]:
