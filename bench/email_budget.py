@@ -3,7 +3,7 @@
 The example config and members (``config.example.toml``, ``members.example.csv``) are
 copied to a scratch folder; the real ``tick`` runs every three hours with a fixed clock
 from 4 January 2027, and every member answers each question the day it arrives (from
-Gmail, quoting it), so introductions and digests go out as they would. The outbox
+Gmail, quoting it; the checklist's six parts by number in one reply), so introductions and digests go out as they would. The outbox
 Maildir is then counted: emails per member per month, and the most one member got on
 one day.
 
@@ -70,6 +70,8 @@ async def simulate(folder: Path, days: int) -> list[EmailMessage]:
                     to = msg["To"].addresses[0]
                     turn += 1
                     words = answer_for("", turn)
+                    if "checklist" in str(msg["Subject"]):  # every part, by number
+                        words = "\n\n".join(f"{n}. {answer_for('', turn + n)}" for n in range(1, 7))
                     inbox.add(
                         compose_reply(
                             style="gmail",

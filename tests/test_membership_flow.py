@@ -234,7 +234,7 @@ def test_every_template_renders_safely_for_awkward_members(tmp_path: Path) -> No
         "paragraphs": [name], "partner_name": name, "partner_organisation": name, "partner_role": "",
         "partner_email": "x@example.org", "when": "soon", "minutes": 30, "newcomer": False,
         "newcomer_is_me": False, "moved": False, "meeting_day": "Tue 12 Jan", "role": "chair",
-        "arrived": True, "passed_to": [name], "founder": False, "also": [name],
+        "arrived": True, "passed_to": [name], "founder": False, "also": [name], "parts": [{"number": 1, "title": name, "questions": [name]}, {"number": 3, "title": name, "questions": [name]}],
         "back": False, "partners": [{"name": name, "organisation": name, "role": name, "email": "x@example.org", "paragraphs": [name]}], "count": 2, "items": [{"id": 7, "sender": name, "subject": name, "reason": name, "seems": name, "lines": [name], "accept": True, "vouch": True}], "numbers": "7 8", "kinds": [{"kind": "rsvp", "what": name}],
         "word": "skip", "until": "1 March 2027", "cycle_title": name, "cycle_day": "Tue 12 Jan",
         "leaver_email": "x@example.org", "asked_on": "5 January 2027", "members_file": "members.csv",

@@ -94,28 +94,29 @@ async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partne
         ]
         == 4
     )
-    # the governance review on 2 March 2027 takes the six checklist areas, one email each
-    checklist = [s for s in subjects if s.startswith("For Tue 2 Mar: Partnership checklist")]
-    assert len(checklist) == 6 and all(subjects[s] == 4 for s in checklist)
-    # ... sent in the checklist's own order, Relationships first
+    # the governance review on 2 March 2027: the six checklist areas as one email's
+    # numbered parts, in the checklist's own order, Relationships first
     from scheduler.inputs.content import load_bundled_content
 
-    services = build_services(partnership.config)
-    sent_order = [
-        row["subject"].split(": ", 2)[2].rsplit(" [", 1)[0]
-        for row in services.archive.rows(
-            "SELECT subject FROM outbox WHERE kind = 'prompt' AND recipient = ? "
-            "AND subject LIKE 'For Tue 2 Mar: Partnership checklist%' ORDER BY id",
-            ("tom.okafor@council.example.gov.uk",),
-        )
+    checklist = [s for s in subjects if "the partnership checklist" in s]
+    assert checklist == [
+        "For Tue 2 Mar: the partnership checklist, 6 short parts [Willenhall Together]"
     ]
-    services.close()
-    assert sent_order == [area.title for area in load_bundled_content().checklist]
+    assert subjects[checklist[0]] == 4
+    one = next(m for m in prompts if str(m["Subject"]) == checklist[0])
+    body = one.get_body(("plain",)).get_content()
+    areas = load_bundled_content().checklist
+    headings = [line for line in body.splitlines() if line[:1].isdigit() and ". " in line]
+    assert headings == [f"{n}. {area.title}" for n, area in enumerate(areas, start=1)]
+    for area in areas:
+        for question in area.questions:
+            assert f"  - {question}" in body
+    assert "Answer any or all of them in one reply" in body.split("## Please reply")[0]
     # prompts for the 12 January meeting went a week before, at the first tick after 10:00
     first = [m for m in prompts if "Question 1" in str(m["Subject"])]
     assert {m["Date"].datetime.date().isoformat() for m in first} == {"2027-01-05"}
     # nobody answered: one reminder for each question, and one for the whole checklist
-    # (naming its other five parts), never at a weekend
+    # (listing its six parts by their numbers), never at a weekend
     sent_reminders = [m for m in messages if str(m["X-Reflect-Kind"]) == "reminder"]
     reminders = Counter(str(m["To"]) for m in sent_reminders)
     assert set(reminders.values()) == {3 + 1}
@@ -123,9 +124,10 @@ async def test_months_of_prompts_reminders_and_the_checklist(partnership: Partne
         assert msg["Date"].datetime.astimezone(LONDON).weekday() < 5, msg["Date"]
     (checklist_reminder, *_) = [m for m in sent_reminders if "checklist" in str(m["Subject"])]
     text = checklist_reminder.get_body(("plain",)).get_content()
-    assert "the only reminder you will get for the checklist" in text
-    others = text.split("came in their own emails at the same time: ")[1].split(". A reply")[0]
-    assert len(others.split(", ")) == 5
+    assert "the only reminder you will get for the checklist" in text.split("## Please")[0]
+    assert [line for line in text.splitlines() if line[:1].isdigit() and ". " in line] == [
+        f"{n}. {area.title}" for n, area in enumerate(areas, start=1)
+    ]
     reminder = next(m for m in messages if str(m["X-Reflect-Kind"]) == "reminder")
     original = next(m for m in prompts if str(m["Message-ID"]) == str(reminder["In-Reply-To"]))
     assert original["Reply-To"].addresses[0] == reminder["Reply-To"].addresses[0]

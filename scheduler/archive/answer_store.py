@@ -51,6 +51,33 @@ class AnswerStore:
                 (member_id,),
             )
 
+    def whole_email_prompt(self, outbox_id: int, question_text: str) -> tuple[int, str]:
+        """The prompt (id, kind) for answers to a whole email of several parts that name
+        none of them: the outbox row's own question id (``checklist``), made from the
+        email's first part the first time such an answer arrives (so the parts are
+        counted as before until then); answered at once, so never reminded."""
+        with self.archive.transaction() as conn:
+            found = conn.execute(
+                """SELECT p.id, p.kind FROM prompts p JOIN outbox o ON o.id = p.outbox_id
+                   WHERE p.outbox_id = ? AND p.question_id = o.question_id""",
+                (outbox_id,),
+            ).fetchone()
+            if found is not None:
+                return int(found[0]), str(found[1])
+            cursor = conn.execute(
+                """INSERT INTO prompts (outbox_id, member_id, kind, meeting_id, occurrence,
+                   question_id, question_text, body_text, reminded)
+                   SELECT p.outbox_id, p.member_id, p.kind, p.meeting_id, p.occurrence,
+                          o.question_id, ?, p.body_text, 1
+                   FROM prompts p JOIN outbox o ON o.id = p.outbox_id
+                   WHERE p.outbox_id = ? ORDER BY p.id LIMIT 1""",
+                (question_text, outbox_id),
+            )
+            kind = conn.execute(
+                "SELECT kind FROM prompts WHERE id = ?", (cursor.lastrowid,)
+            ).fetchone()
+            return int(cursor.lastrowid or 0), str(kind[0])
+
     def record_rsvp(
         self,
         inbound_id: int,

@@ -13,13 +13,14 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from scheduler.archive.migrations import MIGRATIONS
+from scheduler.archive.rebuilds import apply_migration
 from scheduler.clock import utc_text
 from scheduler.errors import ArchiveError
 
@@ -87,14 +88,7 @@ class Archive:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            with self.transaction():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?)",
-                    (name, utc_text(datetime.now(UTC))),
-                )
+            apply_migration(self, name, sql)
             applied.append(name)
         return applied
 

@@ -7,6 +7,8 @@ edit one that has shipped, since archives in use have already run it.
 
 from __future__ import annotations
 
+from scheduler.archive.rebuilds import PROMPTS_CARRIED
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001-initial",
@@ -316,4 +318,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE members ADD COLUMN leaving_on TEXT;
         """,
     ),
+    PROMPTS_CARRIED,  # the checklist as one email of numbered parts (archive/rebuilds.py)
 ]

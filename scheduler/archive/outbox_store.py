@@ -65,6 +65,8 @@ class Rendered(Protocol):
     def raw(self) -> bytes: ...
     @property
     def prompt(self) -> RenderedPrompt | None: ...
+    @property
+    def parts(self) -> Sequence[RenderedPrompt]: ...
 
 
 @dataclass(frozen=True)
@@ -283,21 +285,27 @@ def _record_effects(
 ) -> None:
     """What queueing a message means for the planner's state, in the same transaction."""
     payload = intent.payload
-    if out.prompt is not None and member_id is not None:
+    # one prompt row per question the email asks: the checklist's numbered parts are each
+    # their own (answers are filed, read and reminded by area), carried by this one row
+    asked = [out.prompt] if out.prompt is not None else list(out.parts)
+    if asked and member_id is not None:
         facts = columns(payload)
-        conn.execute(
+        conn.executemany(
             """INSERT INTO prompts (outbox_id, member_id, kind, meeting_id, occurrence, question_id,
                question_text, body_text) VALUES (?,?,?,?,?,?,?,?)""",
-            (
-                outbox_id,
-                member_id,
-                out.prompt.kind,
-                facts.meeting_id,
-                _utc_or_none(facts.occurrence),
-                out.prompt.question_id,
-                out.prompt.question_text,
-                out.prompt.body_text,
-            ),
+            [
+                (
+                    outbox_id,
+                    member_id,
+                    prompt.kind,
+                    facts.meeting_id,
+                    _utc_or_none(facts.occurrence),
+                    prompt.question_id,
+                    prompt.question_text,
+                    prompt.body_text,
+                )
+                for prompt in asked
+            ],
         )
     if intent.kind in (MessageKind.INDUCTION, MessageKind.WELCOME_BACK) and member_id is not None:
         conn.execute("UPDATE members SET inducted = 1 WHERE id = ?", (member_id,))

@@ -14,7 +14,7 @@ from typing import Any
 from scheduler.archive.database import Archive
 
 _PROMPT = """SELECT p.id, p.kind, p.member_id, m.email AS member_email, p.body_text,
-                    p.meeting_id, p.occurrence
+                    p.meeting_id, p.occurrence, p.outbox_id
              FROM prompts p JOIN outbox o ON o.id = p.outbox_id
              JOIN members m ON m.id = p.member_id"""
 _SENT = "SELECT o.id, o.kind, o.recipient, o.member_id, o.message_id, o.key FROM outbox o"
@@ -29,6 +29,17 @@ class MatchedPrompt:
     body_text: str
     meeting_id: str | None = None
     occurrence: str | None = None  # UTC text, as the outbox keeps it
+    outbox_id: int | None = None  # the email that asked it (one may ask several: the checklist)
+
+
+@dataclass(frozen=True)
+class CarriedPrompt:
+    """One of the prompts one email asked (the checklist's numbered parts), in order."""
+
+    id: int
+    question_id: str
+    question_text: str
+    answered: bool
 
 
 @dataclass(frozen=True)
@@ -59,12 +70,35 @@ class SentStore:
         self.archive = archive
 
     def prompt_for_token(self, token_id: str) -> MatchedPrompt | None:
-        row = self.archive.one(f"{_PROMPT} WHERE o.token_id = ?", (token_id,))
+        row = self.archive.one(f"{_PROMPT} WHERE o.token_id = ? ORDER BY p.id LIMIT 1", (token_id,))
         return MatchedPrompt(**row) if row else None
 
     def prompt_for_message_id(self, message_id: str) -> MatchedPrompt | None:
-        row = self.archive.one(f"{_PROMPT} WHERE o.message_id = ?", (message_id,))
+        row = self.archive.one(
+            f"{_PROMPT} WHERE o.message_id = ? ORDER BY p.id LIMIT 1", (message_id,)
+        )
         return MatchedPrompt(**row) if row else None
+
+    def matched_prompt(self, prompt_id: int) -> MatchedPrompt | None:
+        """One prompt as a reply's proof names it, by its id."""
+        row = self.archive.one(f"{_PROMPT} WHERE p.id = ?", (prompt_id,))
+        return MatchedPrompt(**row) if row else None
+
+    def carried_prompts(self, outbox_id: int) -> list[CarriedPrompt]:
+        """The numbered parts the email ``outbox_id`` asked, in their numbering: every
+        prompt it carries but the whole email's own (``AnswerStore.whole_email_prompt``)."""
+        return [
+            CarriedPrompt(
+                row["id"], row["question_id"], row["question_text"], bool(row["answered"])
+            )
+            for row in self.archive.rows(
+                """SELECT p.id, p.question_id, p.question_text, p.answered
+                   FROM prompts p JOIN outbox o ON o.id = p.outbox_id
+                   WHERE p.outbox_id = ? AND p.question_id IS NOT o.question_id
+                   ORDER BY p.id""",
+                (outbox_id,),
+            )
+        ]
 
     def prompt(self, prompt_id: int) -> dict[str, Any] | None:
         """A prompt's id, kind, member_id and body_text."""

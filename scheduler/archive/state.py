@@ -113,6 +113,16 @@ def load_state(
         meetings=load_meetings(archive),
         invitations=_invitations(archive, by_id),
         open_prompts=_open_prompts(archive, by_id, now - lookback),
+        asked_alone=frozenset(
+            (by_id[row["member_id"]], row["meeting_id"], row["occurrence"], row["question_id"])
+            for row in archive.rows(
+                """SELECT p.member_id, p.meeting_id, p.occurrence, p.question_id
+                   FROM prompts p JOIN outbox o ON o.id = p.outbox_id
+                   WHERE p.kind = 'checklist' AND o.question_id = p.question_id
+                     AND p.occurrence >= ?""",
+                (utc_text(now),),
+            )
+        ),
         started=min((m.first_seen for m in members.values() if m.first_seen), default=None),
         pairings=tuple(
             (row["round_key"], row["a"], row["b"])
@@ -199,10 +209,13 @@ def _open_prompts(
             occurrence=datetime.fromisoformat(row["occurrence"]) if row["occurrence"] else None,
             question_id=row["question_id"],
             sent_at=datetime.fromisoformat(row["sent_at"]),
+            part_number=row["part_number"] if row["numbered"] else None,
         )
         for row in archive.rows(
             """SELECT o.key, p.member_id, p.kind, p.meeting_id, p.occurrence, p.question_id,
-                      o.sent_at
+                      o.sent_at, o.question_id IS NOT p.question_id AS numbered,
+                      (SELECT count(*) FROM prompts q WHERE q.outbox_id = p.outbox_id
+                         AND q.id <= p.id AND q.question_id IS NOT o.question_id) AS part_number
                FROM prompts p JOIN outbox o ON o.id = p.outbox_id
                WHERE p.answered = 0 AND p.reminded = 0 AND o.status = 'sent'
                  AND p.kind IN ('question', 'checklist') AND o.sent_at >= ?""",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.compose.wording import new_points
-from scheduler.inputs.content import GETTING_TO_KNOW_YOU, OWN_QUESTIONS, Content
+from scheduler.inputs.content import CHECKLIST, GETTING_TO_KNOW_YOU, OWN_QUESTIONS, Content
 
 
 def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
@@ -37,6 +37,16 @@ def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
             "source": q.source,
             "is_checklist": False,
         }
+    if qid == CHECKLIST:
+        return "checklist", {
+            "question_text": "The partnership checklist",
+            "question_number": None,
+            "prompts": [],
+            "points": [],
+            "resources": [],
+            "source": content.checklist[0].source if content.checklist else "",
+            "is_checklist": True,
+        }
     area = next(a for a in content.checklist if a.id == qid)
     return "checklist", {
         "question_text": f"Partnership checklist: {area.title}",
@@ -47,3 +57,23 @@ def question_context(content: Content, qid: str) -> tuple[str, dict[str, Any]]:
         "source": area.source,
         "is_checklist": True,
     }
+
+
+def checklist_parts(
+    content: Content, area_ids: tuple[str, ...], numbers: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    """The checklist's areas as one email's numbered parts, with each area's title and
+    questions in the content's words: numbered 1, 2, ... in the order given, or by
+    ``numbers`` (a reminder of parts 2 and 5 keeps the numbers its email gave them)."""
+    areas = {area.id: area for area in content.checklist}
+    parts = [
+        {
+            "number": numbers[n] if n < len(numbers) else n + 1,
+            "id": area.id,
+            "title": area.title,
+            "question_text": f"Partnership checklist: {area.title}",
+            "questions": list(area.questions),
+        }
+        for n, area in enumerate(areas[qid] for qid in area_ids if qid in areas)
+    ]
+    return {"parts": parts}

@@ -23,7 +23,7 @@ from typing import Any
 from scheduler.compose.agreed_view import carried_forward
 from scheduler.compose.message_bytes import MessageBytes, alternative
 from scheduler.compose.partnership_view import meetings_summary, people_by_sector
-from scheduler.compose.questions import question_context
+from scheduler.compose.questions import checklist_parts, question_context
 from scheduler.compose.render_inputs import HandoverNote, RenderInputs, find_meeting
 from scheduler.compose.templates import render_template, templates_dir
 from scheduler.compose.tokens import keyed_message_id, sign_token, token_id_for
@@ -98,6 +98,7 @@ class Outgoing:
     token_id: str | None
     raw: bytes
     prompt: PromptRecord | None = None
+    parts: tuple[PromptRecord, ...] = ()  # one email, several prompts: the checklist's parts
 
 
 @dataclass
@@ -248,12 +249,7 @@ class Renderer:
                 )
             ),
         }
-        template = {
-            "prompt": "member-prompt",
-            "reminder": "member-reminder",
-            "handover": "leaver-handover",
-        }[intent.kind]
-        subject, text, html = render_template(template, context)
+        subject, text, html = render_template(self._template(intent.kind, facts, context), context)
         # a reminder carries the prompt's token so that a reply to either is the same answer
         token_source = reminder.follows if reminder else intent.key
         token_id = token_id_for(token_source)
@@ -265,8 +261,11 @@ class Renderer:
             to_name=member.name,
             reply_token=token,
         )
+        # the checklist's parts are each a prompt of the archive's, carried by this email
+        parts = tuple(PromptRecord("checklist", p["id"], p["question_text"], text)
+                      for p in (context.get("parts", ()) if asked else ()))  # fmt: skip
         prompt = None
-        if intent.kind != "reminder":
+        if intent.kind != "reminder" and not parts:
             prompt = PromptRecord(kind, qid, str(question["question_text"]), text)
         return Outgoing(
             key=intent.key,
@@ -278,6 +277,20 @@ class Renderer:
             token_id=token_id if intent.kind != "reminder" else None,
             raw=msg.as_bytes(policy=WRITE_POLICY),
             prompt=prompt,
+            parts=parts,
+        )
+
+    def _template(self, kind: str, facts: Question | Reminder, context: dict[str, Any]) -> str:
+        """A prompt's template; the checklist's numbered parts are added to ``context``."""
+        if isinstance(facts, Question) and facts.parts:
+            context.update(checklist_parts(self.content, facts.parts))
+            return "member-checklist"
+        if isinstance(facts, Reminder) and facts.numbers:
+            asked = (facts.question_id, *facts.also)
+            context.update(checklist_parts(self.content, asked, facts.numbers))
+            return "member-checklist-reminder"
+        return {"prompt": "member-prompt", "reminder": "member-reminder"}.get(
+            kind, "leaver-handover"
         )
 
     # ------------------------------------------------------------ induction

@@ -78,6 +78,13 @@ CHECKLIST_ANSWERS = (
 
 
 def answer_for(question_id: str, turn: int) -> str:
+    """A member's answer; to the checklist (one email of six numbered parts), some of
+    its parts, each after its number."""
+    if question_id == "checklist":
+        picked = [n for n in range(1, 7) if (turn + n) % 3]
+        return "\n\n".join(
+            f"{n}. {CHECKLIST_ANSWERS[(turn + n) % len(CHECKLIST_ANSWERS)]}" for n in picked
+        )
     choices = ANSWERS.get(question_id, CHECKLIST_ANSWERS)
     return choices[turn % len(choices)]
 

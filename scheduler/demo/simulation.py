@@ -350,7 +350,7 @@ def _question_id(msg: EmailMessage, kind: str) -> str:
     for number, qid in enumerate(["purpose", "role", "members", "work", "learning"], start=1):
         if subject.startswith(f"Question {number}:"):
             return qid
-    return "checklist"
+    return "checklist" if "checklist" in subject else ""
 
 
 def _summary(result: DemoResult, answers: list[tuple[str, int]], out: TextIO) -> None:

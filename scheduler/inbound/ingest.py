@@ -47,6 +47,7 @@ from scheduler.inbound.machine_mail import (
     stranger_outcome,
 )
 from scheduler.inbound.moves import move_outcome
+from scheduler.inbound.numbered import file_answer
 from scheduler.inbound.outcome import Outcome
 from scheduler.inbound.proof import RECIPIENT_HEADERS, Proof, find_proof
 from scheduler.inbound.trust import dmarc_failure
@@ -207,8 +208,7 @@ class Reader:
             if not self.inbound.still_pending(inbound_id):
                 return None  # another tick running at the same time read it first
             if outcome.status == InboundStatus.ANSWER and prompt is not None:
-                self.answers.record_answer(inbound_id, prompt.id, prompt.member_id, prompt.kind,
-                                           outcome.text, now)  # fmt: skip
+                file_answer(self.answers, self.sent, inbound_id, prompt, outcome.text, now)
             if outcome.then is not None:
                 outcome.then()  # what else the state means, committed with it
             self.inbound.set_outcome(

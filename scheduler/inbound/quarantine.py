@@ -23,6 +23,7 @@ from scheduler.inbound.headers import headers_of, strict_sender
 from scheduler.inbound.held import seems, seems_held
 from scheduler.inbound.limits import Limits, structure_problem
 from scheduler.inbound.machine_mail import SentUids, record_calendar_reply
+from scheduler.inbound.numbered import file_answer
 from scheduler.replies import ReplyKind, parse_reply
 from scheduler.safety import printable
 from scheduler.vocabulary import InboundStatus, QuarantineReason
@@ -112,10 +113,12 @@ def accept(
     raw = row["raw"]
     assert isinstance(raw, bytes)
     parsed = parse_reply(raw, prompt_text=str(prompt["body_text"]))
+    sent = SentStore(archive)
+    matched = sent.matched_prompt(int(prompt["id"]))
+    assert matched is not None
     with archive.transaction():
-        AnswerStore(archive).record_answer(
-            item, prompt["id"], prompt["member_id"], str(prompt["kind"]), parsed.text, now
-        )
+        # filed as the reader files it: a checklist reply by its numbered parts
+        file_answer(AnswerStore(archive), sent, item, matched, parsed.text, now)
         InboundStore(archive).mark_accepted(
             item, f"accepted by the convenor (was: {row['reason']})"
         )

@@ -370,6 +370,9 @@ def _checklist_file(f: ContentFile) -> list[ChecklistArea]:
 
 # The ids of the product's own two questions, and their words.
 GETTING_TO_KNOW_YOU = "getting-to-know-you"
+# The governance checklist as one email: its outbox row's question id, and the prompt
+# a reply naming none of its numbered parts is filed under (replies/parts.py)
+CHECKLIST = "checklist"
 HANDOVER = "handover"
 
 # The product's own questions (not the framework's): asked on joining and leaving.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from scheduler.inputs.content import GETTING_TO_KNOW_YOU, HANDOVER
+from scheduler.inputs.content import CHECKLIST, GETTING_TO_KNOW_YOU, HANDOVER
 from scheduler.vocabulary import MessageKind
 
 # The order messages go out in when due at the same moment.
@@ -48,6 +48,7 @@ KIND_ORDER: dict[str, int] = {
 
 # The product's own questions' ids live with their words, in inputs.content.
 __all__ = [
+    "CHECKLIST",
     "GETTING_TO_KNOW_YOU",
     "HANDOVER",
     "KIND_ORDER",
@@ -105,25 +106,31 @@ class AboutMember:
 @dataclass(frozen=True)
 class Question:
     """A question put to a member: before a meeting (``at``, with who chairs and takes
-    notes when roles rotate), or on its own (getting to know you, a leaver's handover)."""
+    notes when roles rotate), or on its own (getting to know you, a leaver's handover).
+    The governance checklist is one question (``CHECKLIST``) with numbered ``parts``
+    (area ids, in the checklist's order), each its own prompt in the archive."""
 
     member_email: str
     question_id: str
     at: MeetingAt | None = None
     chair: str | None = None
     note_taker: str | None = None
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Reminder:
     """One reminder of the prompt ``follows`` (its key), naming a checklist's other
-    parts still unanswered (``also``)."""
+    parts still unanswered (``also``); ``numbers`` (of the question and then of
+    ``also``) when they came as one email's numbered parts, so the reminder asks by the
+    same numbers."""
 
     member_email: str
     question_id: str
     follows: str
     at: MeetingAt | None = None
     also: tuple[str, ...] = ()
+    numbers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

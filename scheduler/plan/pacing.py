@@ -19,7 +19,7 @@ How each kind is paced (``_pace``):
   getting-to-know-you question are planned only until the induction is queued, so
   they must go together; a welcome back). A kind not named here is paced "now":
   holding back mail its rule would not plan again would lose it.
-- **soon**, while the day has room: questions and checklist parts, their
+- **soon**, while the day has room: questions and the checklist (one email), their
   reminders, role notes, a first invitation to a series that meets within
   ``before_meeting_days``.
 - **can wait**, only into a day that keeps room for one more after it (so one such

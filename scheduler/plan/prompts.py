@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.clock import utc_text
 from scheduler.inputs.config import Config, Meeting
-from scheduler.inputs.content import Content
+from scheduler.inputs.content import CHECKLIST, Content
 from scheduler.plan.controls import resting_members
 from scheduler.plan.intents import Intent, MeetingAt, Question, Reminder, RoleNote, intent_key
 from scheduler.plan.occurrences import Occurrence, occurrences_between
@@ -19,9 +19,10 @@ from scheduler.vocabulary import MessageKind
 
 
 def cycle_questions(config: Config, content: Content, meeting: Meeting, index: int) -> list[str]:
-    """The question ids one reflection point takes, cycling the configured list."""
+    """The question ids one reflection point takes, cycling the configured list; the
+    governance checklist is one (``CHECKLIST``), its areas the email's numbered parts."""
     if config.prompts.checklist_meeting == meeting.id:
-        return [area.id for area in content.checklist]
+        return [CHECKLIST] if content.checklist else []
     if meeting.kind != "reflection":
         return []
     ids = [q for q in config.prompts.questions if q in content.questions]
@@ -54,6 +55,13 @@ def plan_prompts(
                         continue
                     if (member.email, *cycle) in skipped or _gone_by(member, occ, zone):
                         continue
+                    parts = (
+                        _parts_to_ask(content, state, member.email, meeting, occ)
+                        if qid == CHECKLIST
+                        else ()
+                    )
+                    if qid == CHECKLIST and not parts:
+                        continue  # asked one area at a time before this version
                     intents.append(
                         Intent(
                             key=intent_key(
@@ -73,12 +81,26 @@ def plan_prompts(
                                 at=MeetingAt(meeting.id, occ.original),
                                 chair=roles[0] if roles else None,
                                 note_taker=roles[1] if roles else None,
+                                parts=parts,
                             ),
                         )
                     )
             if roles is not None:
                 intents.extend(_role_notes(config, meeting, occ, due, roles, reachable))
     return intents
+
+
+def _parts_to_ask(
+    content: Content, state: State, member: str, meeting: Meeting, occ: Occurrence
+) -> tuple[str, ...]:
+    """The checklist's areas for one email: all, but those an archive from before (one
+    email per area) already asked this member for this meeting."""
+    when = utc_text(occ.original)
+    return tuple(
+        area.id
+        for area in content.checklist
+        if (member, meeting.id, when, area.id) not in state.asked_alone
+    )
 
 
 def _roles(
@@ -160,8 +182,9 @@ def _role_notes(
 def plan_reminders(config: Config, content: Content, now: datetime, state: State) -> list[Intent]:
     """One reminder for each unanswered question, on a weekday.
 
-    The checklist of a governance review comes as one email per part; its
-    reminder is one per member, on the first part still open, naming the rest.
+    The checklist of a governance review comes as one email of numbered parts (in
+    archives from before, one email per part); its reminder is one per member, on the
+    first part still open, naming the rest.
     """
     name = config.partnership.identity
     wait = timedelta(days=config.prompts.reminder_after_days)
@@ -215,6 +238,11 @@ def plan_reminders(config: Config, content: Content, now: datetime, state: State
                         else None
                     ),
                     also=also,
+                    numbers=(
+                        tuple(p.part_number or 0 for p in parts)
+                        if prompt.kind == "checklist" and prompt.part_number
+                        else ()
+                    ),
                 ),
             )
         )

@@ -60,6 +60,7 @@ class OpenPrompt:
     occurrence: datetime | None
     question_id: str
     sent_at: datetime
+    part_number: int | None = None  # its number, when one of several parts of one email
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,9 @@ class State:
     # when each recipient's emails went (or are queued to go), from MAILED_WINDOW ago on:
     # what ``pacing`` counts against a member's day
     mailed: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
+    # checklist areas of meetings to come already asked in an email of their own (archives
+    # from before the checklist was one email): (member, meeting id, occurrence UTC text, area)
+    asked_alone: frozenset[tuple[str, str, str, str]] = frozenset()
     # what meetings agreed (plan/agreed.py): note-takers' replies read recently, and the
     # actions still open
     meeting_notes: tuple[MeetingNotes, ...] = ()

@@ -19,7 +19,14 @@ import re
 from functools import cache
 from importlib.resources import files
 
-_TEMPLATES = ("member-prompt.txt", "member-prompt.html", "member-reminder.txt", "_layout.html")
+_TEMPLATES = (
+    "member-prompt.txt",
+    "member-prompt.html",
+    "member-reminder.txt",
+    "member-checklist.txt",
+    "member-checklist-reminder.txt",
+    "_layout.html",
+)
 _JINJA = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
 _TAGS = re.compile(r"<[^<>]{0,500}>")
 

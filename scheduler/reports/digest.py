@@ -30,6 +30,7 @@ from markupsafe import Markup
 from scheduler.archive.answer_store import AnswerStore
 from scheduler.archive.database import Archive, utc_text
 from scheduler.archive.member_records import MemberRecords
+from scheduler.inputs.content import CHECKLIST
 from scheduler.replies import Sender, author, redact
 from scheduler.reports.charts import participation_svg
 from scheduler.reports.folding import PHONE_LINE, fold
@@ -171,6 +172,8 @@ def cycle_questions(
     when = utc_text(occurrence)
     answers = store.cycle_answers(meeting_id, when)
     prompts = store.cycle_questions(meeting_id, when)
+    # an answer to the whole checklist (naming no part) may be about a private area
+    private = {*private, CHECKLIST} if private else set()
     unnamed_ids = {p["question_id"] for p in prompts if anonymise or p["question_id"] in private}
     names, addresses = everyones_names_and_addresses(archive) if unnamed_ids else ([], [])
     questions = []

@@ -4,7 +4,7 @@
 into a folder (the digest going to every member), adds a newcomer who joins eight
 days before the digest, ticks once a day from 15 February 2027 to 1 March, and
 after each tick has some members answer each part of the governance review's
-checklist by replying to the email they were sent (some briefly, some at length,
+checklist, by number, in one reply to the email they were sent (some briefly, some at length,
 one pasting a long link). What it returns is what the members were sent: the
 digests, read back from the outbox Maildir. ``tests/test_digest_cycle.py`` and
 ``bench/digest_length.py`` (the figures in docs/email-budget.md) both use it.
@@ -74,15 +74,17 @@ class Cycle:
 
 
 def _checklist_prompts(folder: Path, done: set[str]) -> list[tuple[SentPrompt, str]]:
-    """The governance review's question emails sent since last asked, each with its area."""
+    """The governance review's question emails sent since last asked, each with its areas
+    (comma-separated, in their numbering: the checklist is one email of numbered parts)."""
     from scheduler.archive.database import Archive
 
     archive = Archive(folder / "var" / "reflect.db")
     try:
         rows = archive.rows(
-            "SELECT o.key, o.recipient, o.raw, p.question_id FROM outbox o "
-            "JOIN prompts p ON p.outbox_id = o.id WHERE p.meeting_id = 'governance-review' "
-            "AND o.status = 'sent' ORDER BY o.id"
+            "SELECT o.key, o.recipient, o.raw, group_concat(p.question_id) AS question_id "
+            "FROM outbox o JOIN prompts p ON p.outbox_id = o.id "
+            "WHERE p.meeting_id = 'governance-review' AND o.status = 'sent' "
+            "GROUP BY o.id ORDER BY o.id"
         )
     finally:
         archive.close()
@@ -127,12 +129,15 @@ def run_governance_cycle(folder: Path, *, digest_settings: str = "") -> Cycle:
             asyncio.run(services.tick(START + timedelta(days=day)))
         finally:
             services.close()
-        for prompt, area in _checklist_prompts(folder, done):
+        for prompt, areas in _checklist_prompts(folder, done):
             if prompt.member in SILENT:
                 continue
-            text = answer_for(prompt.member, area)
-            answers[prompt.member, area] = text
+            parts = []
+            for number, area in enumerate(areas.split(","), start=1):
+                answers[prompt.member, area] = answer_for(prompt.member, area)
+                parts.append(f"{number}. {answers[prompt.member, area]}")
             count += 1
+            text = "\n\n".join(parts)  # one reply, each part after its number
             inbox.add(reply(prompt, text, message_id=f"<answer-{count}@members.example>"))
     box = mailbox.Maildir(folder / "var" / "outbox", create=False)
     digests = []
