@@ -477,8 +477,11 @@ class Renderer:
         )
         return self.outgoing(intent, subject, msg)
 
-    def outgoing(self, intent: Intent, subject: str, msg: MessageBytes) -> Outgoing:
-        """The outbox row of a message that carries no reply token."""
+    def outgoing(
+        self, intent: Intent, subject: str, msg: MessageBytes, *, token_id: str | None = None
+    ) -> Outgoing:
+        """The outbox row of a message; ``token_id`` when replies to it come back to a token
+        of its own (not one it shares with the message it follows)."""
         return Outgoing(
             key=intent.key,
             kind=intent.kind,
@@ -486,6 +489,6 @@ class Renderer:
             member_email=intent.member_email,
             subject=subject,
             message_id=self.message_id(intent.key),
-            token_id=None,
+            token_id=token_id,
             raw=msg.as_bytes(policy=WRITE_POLICY),
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 from scheduler.compose.agreed_view import item_view
 from scheduler.compose.message_bytes import alternative
-from scheduler.compose.render import WRITE_POLICY, Outgoing, Renderer
+from scheduler.compose.render import Outgoing, Renderer
 from scheduler.compose.templates import render_template
 from scheduler.compose.tokens import AGREED, AGREED_PREFIX, sign_token, token_id_for
 from scheduler.compose.wording import greeting_name, short_day
@@ -67,16 +67,7 @@ def _with_token(
     if follows:  # a confirmation threads under the question it confirms
         msg["In-Reply-To"] = renderer.message_id(follows)
         msg["References"] = renderer.message_id(follows)
-    return Outgoing(
-        key=intent.key,
-        kind=intent.kind,
-        recipient=intent.recipient,
-        member_email=intent.member_email,
-        subject=subject,
-        message_id=renderer.message_id(intent.key),
-        token_id=token_id if own else None,
-        raw=msg.as_bytes(policy=WRITE_POLICY),
-    )
+    return renderer.outgoing(intent, subject, msg, token_id=token_id if own else None)
 
 
 def _notes_request(renderer: Renderer, intent: Intent) -> Outgoing:
