@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.partnership import CONFIG as BASE_CONFIG
 from support.partnership import REPO
 from support.trial import Sent, Trial, accept_invitation, written_reply
 
@@ -59,34 +60,11 @@ NEWCOMER_QUESTION = (
 DIGEST_REPLY = "Thank you. Could we put the food bank's referral figures on the next agenda?"
 QUESTION_KINDS = {"prompt", "reminder"}
 
-CONFIG = """\
-[partnership]
-name = "Willenhall Together"
-timezone = "Europe/London"
-purpose = "Tackle health inequality in Willenhall by working differently with the community."
-story = "We began by listening."
-members = "members.csv"
-
-[convenor]
-name = "Priya Shah"
-email = "priya.shah@grapevine.example.org"
-
-[mail]
-from = "Willenhall Together <reflect@reflect.example.org>"
-reply_to = "reflect+{token}@reflect.example.org"
-transport = "maildir"
-outbox_maildir = "var/outbox"
-
-[inbox]
-source = "maildir"
-maildir = "var/inbox"
-
-[storage]
-database = "var/reflect.db"
-
-[security]
-key_file = "var/token.key"
-
+# the shared test partnership's settings (mail, inbox, storage, key), with this trial's
+# meetings: four-weekly reflection points, a quarterly review, relationship weeks on
+CONFIG = (
+    BASE_CONFIG[: BASE_CONFIG.index("[[meeting]]")]
+    + """\
 [[meeting]]
 id = "reflection"
 kind = "reflection"
@@ -114,6 +92,7 @@ checklist_meeting = "governance-review"
 [digest]
 to_all_members = true
 """
+)
 
 
 def _members() -> str:
